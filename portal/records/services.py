@@ -1,0 +1,159 @@
+"""Changing records: every change recomputes the public state and keeps a version."""
+
+import datetime as dt
+import hashlib
+import json
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.audit.services import record_event
+from portal.records.disclosure import PUBLIC_STATES, PublicState, RecordStatus
+from portal.records.models import CreditRecord, RecordVersion
+from portal.records.signals import records_changed
+
+
+def content_hash(data: dict) -> str:
+    """A stable digest of a record's fields, to tell an unchanged resubmission."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def snapshot(record: CreditRecord) -> dict:
+    return {
+        "decision_no": record.decision_no,
+        "decision_date": record.decision_date.isoformat(),
+        "severity": record.severity,
+        "title": record.title,
+        "valid_until": record.valid_until.isoformat() if record.valid_until else None,
+        "publish_until": record.publish_until.isoformat() if record.publish_until else None,
+        "status": record.status,
+        "under_objection": record.under_objection,
+        "data": record.data,
+    }
+
+
+def new_version(
+    record: CreditRecord, *, reason: str, reference: str = "", actor=None, comment: str = ""
+) -> RecordVersion:
+    """An unsaved version row for the record as it now stands (bulk loaders save many at once)."""
+    return RecordVersion(
+        record=record,
+        number=record.version,
+        actor=actor,
+        reason=reason,
+        reference=reference,
+        comment=comment,
+        public_state=record.public_state,
+        snapshot=snapshot(record),
+    )
+
+
+def announce(record_ids, reason: str) -> None:
+    """Tell listeners (search, measures) about changed records once the change has committed."""
+    ids = list(record_ids)
+    if ids:
+        transaction.on_commit(
+            lambda: records_changed.send(sender=CreditRecord, record_ids=ids, reason=reason)
+        )
+
+
+def change_record(
+    record: CreditRecord,
+    *,
+    reason: str,
+    reference: str = "",
+    actor=None,
+    comment: str = "",
+    today: dt.date | None = None,
+    **changes,
+) -> CreditRecord:
+    """Apply `changes` to a record, recompute its window and state, and keep a version.
+
+    Used by objections, repair, department corrections and operators. Refuses
+    unknown fields so that a typo cannot silently change nothing.
+    """
+    for name, value in changes.items():
+        if not hasattr(record, name) or name in {"id", "pk", "version", "public_state"}:
+            raise AttributeError(f"CreditRecord has no changeable field {name!r}")
+        setattr(record, name, value)
+    with transaction.atomic():
+        locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
+        record.version = locked.version + 1
+        if "data" in changes:
+            record.content_hash = content_hash(record.data)
+        record.apply_disclosure_rule()
+        before = locked.public_state
+        record.public_state = record.derive_public_state(today)
+        if record.public_state != before:
+            record.state_changed_at = timezone.now()
+        record.save()
+        new_version(record, reason=reason, reference=reference, actor=actor, comment=comment).save()
+        record_event(
+            f"record.{reason}",
+            actor=actor,
+            target=record,
+            data={
+                "reference": reference,
+                "version": record.version,
+                "from": before,
+                "to": record.public_state,
+                "changed": sorted(changes),
+                "comment": comment,
+            },
+        )
+        announce([record.pk], reason)
+    return record
+
+
+def refresh_public_states(today: dt.date | None = None, chunk: int = 2000) -> int:
+    """Move records whose disclosure period has ended out of public view. Idempotent.
+
+    Run by the scheduler; the stored `disclosure_ends` makes the candidates one
+    indexed query. Returns how many records changed state.
+    """
+    today = today or timezone.localdate()
+    changed = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                CreditRecord.objects.select_for_update()
+                .filter(public_state__in=PUBLIC_STATES, disclosure_ends__lt=today)
+                .order_by("id")[:chunk]
+            )
+            if not batch:
+                break
+            now = timezone.now()
+            versions = []
+            for record in batch:
+                record.public_state = PublicState.EXPIRED
+                record.version += 1
+                record.state_changed_at = now
+                record.updated_at = now
+                versions.append(new_version(record, reason="schedule", reference="expiry"))
+            CreditRecord.objects.bulk_update(
+                batch, ["public_state", "version", "state_changed_at", "updated_at"]
+            )
+            RecordVersion.objects.bulk_create(versions)
+            record_event(
+                "record.expired",
+                data={
+                    "count": len(batch),
+                    "on": today.isoformat(),
+                    "record_ids": [r.pk for r in batch],
+                },
+            )
+            announce([r.pk for r in batch], "schedule")
+        changed += len(batch)
+    return changed
+
+
+__all__ = [
+    "RecordStatus",
+    "announce",
+    "change_record",
+    "content_hash",
+    "new_version",
+    "refresh_public_states",
+    "snapshot",
+]

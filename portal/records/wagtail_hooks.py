@@ -1,0 +1,89 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from portal.admin_views import ReadOnlyPermissionPolicy
+from portal.records.models import CreditRecord
+from portal.subjects.models import Subject
+
+# Records and subjects change only through the domain services, never by hand here.
+register_permission_policy(Subject, ReadOnlyPermissionPolicy(Subject), exact_class=True)
+register_permission_policy(CreditRecord, ReadOnlyPermissionPolicy(CreditRecord), exact_class=True)
+
+
+class SubjectViewSet(SnippetViewSet):
+    model = Subject
+    icon = "user"
+    menu_label = _("信用主体")
+    list_display = ["name", "public_code", "kind", "district", "updated_at"]
+    list_filter = ["kind", "district"]
+    search_fields = ["name", "code"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "code",
+        "kind",
+        "name",
+        "identity_masked",
+        "identity_type",
+        "district",
+        "legal_representative",
+        "registered_on",
+        "created_at",
+        "updated_at",
+    ]
+    list_per_page = 50
+
+
+class CreditRecordViewSet(SnippetViewSet):
+    model = CreditRecord
+    icon = "doc-full"
+    menu_label = _("信用记录")
+    list_display = [
+        "title",
+        "subject",
+        "catalog_item",
+        "department",
+        "decision_date",
+        "public_state",
+    ]
+    list_filter = ["catalog_item", "department", "public_state", "status", "severity"]
+    search_fields = ["decision_no", "title"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "subject",
+        "catalog_item",
+        "department",
+        "decision_no",
+        "decision_date",
+        "severity",
+        "title",
+        "valid_until",
+        "publish_until",
+        "disclosure_ends",
+        "repair_from",
+        "status",
+        "under_objection",
+        "public_state",
+        "version",
+        "data",
+        "created_at",
+        "updated_at",
+    ]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return self.model.objects.select_related("subject", "catalog_item", "department")
+
+
+class CreditDatabaseGroup(SnippetViewSetGroup):
+    items = (SubjectViewSet, CreditRecordViewSet)
+    menu_icon = "table"
+    menu_label = _("公共信用信息库")
+    menu_name = "credit-database"
+    menu_order = 210
+
+
+register_snippet(CreditDatabaseGroup)

@@ -1,0 +1,34 @@
+import io
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Rate limits and cached pages never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _starter_catalog(request):
+    """Transactional tests flush the database, including what data migrations installed;
+    put the starter catalog, roles and home page back for them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or "transaction" in marker.args):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from portal.catalog.models import CatalogItem
+
+    if not CatalogItem.objects.exists():
+        from django.contrib.auth.models import Group
+        from django.core.management import call_command
+
+        call_command("install_catalog", verbosity=0, stdout=io.StringIO())
+        for name in ("operators", "department_officers", "reviewers"):
+            Group.objects.get_or_create(name=name)
+    yield

@@ -1,0 +1,105 @@
+"""Check characters of both code kinds, in every input form departments use."""
+
+import pytest
+
+from portal.core.codes import (
+    CodeError,
+    make_resident_id,
+    make_uscc,
+    organisation_code_check_character,
+    validate_resident_id,
+    validate_uscc,
+)
+
+VALID_USCC = "91110000600037341L"  # the example of GB 32100 and python-stdnum
+VALID_ID = "11010519491231002X"  # the example number of GB 11643
+
+
+class TestUSCC:
+    def test_valid_code_is_returned_normalised(self):
+        assert validate_uscc(VALID_USCC) == VALID_USCC
+
+    @pytest.mark.parametrize(
+        "written",
+        [
+            "91110000600037341l",  # lower case
+            "９１１１００００６０００３７３４１Ｌ",  # full width
+            " 9111 0000 6000 3734 1L ",  # spaced
+            "\t91110000600037341L\n",
+            "911100006000-37341L",
+        ],
+    )
+    def test_input_forms_normalise_to_the_code(self, written):
+        assert validate_uscc(written) == VALID_USCC
+
+    def test_wrong_check_character(self):
+        with pytest.raises(CodeError) as exc:
+            validate_uscc("91110000600037341M")
+        assert exc.value.reason == "checksum"
+        assert "校验位" in str(exc.value)
+
+    def test_wrong_length_says_how_long(self):
+        with pytest.raises(CodeError) as exc:
+            validate_uscc("9111000060003734")
+        assert exc.value.reason == "length"
+        assert "16" in str(exc.value)
+
+    def test_forbidden_letter(self):
+        # I, O, Z, S and V are not in the USCC alphabet.
+        with pytest.raises(CodeError) as exc:
+            validate_uscc("9111000060003734IL")
+        assert exc.value.reason in {"format", "checksum"}
+
+    def test_embedded_organisation_code_check_is_verified(self):
+        # Valid final check character, but the organisation code 60003734-2 is wrong.
+        first17 = "91110000600037342"
+        from stdnum.cn import uscc
+
+        code = first17 + uscc.calc_check_digit(first17)
+        with pytest.raises(CodeError) as exc:
+            validate_uscc(code)
+        assert exc.value.reason == "org_checksum"
+
+    def test_organisation_code_check_character_known_value(self):
+        # GB 11714 example: D2143569-X
+        assert organisation_code_check_character("D2143569") == "X"
+
+    def test_assembled_codes_are_valid(self):
+        code = make_uscc("9", "1", "441302", "MA4W0001")
+        assert validate_uscc(code) == code
+
+
+class TestResidentId:
+    def test_valid_number(self):
+        assert validate_resident_id(VALID_ID) == VALID_ID
+
+    @pytest.mark.parametrize(
+        "written",
+        ["11010519491231002x", "１１０１０５１９４９１２３１００２Ｘ", " 110105 19491231 002X "],
+    )
+    def test_input_forms_normalise(self, written):
+        assert validate_resident_id(written) == VALID_ID
+
+    def test_wrong_check_digit(self):
+        with pytest.raises(CodeError) as exc:
+            validate_resident_id("110105194912310021")
+        assert exc.value.reason == "checksum"
+
+    def test_letters_in_body(self):
+        with pytest.raises(CodeError) as exc:
+            validate_resident_id("11010519491231A02X")
+        assert exc.value.reason in {"format", "checksum"}
+
+    def test_impossible_birth_date(self):
+        with pytest.raises(CodeError) as exc:
+            validate_resident_id(make_resident_id("110105", "19491331", "002")[:-1] + "0")
+        assert exc.value.reason in {"component", "checksum"}
+
+    def test_short_number(self):
+        with pytest.raises(CodeError) as exc:
+            validate_resident_id("1101051949123100")
+        assert exc.value.reason == "length"
+
+    def test_assembled_numbers_are_valid(self):
+        number = make_resident_id("441302", "19900101", "123")
+        assert validate_resident_id(number) == number
