@@ -3,6 +3,14 @@ import io
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """English pages need compiled catalogs; compile them once per run, as `make setup` does."""
+    from django.core.management import call_command
+
+    call_command("compilemessages", ignore_patterns=[".venv/*", "var/*"], verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Rate limits and cached pages never leak from one test to the next."""

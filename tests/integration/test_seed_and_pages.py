@@ -95,3 +95,10 @@ def test_operator_finds_the_catalog_and_records_in_the_admin(client):
 def test_health_and_robots(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert b"Disallow: /admin/" in client.get("/robots.txt").content
+
+
+def test_chinese_by_default_and_english_on_request(client):
+    chinese = client.get("/").content.decode()
+    assert 'lang="zh-hans"' in chinese and "跳到主要内容" in chinese
+    english = client.get("/en/").content.decode()
+    assert 'lang="en"' in english and "Skip to main content" in english
