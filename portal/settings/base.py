@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "portal.catalog",
     "portal.subjects",
     "portal.records",
+    "portal.measures",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "portal.accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -153,6 +155,10 @@ PORTAL_LOGIN_MAX_FAILURES = env_int("PORTAL_LOGIN_MAX_FAILURES", 5)
 PORTAL_LOGIN_LOCKOUT_MINUTES = env_int("PORTAL_LOGIN_LOCKOUT_MINUTES", 15)
 
 LOGIN_URL = "/admin/login/"
+
+# Staff must enrol an authenticator (TOTP) before using staff pages; on in production.
+PORTAL_REQUIRE_SECOND_FACTOR = env_bool("PORTAL_REQUIRE_SECOND_FACTOR", False)
+OTP_TOTP_ISSUER = "联合征信平台"
 
 # Internationalisation: Simplified Chinese by default, English available.
 LANGUAGE_CODE = "zh-hans"

@@ -1,0 +1,66 @@
+import base64
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from portal.accounts.second_factor import pending_device, qr_code_svg, safe_next
+from portal.audit.services import record_event
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=_("验证码"),
+        regex=r"^\d{6}$",
+        max_length=6,
+        error_messages={"invalid": _("请输入身份验证器上显示的6位数字。")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_verify(request):
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            record_event("auth.second_factor", actor=request.user, target=request.user)
+            return redirect(safe_next(request))
+        record_event("auth.second_factor_failed", actor=request.user, target=request.user)
+        form.add_error("token", _("验证码不正确或已过期。"))
+    return render(
+        request, "accounts/second_factor_verify.html", {"form": form, "next": safe_next(request)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_enrol(request):
+    device = pending_device(request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            record_event("auth.second_factor_enrolled", actor=request.user, target=request.user)
+            return redirect(safe_next(request))
+        form.add_error("token", _("验证码不正确，请确认手机时间准确后重试。"))
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "accounts/second_factor_enrol.html",
+        {
+            "form": form,
+            "next": safe_next(request),
+            "secret": secret,
+            "qr_svg": mark_safe(qr_code_svg(device.config_url)),  # noqa: S308 - generated SVG
+        },
+    )
