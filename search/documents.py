@@ -1,0 +1,308 @@
+"""What the public may find, as index documents: the one place disclosure rules meet search.
+
+Both backends index exactly the documents built here, so a rule enforced here
+holds everywhere:
+
+- only records in a public state (CreditRecord.objects.public()) of items whose
+  openness is public are ever turned into documents;
+- a natural person is indexed only while they have such a record (and never as
+  a minor); organisations and individual businesses are always findable;
+- identity numbers never enter a document in clear: a person carries only the
+  masked number (Subject.public_code); fields the catalog marks not public and
+  any identity-number field are left out of the searchable text.
+
+The unit of (re)indexing is a subject: its own document plus one document per
+published record. Rebuilding a subject's documents is idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from portal.catalog.models import CatalogItem, FieldType, Openness
+from portal.records.models import CreditRecord
+from portal.subjects.districts import DISTRICT_NAMES
+from portal.subjects.models import Subject, SubjectKind, SubjectName
+from search.analysis import fold
+
+SUBJECT = "subject"
+RECORD = "record"
+
+# Record data keys that describe the subject, not the decision: never searchable text.
+SUBJECT_KEYS = frozenset(
+    {
+        "subject_name",
+        "subject_kind",
+        "uscc",
+        "legal_rep",
+        "id_type",
+        "id_number",
+        "id_number_masked",
+    }
+)
+IDENTITY_FIELD_TYPES = frozenset({FieldType.ID_NUMBER, FieldType.USCC})
+MAX_BODY_CHARS = 400
+
+# Order of document kinds in the static tie-break (subjects before records).
+_EPOCH = dt.date(1900, 1, 1)
+ENTITY_BITS = 36
+DATE_BITS = 16
+
+
+def public_records():
+    """Records the public may see: a public state of an item whose openness is public."""
+    return CreditRecord.objects.public().filter(catalog_item__openness=Openness.PUBLIC)
+
+
+@dataclass
+class IndexDoc:
+    """One search document, the same for every backend."""
+
+    key: str  # "s:<subject id>" or "r:<record id>"
+    type: str  # SUBJECT | RECORD
+    subject_id: int
+    subject_code: str
+    subject_name: str
+    public_code: str
+    kind: str
+    district: str
+    record_id: int | None = None
+    names: list[str] = field(default_factory=list)  # subject docs: current name first, then former
+    body: str = ""  # record docs: searchable decision text
+    decision_no: str = ""
+    item_code: str = ""
+    item_name: str = ""
+    department_code: str = ""
+    department_name: str = ""
+    decision_date: dt.date | None = None
+    year: int | None = None
+    lists: list[str] = field(default_factory=list)  # "red"/"black"
+    under_objection: bool = False
+    order: int = 0  # static tie-break, identical on every backend (< 2**53)
+    version: str = ""  # changes whenever the document changes (drift check)
+
+    @property
+    def name_folded(self) -> str:
+        return fold(self.names[0]) if self.names else ""
+
+    @property
+    def decision_no_folded(self) -> str:
+        return fold(self.decision_no).replace(" ", "")
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "type": self.type,
+            "subject_id": self.subject_id,
+            "subject_code": self.subject_code,
+            "subject_name": self.subject_name,
+            "public_code": self.public_code,
+            "kind": self.kind,
+            "district": self.district,
+            "record_id": self.record_id,
+            "names": list(self.names),
+            "body": self.body,
+            "decision_no": self.decision_no,
+            "item_code": self.item_code,
+            "item_name": self.item_name,
+            "department_code": self.department_code,
+            "department_name": self.department_name,
+            "decision_date": self.decision_date.isoformat() if self.decision_date else None,
+            "year": self.year,
+            "lists": list(self.lists),
+            "under_objection": self.under_objection,
+            "order": self.order,
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> IndexDoc:
+        values = dict(data)
+        if values.get("decision_date"):
+            values["decision_date"] = dt.date.fromisoformat(values["decision_date"])
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+
+def subject_order(name: str, subject_id: int) -> int:
+    """Subjects first; shorter names first (closer to what was typed); then by id."""
+    return (min(len(name), 255) << ENTITY_BITS) | (subject_id & ((1 << ENTITY_BITS) - 1))
+
+
+def record_order(decision_date: dt.date, record_id: int) -> int:
+    """Records after subjects; the most recent decision first; then by id."""
+    days = max(0, min((decision_date - _EPOCH).days, (1 << DATE_BITS) - 1))
+    recency = (1 << DATE_BITS) - 1 - days
+    return (
+        (1 << (DATE_BITS + ENTITY_BITS))
+        | (recency << ENTITY_BITS)
+        | (record_id & ((1 << ENTITY_BITS) - 1))
+    )
+
+
+def _text_value(value) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+class ItemInfo:
+    """What indexing needs to know about a catalog item, looked up once per batch."""
+
+    def __init__(self, item: CatalogItem):
+        self.code = item.code
+        self.name = item.name
+        self.list_type = item.list_type or ""
+        self.title_field = item.title_field
+        self.searchable_keys = [
+            f.key
+            for f in item.fields.all()
+            if f.is_public
+            and f.key not in SUBJECT_KEYS
+            and f.field_type not in IDENTITY_FIELD_TYPES
+            and f.field_type in (FieldType.TEXT, FieldType.CHOICE, FieldType.MULTI_CHOICE)
+        ]
+
+
+def record_body(record: CreditRecord, info: ItemInfo) -> str:
+    """The searchable text of a record: its title and public, non-identity text fields."""
+    parts = [record.title] if record.title else []
+    for key in info.searchable_keys:
+        value = _text_value(record.data.get(key)).strip()
+        if value and value not in parts:
+            parts.append(value)
+    return " ".join(parts)[:MAX_BODY_CHARS]
+
+
+def _item_infos() -> dict[int, ItemInfo]:
+    items = CatalogItem.objects.prefetch_related("fields")
+    return {item.pk: ItemInfo(item) for item in items}
+
+
+def build_documents(subject_ids: Iterable[int], today: dt.date | None = None) -> dict[int, list]:
+    """The documents of each subject: {subject_id: [IndexDoc, ...]} (empty list = not indexed).
+
+    Every id asked for is in the answer, so a caller can delete whatever the
+    index holds for a subject that no longer has documents.
+    """
+    ids = sorted(set(subject_ids))
+    result: dict[int, list[IndexDoc]] = {sid: [] for sid in ids}
+    if not ids:
+        return result
+    today = today or dt.date.today()
+    infos = _item_infos()
+    records = (
+        public_records()
+        .filter(subject_id__in=ids)
+        .select_related("department")
+        .only(
+            "id",
+            "subject_id",
+            "catalog_item_id",
+            "department__code",
+            "department__name",
+            "decision_no",
+            "decision_date",
+            "title",
+            "data",
+            "under_objection",
+            "public_state",
+            "version",
+        )
+        .order_by("subject_id", "-decision_date", "-id")
+    )
+    subjects = (
+        Subject.objects.filter(pk__in=ids)
+        .publicly_visible(today)
+        .prefetch_related(
+            Prefetch("names", queryset=SubjectName.objects.order_by("used_from", "pk"))
+        )
+    )
+    by_subject: dict[int, list[CreditRecord]] = {}
+    for record in records.iterator(chunk_size=2000):
+        by_subject.setdefault(record.subject_id, []).append(record)
+    for subject in subjects:
+        own = by_subject.get(subject.pk, [])
+        if subject.kind == SubjectKind.NATURAL_PERSON and not own:
+            continue  # people are findable only through what is published about them
+        result[subject.pk] = list(_subject_documents(subject, own, infos))
+    return result
+
+
+def _subject_documents(subject: Subject, records: list, infos: dict) -> Iterator[IndexDoc]:
+    common = {
+        "subject_id": subject.pk,
+        "subject_code": subject.code,
+        "subject_name": subject.name,
+        "public_code": subject.public_code,
+        "kind": subject.kind,
+        "district": subject.district or "",
+    }
+    names = [subject.name]
+    for former in subject.names.all():
+        if former.name not in names:
+            names.append(former.name)
+    lists = sorted({infos[r.catalog_item_id].list_type for r in records} - {""})
+    latest = records[0].decision_date if records else None
+    version_parts = [subject.name, *names, subject.public_code, subject.kind, common["district"]]
+    version_parts += [f"{r.pk}.{r.version}.{r.public_state}" for r in records]
+    yield IndexDoc(
+        key=f"s:{subject.pk}",
+        type=SUBJECT,
+        names=names,
+        decision_date=latest,
+        lists=lists,
+        order=subject_order(subject.name, subject.pk),
+        version=_digest(version_parts),
+        **common,
+    )
+    for record in records:
+        info = infos[record.catalog_item_id]
+        body = record_body(record, info)
+        yield IndexDoc(
+            key=f"r:{record.pk}",
+            type=RECORD,
+            record_id=record.pk,
+            body=body,
+            decision_no=record.decision_no,
+            item_code=info.code,
+            item_name=info.name,
+            department_code=record.department.code,
+            department_name=record.department.name,
+            decision_date=record.decision_date,
+            year=record.decision_date.year,
+            lists=[info.list_type] if info.list_type else [],
+            under_objection=record.public_state == "under_objection",
+            order=record_order(record.decision_date, record.pk),
+            version=_digest(
+                [
+                    subject.name,
+                    subject.public_code,
+                    subject.kind,
+                    common["district"],
+                    str(record.version),
+                    record.public_state,
+                    body,
+                    info.name,
+                ]
+            ),
+            **common,
+        )
+
+
+def _digest(parts: list[str]) -> str:
+    import hashlib
+
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def indexable_subject_ids() -> Iterator[int]:
+    """Every subject that may have documents, in id order (for full rebuilds and drift checks)."""
+    yield from Subject.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=5000)
+
+
+def district_label(code: str) -> str:
+    return DISTRICT_NAMES.get(code, code)

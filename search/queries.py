@@ -1,0 +1,140 @@
+"""Query helpers shared by both backends: code look-up, facet labels, hit building."""
+
+from __future__ import annotations
+
+from portal.catalog.models import CatalogItem, Department, ListType
+from portal.core.codes import CodeError, validate_uscc
+from portal.core.text import normalise_code
+from portal.subjects.districts import DISTRICT_NAMES
+from portal.subjects.models import SubjectKind
+from search.analysis import highlight, query_terms
+from search.documents import RECORD, SUBJECT, IndexDoc
+from search.service import FACETS, Hit, SearchQuery, SearchResults
+
+# Relevance tiers (higher first); the same numbers are the Elasticsearch constant scores.
+TIER_EXACT = 8.0  # the name (or decision number) is exactly the query
+TIER_PREFIX = 4.0  # the name starts with the query
+TIER_NAME = 2.0  # the name contains the query
+TIER_OTHER = 1.0  # a former name or a record's text contains the query
+
+
+def looks_like_code(q: str) -> str:
+    """The normalised code when `q` is one: a valid USCC, or a subject (person) code."""
+    code = normalise_code(q)
+    if len(code) != 18:
+        return ""
+    try:
+        return validate_uscc(code)
+    except CodeError:
+        pass
+    if code.startswith("P") and all(c in "0123456789ABCDEF" for c in code[1:]):
+        return code
+    return ""
+
+
+def exact_code_results(query: SearchQuery) -> SearchResults | None:
+    """A query that is a subject's code finds that subject alone (if the public may see it)."""
+    code = looks_like_code(query.q)
+    if not code:
+        return None
+    from portal.subjects.models import Subject
+    from search.documents import build_documents
+
+    subject = Subject.objects.filter(code=code).only("pk").first()
+    documents = build_documents([subject.pk])[subject.pk] if subject else []
+    if not documents:
+        return SearchResults(0, [], {}, 1, query.per_page)
+    doc = documents[0]
+    hit = to_hit(doc, [], TIER_EXACT)
+    hit.highlight = f"<mark>{hit.highlight}</mark>" if hit.highlight else ""
+    return SearchResults(1, [hit], {}, 1, query.per_page, exact_code=doc.subject_code)
+
+
+def to_hit(doc: IndexDoc, terms: list[str], score: float) -> Hit:
+    if doc.type == SUBJECT:
+        text = doc.names[0] if doc.names else doc.subject_name
+        for name in doc.names:
+            if any(t in name.lower() for t in terms):
+                text = name if name == doc.subject_name else f"{doc.subject_name}（曾用名：{name}）"
+                break
+        marked = highlight(text, terms)
+    else:
+        text = doc.body or doc.decision_no
+        if terms and not any(t in text.lower() for t in terms):
+            text = doc.decision_no or text
+        marked = highlight(text, terms)
+    return Hit(
+        type=doc.type,
+        subject_code=doc.subject_code,
+        subject_name=doc.subject_name,
+        public_code=doc.public_code,
+        record_id=doc.record_id,
+        item_code=doc.item_code,
+        item_name=doc.item_name,
+        department=doc.department_name,
+        decision_date=doc.decision_date,
+        highlight=marked,
+        score=score,
+        kind=doc.kind,
+        district=doc.district,
+        decision_no=doc.decision_no,
+        list_types=list(doc.lists),
+        under_objection=doc.under_objection,
+    )
+
+
+def terms_of(query: SearchQuery) -> list[str]:
+    return query_terms(query.q)
+
+
+class FacetLabels:
+    """Human labels for facet values, looked up once per query."""
+
+    def __init__(self):
+        self._items = None
+        self._departments = None
+
+    def label(self, facet: str, value: str) -> str:
+        if facet == "kind":
+            return str(SubjectKind(value).label) if value in SubjectKind.values else value
+        if facet == "district":
+            return DISTRICT_NAMES.get(value, value)
+        if facet == "list":
+            return str(ListType(value).label) if value in ListType.values else value
+        if facet == "item":
+            if self._items is None:
+                self._items = dict(CatalogItem.objects.values_list("code", "name"))
+            return self._items.get(value, value)
+        if facet == "department":
+            if self._departments is None:
+                self._departments = dict(Department.objects.values_list("code", "name"))
+            return self._departments.get(value, value)
+        return value
+
+
+def facet_lists(counts: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, str, int]]]:
+    """{facet: {value: count}} -> {facet: [(value, label, count)]}, most frequent first
+    (years newest first)."""
+    labels = FacetLabels()
+    result = {}
+    for facet in FACETS:
+        values = counts.get(facet, {})
+        pairs = [(v, n) for v, n in values.items() if n > 0 and v not in ("", None)]
+        if facet == "year":
+            pairs.sort(key=lambda p: -int(p[0]))
+        else:
+            pairs.sort(key=lambda p: (-p[1], str(p[0])))
+        result[facet] = [(str(v), labels.label(facet, str(v)), n) for v, n in pairs]
+    return result
+
+
+def doc_facet_values(doc: IndexDoc) -> dict[str, list[str]]:
+    """The facet values one document counts under (record-only facets empty for subjects)."""
+    return {
+        "kind": [doc.kind],
+        "district": [doc.district] if doc.district else [],
+        "item": [doc.item_code] if doc.type == RECORD else [],
+        "department": [doc.department_code] if doc.type == RECORD else [],
+        "year": [str(doc.year)] if doc.type == RECORD and doc.year else [],
+        "list": list(doc.lists),
+    }
