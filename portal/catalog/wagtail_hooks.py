@@ -1,8 +1,12 @@
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem, Department
+from portal.records.tasks import reapply_disclosure_rule
+from portal.tasks import enqueue_on_commit
 
 
 class DepartmentViewSet(SnippetViewSet):
@@ -34,3 +38,15 @@ class CatalogGroup(SnippetViewSetGroup):
 
 
 register_snippet(CatalogGroup)
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def catalog_item_saved(request, instance):
+    """Catalog edits are audited; a changed rule is re-applied to the item's records."""
+    if isinstance(instance, CatalogItem | Department):
+        record_event(
+            "catalog.edited", actor=request.user, target=instance, data={"code": instance.code}
+        )
+    if isinstance(instance, CatalogItem):
+        enqueue_on_commit(reapply_disclosure_rule, instance.pk)

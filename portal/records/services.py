@@ -148,6 +148,87 @@ def refresh_public_states(today: dt.date | None = None, chunk: int = 2000) -> in
     return changed
 
 
+def reapply_disclosure_rule(
+    catalog_item_id: int, today: dt.date | None = None, chunk: int = 2000
+) -> int:
+    """Recompute every record of one catalog item after operators changed its rule.
+
+    Windows are refreshed for all records; a version is kept for each record whose
+    public state changes. Idempotent: a second run changes nothing. Returns the
+    number of records whose state changed.
+    """
+    from portal.catalog.models import CatalogItem
+
+    today = today or timezone.localdate()
+    item = CatalogItem.objects.prefetch_related("disclosure_periods").get(pk=catalog_item_id)
+    rule = item.disclosure_rule()
+    changed_ids: list[int] = []
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                CreditRecord.objects.select_for_update()
+                .select_related("subject")
+                .filter(catalog_item=item, pk__gt=last_id)
+                .order_by("pk")[:chunk]
+            )
+            if not batch:
+                break
+            last_id = batch[-1].pk
+            now = timezone.now()
+            versions, touched = [], []
+            for record in batch:
+                before = (
+                    record.disclosure_ends,
+                    record.repair_from,
+                    record.publishable,
+                    record.public_state,
+                )
+                record.apply_disclosure_rule(rule)
+                state = record.derive_public_state(today, item_is_public=item.is_public)
+                if state != record.public_state:
+                    record.public_state = state
+                    record.version += 1
+                    record.state_changed_at = now
+                    versions.append(
+                        new_version(
+                            record,
+                            reason="operator",
+                            reference=f"catalog:{item.code}",
+                            comment="disclosure rule changed",
+                        )
+                    )
+                    changed_ids.append(record.pk)
+                if before != (
+                    record.disclosure_ends,
+                    record.repair_from,
+                    record.publishable,
+                    record.public_state,
+                ):
+                    record.updated_at = now
+                    touched.append(record)
+            CreditRecord.objects.bulk_update(
+                touched,
+                [
+                    "disclosure_ends",
+                    "repair_from",
+                    "publishable",
+                    "public_state",
+                    "version",
+                    "state_changed_at",
+                    "updated_at",
+                ],
+            )
+            RecordVersion.objects.bulk_create(versions)
+            announce([v.record_id for v in versions], "operator")
+    record_event(
+        "catalog.rule_reapplied",
+        target=item,
+        data={"state_changes": len(changed_ids), "on": today.isoformat()},
+    )
+    return len(changed_ids)
+
+
 __all__ = [
     "RecordStatus",
     "announce",

@@ -7,3 +7,9 @@ from portal.records import services
 def refresh_public_states() -> int:
     """Scheduled: end publication of records whose disclosure period has passed."""
     return services.refresh_public_states()
+
+
+@shared_task(name="portal.records.tasks.reapply_disclosure_rule")
+def reapply_disclosure_rule(catalog_item_id: int) -> int:
+    """After operators edit a catalog item: recompute its records' windows and states."""
+    return services.reapply_disclosure_rule(catalog_item_id)

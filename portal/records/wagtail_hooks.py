@@ -4,7 +4,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from portal.admin_views import ReadOnlyPermissionPolicy
-from portal.records.models import CreditRecord
+from portal.records.models import CreditRecord, RecordVersion
 from portal.subjects.models import Subject
 
 # Records and subjects change only through the domain services, never by hand here.
@@ -78,8 +78,46 @@ class CreditRecordViewSet(SnippetViewSet):
         return self.model.objects.select_related("subject", "catalog_item", "department")
 
 
+class RecordVersionViewSet(SnippetViewSet):
+    """Every change to every record: who, when, why."""
+
+    model = RecordVersion
+    icon = "history"
+    menu_label = _("记录版本")
+    list_display = [
+        "record",
+        "number",
+        "created_at",
+        "actor",
+        "reason",
+        "reference",
+        "public_state",
+    ]
+    list_filter = ["reason", "public_state"]
+    search_fields = ["reference", "record__decision_no"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "record",
+        "number",
+        "created_at",
+        "actor",
+        "reason",
+        "reference",
+        "comment",
+        "public_state",
+        "snapshot",
+    ]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return self.model.objects.select_related("record__catalog_item", "actor").order_by(
+            "-created_at", "-id"
+        )
+
+
 class CreditDatabaseGroup(SnippetViewSetGroup):
-    items = (SubjectViewSet, CreditRecordViewSet)
+    items = (SubjectViewSet, CreditRecordViewSet, RecordVersionViewSet)
     menu_icon = "table"
     menu_label = _("公共信用信息库")
     menu_name = "credit-database"

@@ -97,3 +97,51 @@ def test_person_is_stored_hashed_and_masked_only():
     assert person.identity_masked == number[:4] + "**********" + number[-4:]
     assert person.public_code == person.identity_masked
     assert person.code.startswith("P") and len(person.code) == 18
+
+
+def test_changed_catalog_rule_is_reapplied_to_existing_records():
+    from portal.catalog.models import DisclosurePeriod
+    from portal.records.services import reapply_disclosure_rule
+
+    today = dt.date(2026, 11, 24)
+    record = make_record(decision_date=dt.date(2026, 3, 1), severity="general", today=today)
+    assert record.public_state == PublicState.PUBLISHED
+    item = record.catalog_item
+    # Operators shorten the general period to six months.
+    DisclosurePeriod.objects.filter(catalog_item=item, severity="general").update(max_months=6)
+    assert reapply_disclosure_rule(item.pk, today=today) == 1
+    record.refresh_from_db()
+    assert record.disclosure_ends == dt.date(2026, 8, 31)
+    assert record.public_state == PublicState.EXPIRED
+    assert record.versions.filter(reason="operator", reference="catalog:ADM_PENALTY").exists()
+    assert reapply_disclosure_rule(item.pk, today=today) == 0  # idempotent
+
+
+def test_catalog_edit_in_the_admin_is_audited_and_reapplied(rf, django_capture_on_commit_callbacks):
+    from portal.accounts import roles
+    from portal.audit.models import AuditEvent
+    from portal.catalog.models import DisclosurePeriod
+    from portal.catalog.wagtail_hooks import catalog_item_saved
+    from tests.factories import UserFactory
+
+    operator = UserFactory(role=roles.OPERATORS)
+    record = make_record(decision_date=dt.date.today() - dt.timedelta(days=200), severity="general")
+    item = record.catalog_item
+    DisclosurePeriod.objects.filter(catalog_item=item, severity="general").update(max_months=6)
+    request = rf.post("/admin/snippets/catalog/catalogitem/edit/")
+    request.user = operator
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_item_saved(request, item)
+    assert AuditEvent.objects.filter(action="catalog.edited", actor=operator).exists()
+    record.refresh_from_db()
+    assert record.public_state == PublicState.EXPIRED
+
+
+def test_editing_a_catalog_item_moves_its_template_version():
+    from tests.factories import catalog_item
+
+    item = catalog_item("ADM_LICENSE")
+    before = item.schema_version
+    item.description = "已编辑"
+    item.save()
+    assert item.schema_version == before + 1
