@@ -15,8 +15,12 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("portal.accounts.urls")),
+    path("workspace/", include("exchange.urls")),
+    path("api/v1/exchange/", include("exchange.api_urls")),
+    path("api/v1/", include("exchange.api_docs_urls")),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap),
+    path("review/", include("portal.measures.urls")),
 ]
 
 if settings.DEBUG:

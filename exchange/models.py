@@ -1,0 +1,328 @@
+"""The data-exchange layer's own data: API tokens, batches and what validation found.
+
+Records and subjects live in the core (portal.records, portal.subjects); a
+batch only points at them.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.catalog.models import CatalogItem, Department
+from portal.subjects.models import Subject
+
+
+def hash_token_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class DepartmentTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, department__is_active=True)
+
+
+class DepartmentToken(models.Model):
+    """An API key of one department. Only a digest of the key is stored."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    label = models.CharField(_("用途说明"), max_length=100)
+    prefix = models.CharField(_("密钥前缀"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    objects = DepartmentTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["department", "-created_at"]
+        verbose_name = _("部门接口令牌")
+        verbose_name_plural = _("部门接口令牌")
+
+    def __str__(self):
+        return f"{self.department.code} {self.label} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, department: Department, label: str, created_by=None):
+        """Create a token; returns (token, key). The clear key is shown once and never kept."""
+        key = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            department=department,
+            label=label,
+            prefix=key[:8],
+            key_hash=hash_token_key(key),
+            created_by=created_by,
+        )
+        return token, key
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+
+class BatchStatus(models.TextChoices):
+    RECEIVED = "received", _("已接收")
+    VALIDATING = "validating", _("校验中")
+    VALIDATED = "validated", _("已校验")
+    COMMITTING = "committing", _("入库中")
+    COMMITTED = "committed", _("已入库")
+    DISCARDED = "discarded", _("已放弃")
+    FAILED = "failed", _("文件被拒收")
+
+
+# The only moves a batch may make. A failed load (crash, killed worker) rolls
+# back and leaves the batch where the load found it, so it can be retried.
+TRANSITIONS = {
+    BatchStatus.RECEIVED: {BatchStatus.VALIDATING, BatchStatus.DISCARDED},
+    BatchStatus.VALIDATING: {
+        BatchStatus.VALIDATING,
+        BatchStatus.VALIDATED,
+        BatchStatus.FAILED,
+        BatchStatus.COMMITTED,
+    },
+    BatchStatus.VALIDATED: {BatchStatus.COMMITTING, BatchStatus.DISCARDED},
+    BatchStatus.COMMITTING: {BatchStatus.COMMITTING, BatchStatus.COMMITTED},
+    BatchStatus.COMMITTED: set(),
+    BatchStatus.DISCARDED: set(),
+    BatchStatus.FAILED: {BatchStatus.DISCARDED},
+}
+
+# States in which work is under way (or was, when a worker was lost).
+IN_PROGRESS = {BatchStatus.RECEIVED, BatchStatus.VALIDATING, BatchStatus.COMMITTING}
+FINAL = {BatchStatus.COMMITTED, BatchStatus.DISCARDED, BatchStatus.FAILED}
+
+
+class BatchSource(models.TextChoices):
+    WEB = "web", _("网页上传")
+    API = "api", _("接口报送")
+    CLI = "cli", _("命令行")
+
+
+class Batch(models.Model):
+    """One submitted file for one catalog item by one department."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="batches"
+    )
+    catalog_item = models.ForeignKey(
+        CatalogItem, verbose_name=_("目录项"), on_delete=models.PROTECT, related_name="batches"
+    )
+    schema_version = models.PositiveIntegerField(_("模板版本"))
+    source = models.CharField(_("报送方式"), max_length=8, choices=BatchSource.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    token = models.ForeignKey(
+        DepartmentToken,
+        verbose_name=_("接口令牌"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batches",
+    )
+    idempotency_key = models.CharField(_("幂等键"), max_length=100, blank=True)
+    dry_run = models.BooleanField(_("仅试运行"), default=False)
+    auto_commit = models.BooleanField(_("校验后自动入库"), default=False)
+
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_path = models.CharField(max_length=255, editable=False)
+    file_size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    file_sha256 = models.CharField(max_length=64, db_index=True, editable=False)
+    file_format = models.CharField(_("文件格式"), max_length=8)
+    encoding = models.CharField(_("编码"), max_length=16, blank=True)
+    file_error_code = models.CharField(max_length=32, blank=True)
+    file_error_params = models.JSONField(default=dict, blank=True)
+
+    status = models.CharField(
+        _("状态"), max_length=12, choices=BatchStatus.choices, default=BatchStatus.RECEIVED
+    )
+    rows_total = models.PositiveIntegerField(_("数据行"), default=0)
+    accepted = models.PositiveIntegerField(_("通过"), default=0)
+    rejected = models.PositiveIntegerField(_("拒绝"), default=0)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    candidate_count = models.PositiveIntegerField(_("待确认主体"), default=0)
+    attempts = models.PositiveIntegerField(_("处理次数"), default=0)
+    last_failure = models.TextField(_("最近一次处理失败"), blank=True)
+
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    started_at = models.DateTimeField(_("开始处理"), null=True, blank=True)
+    validated_at = models.DateTimeField(_("校验完成"), null=True, blank=True)
+    committed_at = models.DateTimeField(_("入库时间"), null=True, blank=True)
+    discarded_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("报送批次")
+        verbose_name_plural = _("报送批次")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="unique_batch_idempotency_key",
+            )
+        ]
+        indexes = [models.Index(fields=["department", "status"])]
+
+    def __str__(self):
+        return f"#{self.pk} {self.catalog_item.code} {self.file_name}"
+
+    @property
+    def reference(self) -> str:
+        """How record versions name this batch."""
+        return f"batch:{self.pk}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    @property
+    def can_commit(self) -> bool:
+        return self.status == BatchStatus.VALIDATED and not self.dry_run and self.accepted > 0
+
+    @property
+    def can_discard(self) -> bool:
+        return BatchStatus.DISCARDED in TRANSITIONS[self.status]
+
+    def file_error(self) -> str:
+        """The file-level error in the active language."""
+        if not self.file_error_code:
+            return ""
+        from importers.messages import render
+
+        return render(self.file_error_code, self.file_error_params)
+
+
+class RowError(models.Model):
+    """One problem with one cell (or the whole row) of a batch."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="row_errors")
+    row = models.PositiveIntegerField(_("行号"))
+    field = models.CharField(_("字段键"), max_length=64, blank=True)
+    column = models.CharField(_("列"), max_length=150, blank=True)
+    code = models.CharField(_("错误类型"), max_length=32)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["batch", "row", "id"]
+        verbose_name = _("行错误")
+        verbose_name_plural = _("行错误")
+        indexes = [models.Index(fields=["batch", "row"])]
+
+    def __str__(self):
+        return f"{self.row} {self.column}: {self.message()}"
+
+    def message(self) -> str:
+        from importers.messages import render
+
+        return render(self.code, self.params)
+
+    def column_label(self, catalog_fields=None) -> str:
+        from importers.messages import column_label
+
+        return column_label(self.field, self.column, catalog_fields)
+
+
+class RowOutcome(models.TextChoices):
+    REJECTED = "rejected", _("拒绝")
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("更新")
+    UNCHANGED = "unchanged", _("未变化")
+
+
+class BatchRow(models.Model):
+    """What validation found a row would do (the dry-run plan), kept per row."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows")
+    row = models.PositiveIntegerField(_("行号"))
+    outcome = models.CharField(_("结果"), max_length=10, choices=RowOutcome.choices)
+    label = models.CharField(_("记录"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["batch", "row"]
+        verbose_name = _("行结果")
+        verbose_name_plural = _("行结果")
+        constraints = [models.UniqueConstraint(fields=["batch", "row"], name="unique_batch_row")]
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", _("待确认")
+    SAME = "same", _("确认为同一主体")
+    DIFFERENT = "different", _("确认为不同主体")
+
+
+class IdentityCandidate(models.Model):
+    """A name-only match between an incoming row and an existing subject: for review, never merged."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="candidates")
+    row = models.PositiveIntegerField(_("行号"))
+    incoming_name = models.CharField(_("报送名称"), max_length=200)
+    incoming_code = models.CharField(
+        _("报送主体代码"),
+        max_length=18,
+        blank=True,
+        help_text=_("自然人为派生代码，不含证件号码。"),
+    )
+    # The subject the row's own code attached to (created if new), when it had a code.
+    attached_subject = models.ForeignKey(
+        Subject,
+        verbose_name=_("按代码归集的主体"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    matched_subject = models.ForeignKey(
+        Subject, verbose_name=_("同名主体"), on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField(_("匹配度"), default=100)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.OPEN
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "batch", "row"]
+        verbose_name = _("主体待确认")
+        verbose_name_plural = _("主体待确认")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.incoming_name} ≈ {self.matched_subject.name}"

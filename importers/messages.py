@@ -1,0 +1,81 @@
+"""Row and file error messages: stored as a code and parameters, rendered in the UI language."""
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    # Row errors
+    "required": _("必填项为空"),
+    "required_if": _("当「%(field)s」%(op)s「%(value)s」时必填"),
+    "choice": _("「%(value)s」不是可选值，可选值：%(choices)s"),
+    "multi_choice": _("「%(value)s」不是可选值，可选值：%(choices)s"),
+    "date": _("「%(value)s」不是有效日期，请使用 2024-05-01、2024/5/1、2024.5.1 或 2024年5月1日"),
+    "future": _("日期 %(value)s 晚于今天"),
+    "before": _("日期 %(value)s 早于「%(field)s」%(other)s"),
+    "decimal": _("「%(value)s」不是有效数值"),
+    "min_value": _("数值 %(value)s 小于最小值 %(min)s"),
+    "max_length": _("长度 %(length)d 超过上限 %(max)d"),
+    "uscc": _("统一社会信用代码无效：%(reason)s"),
+    "id_number": _("证件号码无效：%(reason)s"),
+    "duplicate": _("与第 %(first)d 行重复（同一业务主键：%(key)s）"),
+    "under_objection": _("已有记录正处于异议处理中，暂不能通过报送修改"),
+    "record_closed": _("已有记录状态为「%(status)s」，不能通过报送覆盖"),
+    "no_code": _("缺少主体代码，无法归集主体"),
+    "name_candidate": _("缺少主体代码，名称与已有主体「%(name)s」相近，已转人工确认"),
+    "kind_mismatch": _("主体代码为「%(code_kind)s」，与行政相对人类别「%(kind)s」不符"),
+    "too_many_columns": _("该行有 %(count)d 个单元格，多于表头的 %(header)d 列"),
+    # File errors
+    "file_empty": _("文件为空"),
+    "file_type": _("不支持的文件类型「%(ext)s」，请上传 CSV 或 XLSX 文件"),
+    "file_too_large": _("文件大小 %(size)s 超过上限 %(limit)s"),
+    "encoding": _("无法识别文件编码，请使用 UTF-8 或 GBK 编码保存 CSV"),
+    "csv_format": _("CSV 文件格式错误：%(detail)s"),
+    "xlsx_corrupt": _("XLSX 文件已损坏或不是有效的 Excel 文件：%(detail)s"),
+    "xlsx_bomb": _("XLSX 文件解压后过大或条目过多（%(detail)s），已拒收"),
+    "xlsx_unsafe": _("XLSX 文件包含不安全的 XML 内容，已拒收"),
+    "no_header": _("找不到表头行"),
+    "unknown_columns": _("表头含有模板中没有的列：%(columns)s"),
+    "missing_columns": _("表头缺少模板中的列：%(columns)s"),
+    "duplicate_columns": _("表头中的列重复：%(columns)s"),
+    "too_many_rows": _("数据行超过上限 %(limit)d 行"),
+    "crashed": _("处理中断：%(detail)s"),
+}
+
+CONDITION_WORDS = {
+    "equals": _("为"),
+    "not_equals": _("不为"),
+    "includes": _("包含"),
+}
+
+
+def render(code: str, params: dict | None = None) -> str:
+    template = MESSAGES.get(code)
+    if template is None:
+        return str(code)
+    params = dict(params or {})
+    if "op" in params:
+        params["op"] = str(CONDITION_WORDS.get(params["op"], params["op"]))
+    for key in ("field",):
+        # Field references are stored as {"key":..., "label":..., "label_en":...}.
+        ref = params.get(key)
+        if isinstance(ref, dict):
+            params[key] = localised_label(ref.get("label", ""), ref.get("label_en", ""))
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def localised_label(label: str, label_en: str = "") -> str:
+    return label_en if english() and label_en else label
+
+
+def column_label(field_key: str, column: str, catalog_fields=None) -> str:
+    """The column name to show: the file's header, or in English the field's English label."""
+    if english() and catalog_fields and field_key in catalog_fields:
+        return catalog_fields[field_key].label_en or column
+    return column
