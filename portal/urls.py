@@ -20,7 +20,6 @@ urlpatterns = [
     path("api/v1/", include("exchange.api_docs_urls")),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap),
-    path("review/", include("portal.measures.urls")),
 ]
 
 if settings.DEBUG:
