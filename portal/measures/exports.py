@@ -1,0 +1,361 @@
+"""Exports of a lookup's results (XLSX, PDF) and of the lookup log (XLSX).
+
+Every cell goes through portal.core.spreadsheets (formula-injection safe);
+PDFs embed the CJK font of portal.core.pdf. A person's identity number only
+ever appears masked: the log keeps nothing else.
+"""
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.catalog.models import ListType
+from portal.core.spreadsheets import write_xlsx
+from portal.measures.models import Lookup, LookupRow
+
+
+def _lists_text(lists: list[dict], list_type: str) -> str:
+    return "；".join(
+        f"{e['name']}（{e['decision_no'] or e['record_id']}，{e['decision_date']}，{e['department']}）"
+        for e in lists
+        if e["list_type"] == list_type
+    )
+
+
+def _measures_text(measures: list[dict]) -> str:
+    parts = []
+    for m in measures:
+        text = m["name"]
+        if m.get("suspended"):
+            text += _("（因同时列入黑名单，暂停适用）")
+        parts.append(text)
+    return "；".join(parts)
+
+
+def _candidates_text(candidates: list[dict]) -> str:
+    return "；".join(f"{c['name']}（{c['subject']}，{c['score']:g}）" for c in candidates)
+
+
+def _feedback_text(entries) -> str:
+    return "；".join(
+        f"{f.get_outcome_display()}"
+        + (f"［{f.measure.name}］" if f.measure_id else "")
+        + (f"：{f.reason}" if f.reason else "")
+        for f in entries
+    )
+
+
+def _match_label(row: LookupRow) -> str:
+    label = row.get_match_display()
+    if row.confirmed_at:
+        label += _("（人工确认）")
+    return label
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def lookup_header(lookup: Lookup) -> list[tuple[str, str]]:
+    return [
+        (_("查询编号"), str(lookup.pk)),
+        (_("查询时间"), _local(lookup.created_at)),
+        (_("查询人"), lookup.user_label or _("命令行")),
+        (_("应用场景"), lookup.scenario.name),
+        (_("查询事由"), lookup.purpose),
+        (_("业务编号"), lookup.reference),
+        (_("查询方式"), lookup.get_channel_display()),
+        (_("上传文件"), lookup.file_name),
+        (
+            _("结果概况"),
+            _(
+                "共%(rows)d个，精确匹配%(exact)d，名称候选%(cand)d，未匹配%(none)d；黑名单%(black)d，红名单%(red)d"
+            )
+            % {
+                "rows": lookup.row_count,
+                "exact": lookup.exact_count,
+                "cand": lookup.candidate_count,
+                "none": lookup.none_count,
+                "black": lookup.black_count,
+                "red": lookup.red_count,
+            },
+        ),
+    ]
+
+
+def lookup_xlsx(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
+    """The results of one lookup: a summary sheet, the rows, and the candidates' explanations."""
+    summary = [[label, value] for label, value in lookup_header(lookup)]
+    results = [
+        [
+            _("序号"),
+            _("行号"),
+            _("输入名称"),
+            _("输入代码"),
+            _("匹配结果"),
+            _("主体代码"),
+            _("主体名称"),
+            _("名称候选（代码，得分）"),
+            _("黑名单"),
+            _("红名单"),
+            _("适用措施"),
+            _("反馈"),
+            _("说明"),
+        ]
+    ]
+    candidates = [
+        [
+            _("序号"),
+            _("输入名称"),
+            _("候选主体代码"),
+            _("候选主体名称"),
+            _("得分"),
+            _("得分说明"),
+            _("名单"),
+        ]
+    ]
+    measures = [
+        [
+            _("序号"),
+            _("主体代码"),
+            _("措施代码"),
+            _("措施名称"),
+            _("名单类型"),
+            _("触发名单"),
+            _("设定依据"),
+            _("状态"),
+        ]
+    ]
+    for row in rows:
+        results.append(
+            [
+                row.position,
+                row.input.get("row"),
+                row.input.get("name", ""),
+                row.input.get("code", ""),
+                _match_label(row),
+                row.subject_code,
+                row.subject_name,
+                _candidates_text(row.candidates),
+                _lists_text(row.lists, ListType.BLACK),
+                _lists_text(row.lists, ListType.RED),
+                _measures_text(row.measures),
+                _feedback_text(feedback.get(row.pk, [])),
+                row.note,
+            ]
+        )
+        for c in row.candidates:
+            candidates.append(
+                [
+                    row.position,
+                    row.input.get("name", ""),
+                    c["subject"],
+                    c["name"],
+                    c["score"],
+                    c.get("explanation", ""),
+                    "、".join(c.get("lists", [])),
+                ]
+            )
+        for m in row.measures:
+            measures.append(
+                [
+                    row.position,
+                    row.subject_code,
+                    m["code"],
+                    m["name"],
+                    str(ListType(m["list_type"]).label),
+                    "、".join(m["triggered_by"]),
+                    m["legal_basis"],
+                    _("暂停适用") if m.get("suspended") else _("适用"),
+                ]
+            )
+    return write_xlsx(
+        {
+            _("查询信息"): summary,
+            _("筛查结果"): results,
+            _("适用措施"): measures,
+            _("名称候选"): candidates,
+        }
+    )
+
+
+def lookup_pdf(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
+    """A printable record of one lookup and its results (A4 landscape)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from portal.core.pdf import cjk_font_name
+
+    font = cjk_font_name()
+    title_style = ParagraphStyle("title", fontName=font, fontSize=15, leading=20, spaceAfter=6)
+    body = ParagraphStyle("body", fontName=font, fontSize=8, leading=10.5, wordWrap="CJK")
+    small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
+
+    def p(text, style=body):
+        from xml.sax.saxutils import escape
+
+        return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style)
+
+    story = [p(_("联合奖惩信用核查记录"), title_style)]
+    meta = Table(
+        [[p(label), p(value)] for label, value in lookup_header(lookup)],
+        colWidths=[28 * mm, 230 * mm],
+    )
+    meta.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef2f7")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [meta, Spacer(1, 5 * mm)]
+    header = [
+        _("序号"),
+        _("输入"),
+        _("匹配结果"),
+        _("主体"),
+        _("黑名单"),
+        _("红名单"),
+        _("适用措施"),
+        _("反馈"),
+    ]
+    data = [[p(h) for h in header]]
+    for row in rows:
+        subject = f"{row.subject_name}\n{row.subject_code}" if row.subject_code else ""
+        if not subject and row.candidates:
+            subject = _("候选：") + _candidates_text(row.candidates)
+        if row.note:
+            subject = (subject + "\n" if subject else "") + row.note
+        data.append(
+            [
+                p(row.position),
+                p(f"{row.input.get('name', '')}\n{row.input.get('code', '')}".strip()),
+                p(_match_label(row)),
+                p(subject, small),
+                p(_lists_text(row.lists, ListType.BLACK), small),
+                p(_lists_text(row.lists, ListType.RED), small),
+                p(_measures_text(row.measures), small),
+                p(_feedback_text(feedback.get(row.pk, [])), small),
+            ]
+        )
+    table = Table(
+        data,
+        colWidths=[10 * mm, 38 * mm, 20 * mm, 45 * mm, 40 * mm, 35 * mm, 45 * mm, 30 * mm],
+        repeatRows=1,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5ef")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story.append(table)
+    generated = _local(timezone.now())
+
+    def footer(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(font, 7)
+        canvas.drawString(
+            12 * mm,
+            8 * mm,
+            _("查询编号 %(id)s · 生成于 %(at)s · 第 %(page)d 页")
+            % {"id": lookup.pk, "at": generated, "page": doc.page},
+        )
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=14 * mm,
+        title=_("联合奖惩信用核查记录 %(id)s") % {"id": lookup.pk},
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def log_xlsx(lookups, rows) -> bytes:
+    """The lookup log: one sheet of lookups, one of their rows with the feedback given."""
+    head = [
+        _("查询编号"),
+        _("查询时间"),
+        _("查询人"),
+        _("应用场景"),
+        _("查询事由"),
+        _("业务编号"),
+        _("查询方式"),
+        _("上传文件"),
+        _("查询主体数"),
+        _("精确匹配"),
+        _("名称候选"),
+        _("未匹配"),
+        _("黑名单"),
+        _("红名单"),
+    ]
+    sheet = [head]
+    for lookup in lookups:
+        sheet.append(
+            [
+                lookup.pk,
+                _local(lookup.created_at),
+                lookup.user_label or _("命令行"),
+                lookup.scenario.code,
+                lookup.purpose,
+                lookup.reference,
+                lookup.get_channel_display(),
+                lookup.file_name,
+                lookup.row_count,
+                lookup.exact_count,
+                lookup.candidate_count,
+                lookup.none_count,
+                lookup.black_count,
+                lookup.red_count,
+            ]
+        )
+    detail = [
+        [
+            _("查询编号"),
+            _("序号"),
+            _("输入名称"),
+            _("输入代码"),
+            _("匹配结果"),
+            _("主体代码"),
+            _("主体名称"),
+            _("名单"),
+            _("适用措施"),
+            _("反馈"),
+            _("反馈人"),
+            _("反馈时间"),
+        ]
+    ]
+    for row in rows:
+        entries = list(row.feedback.all())
+        detail.append(
+            [
+                row.lookup_id,
+                row.position,
+                row.input.get("name", ""),
+                row.input.get("code", ""),
+                _match_label(row),
+                row.subject_code,
+                row.subject_name,
+                "、".join(sorted({e["list"] for e in row.lists})),
+                "、".join(m["code"] for m in row.measures),
+                _feedback_text(entries),
+                "、".join(sorted({f.user.get_username() for f in entries})),
+                _local(entries[0].created_at) if entries else "",
+            ]
+        )
+    return write_xlsx({_("查询日志"): sheet, _("查询明细"): detail})

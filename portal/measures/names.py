@@ -1,0 +1,147 @@
+"""Name keys and score explanations for matching reviewers' lists to subjects.
+
+Builds on portal.core.names.normalise_name (widths, brackets, spaces, the city
+prefix, company forms) and adds what lists typed by other offices bring: a
+province prefix before the city (广东省惠州市…). Every candidate comes with a
+plain-language explanation of its score, so a reviewer can judge it.
+"""
+
+import re
+import unicodedata
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from portal.core.names import normalise_name
+from portal.core.text import normalise_text
+
+PROVINCE_PREFIXES = ("广东省", "广东")
+_BRACKETS = re.compile(r"[()\[\]【】〔〕（）]")
+_COMPANY_FORMS = (
+    ("股份有限公司", "股份公司"),
+    ("有限责任公司", "公司"),
+    ("有限公司", "公司"),
+)
+
+
+def refine_key(normalised: str, city: str | None = None) -> str:
+    """A stored core-normalised name brought to the matching key (drops a province prefix)."""
+    city = settings.PORTAL_CITY_NAME if city is None else city
+    for province in PROVINCE_PREFIXES:
+        if normalised.startswith(province) and len(normalised) > len(province) + 1:
+            rest = normalised[len(province) :]
+            if city:
+                for prefix in (f"{city}市", city):
+                    if rest.startswith(prefix) and len(rest) > len(prefix):
+                        return rest[len(prefix) :]
+            return rest
+    return normalised
+
+
+def match_key(name: object, city: str | None = None) -> str:
+    """The key two spellings of one organisation's name share."""
+    city = settings.PORTAL_CITY_NAME if city is None else city
+    text = normalise_text(name).replace(" ", "")
+    for province in PROVINCE_PREFIXES:
+        if text.startswith(province):
+            text = text[len(province) :]
+            break
+    return normalise_name(text, city=city)
+
+
+def block_key(key: str) -> str:
+    """Fuzzy candidates are only searched among keys sharing this prefix."""
+    return key[:2]
+
+
+def normalisation_steps(name: object, city: str | None = None) -> list[str]:
+    """What normalisation changed in a name, in words."""
+    city = settings.PORTAL_CITY_NAME if city is None else city
+    raw = "" if name is None else str(name)
+    steps = []
+    folded = unicodedata.normalize("NFKC", raw)
+    if folded != raw:
+        steps.append(_("全角字符转为半角"))
+    if re.search(r"\s", folded.strip()) or folded != folded.strip():
+        steps.append(_("去除空格"))
+    compact = re.sub(r"\s+", "", folded)
+    if any(compact.startswith(p) for p in PROVINCE_PREFIXES):
+        steps.append(_("去除省名前缀"))
+    if city and (
+        re.search(rf"[(（]{re.escape(city)}市?[)）]", compact)
+        or re.match(
+            rf"({'|'.join(re.escape(p) for p in PROVINCE_PREFIXES)})?{re.escape(city)}", compact
+        )
+    ):
+        steps.append(_("去除城市名“%(city)s”") % {"city": city})
+    if _BRACKETS.search(compact):
+        steps.append(_("去除括号"))
+    for variant, canonical in _COMPANY_FORMS:
+        if compact.endswith(variant):
+            steps.append(
+                _("组织形式“%(variant)s”统一为“%(canonical)s”")
+                % {"variant": variant, "canonical": canonical}
+            )
+            break
+    return steps
+
+
+def score(query_key: str, candidate_key: str) -> float:
+    """Similarity of two matching keys, 0–100 (normalised Indel similarity)."""
+    return round(fuzz.ratio(query_key, candidate_key), 1)
+
+
+def describe_differences(query_key: str, candidate_key: str) -> list[str]:
+    """The edits that turn the input's key into the candidate's, in words."""
+    parts = []
+    for op in Indel.opcodes(query_key, candidate_key):
+        source = query_key[op.src_start : op.src_end]
+        dest = candidate_key[op.dest_start : op.dest_end]
+        if op.tag == "insert":
+            parts.append(_("候选名称多出“%(text)s”") % {"text": dest})
+        elif op.tag == "delete":
+            parts.append(_("候选名称缺少“%(text)s”") % {"text": source})
+        elif op.tag == "replace":
+            parts.append(_("“%(a)s”与“%(b)s”不同") % {"a": source, "b": dest})
+    return parts
+
+
+def explain(
+    query_name: str,
+    query_key: str,
+    candidate_name: str,
+    candidate_key: str,
+    value: float,
+    *,
+    former_name: bool = False,
+) -> str:
+    """Why a candidate got its score: the normalisations applied and what still differs."""
+    sentences = []
+    if former_name:
+        sentences.append(_("与该主体的曾用名“%(name)s”比对") % {"name": candidate_name})
+    if query_key == candidate_key:
+        if normalise_text(query_name) == normalise_text(candidate_name):
+            sentences.append(_("名称完全相同，得分100"))
+        else:
+            steps = sorted(
+                set(normalisation_steps(query_name)) | set(normalisation_steps(candidate_name))
+            )
+            sentences.append(
+                _("规范化后名称相同（%(steps)s），得分100")
+                % {"steps": "、".join(steps) or _("书写形式统一")}
+            )
+    else:
+        differences = describe_differences(query_key, candidate_key)
+        sentences.append(
+            _("规范化名称“%(a)s”与“%(b)s”的相似度为%(score)s（按字符增删计算）：%(diff)s")
+            % {
+                "a": query_key,
+                "b": candidate_key,
+                "score": f"{value:g}",
+                "diff": "；".join(differences),
+            }
+        )
+    sentences.append(_("名称相同不代表同一主体，须核对代码后人工确认"))
+    return "。".join(sentences) + "。"

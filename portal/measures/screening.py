@@ -1,0 +1,389 @@
+"""Screening input rows against the credit database, set-based (DESIGN §3).
+
+One lookup of one subject and a list of ten thousand go through the same
+steps, each a handful of queries however long the list is:
+
+1. codes in bulk: USCCs and person codes by `Subject.code`, resident identity
+   numbers by their keyed hash (`Subject.identity_hash`);
+2. rows without an exact match: an in-memory index of matching keys
+   (normalised name → subjects, former names included) over the blocks the
+   input touches (first two characters of the key), exact key hits scored
+   100 and fuzzy ones by rapidfuzz with a score cutoff — candidates only,
+   never accepted automatically; natural persons are never matched by name;
+3. current red/black list memberships of every matched or candidate subject
+   in bulk: records of a red/black item whose public state is published or
+   under objection (repaired, expired, revoked records do not count, which
+   is how repair lifts measures);
+4. the measures that apply to those lists in the chosen scenario.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
+
+from portal.catalog.models import CatalogItem, Department, ListType
+from portal.core.codes import CodeError, validate_resident_id, validate_uscc
+from portal.core.identity import hash_identity, mask_identity
+from portal.core.text import normalise_code
+from portal.measures import names
+from portal.measures.models import Match, Measure
+from portal.measures.reader import InputRow
+from portal.records.disclosure import PUBLIC_STATES
+from portal.records.models import CreditRecord
+from portal.subjects.models import Subject, SubjectKind, SubjectName
+
+CANDIDATE_LIMIT = 5
+SCORE_CUTOFF = 80.0
+# An exact code match whose input name scores below this against the subject is flagged.
+NAME_MISMATCH_BELOW = 80.0
+CHUNK = 900  # ids per IN (…) query: well inside SQLite's variable limit
+_PERSON_CODE = re.compile(r"^P[0-9A-F]{17}$")
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass
+class Candidate:
+    subject: SubjectRef
+    score: float
+    explanation: str
+    lists: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "subject": self.subject.code,
+            "name": self.subject.name,
+            "score": self.score,
+            "explanation": self.explanation,
+            "lists": [entry["list"] for entry in self.lists],
+        }
+
+
+@dataclass
+class RowResult:
+    input: InputRow
+    input_code_display: str
+    match: str
+    subject: SubjectRef | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    lists: list[dict] = field(default_factory=list)
+    measures: list[dict] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def input_snapshot(self) -> dict:
+        """The input as it may be kept and shown: a person's number masked."""
+        return {"row": self.input.row, "name": self.input.name, "code": self.input_code_display}
+
+    def as_json(self) -> dict:
+        """The `screen --json` contract: one object per input row."""
+        return {
+            "input": self.input_snapshot,
+            "match": self.match,
+            "subject": self.subject.code if self.subject else None,
+            "candidates": [
+                {"subject": c.subject.code, "name": c.subject.name, "score": c.score}
+                for c in self.candidates
+            ],
+            "lists": self.lists,
+            "measures": self.measures,
+        }
+
+
+@dataclass
+class _Code:
+    subject_code: str = ""  # a USCC or a person code, looked up by Subject.code
+    identity_hash: str = ""
+    display: str = ""
+    error: str = ""
+    is_person: bool = False
+
+
+def classify_code(raw: str) -> _Code:
+    """What an input code is: a USCC, a resident identity number, a person code, or invalid."""
+    code = normalise_code(raw)
+    if not code:
+        return _Code()
+    if _PERSON_CODE.match(code):
+        return _Code(subject_code=code, display=code, is_person=True)
+    try:
+        return _Code(subject_code=validate_uscc(code), display=code)
+    except CodeError as uscc_error:
+        try:
+            number = validate_resident_id(code)
+        except CodeError as id_error:
+            looks_like_id = code[:17].isdigit()
+            error = id_error if looks_like_id else uscc_error
+            return _Code(display=mask_identity(code) if looks_like_id else code, error=str(error))
+    return _Code(identity_hash=hash_identity(number), display=mask_identity(number), is_person=True)
+
+
+class NameIndex:
+    """Matching keys of organisations (current and former names) in the blocks asked for."""
+
+    def __init__(self, blocks: set[str] | None = None):
+        self.entries: dict[str, list[tuple[SubjectRef, str, bool]]] = defaultdict(list)
+        self.block_keys: dict[str, list[str]] = defaultdict(list)
+        subjects = Subject.objects.exclude(kind=SubjectKind.NATURAL_PERSON)
+        former = SubjectName.objects.exclude(subject__kind=SubjectKind.NATURAL_PERSON)
+        if blocks is not None:
+            # Stored keys with a province prefix block under the province: fetch those too.
+            wanted = set(blocks) | {p[:2] for p in names.PROVINCE_PREFIXES}
+            subjects = subjects.annotate(block=Substr("name_normalised", 1, 2)).filter(
+                block__in=wanted
+            )
+            former = former.annotate(block=Substr("name_normalised", 1, 2)).filter(block__in=wanted)
+        refs = {}
+        for pk, code, name, kind, normalised in subjects.values_list(
+            "id", "code", "name", "kind", "name_normalised"
+        ).iterator(chunk_size=5000):
+            ref = refs[pk] = SubjectRef(pk, code, name, kind)
+            self._add(names.refine_key(normalised), ref, name, False)
+        for pk, code, current, kind, name, normalised in former.values_list(
+            "subject_id",
+            "subject__code",
+            "subject__name",
+            "subject__kind",
+            "name",
+            "name_normalised",
+        ).iterator(chunk_size=5000):
+            ref = refs.get(pk) or SubjectRef(pk, code, current, kind)
+            self._add(names.refine_key(normalised), ref, name, True)
+        self._cache: dict[str, list[Candidate]] = {}
+
+    def _add(self, key: str, ref: SubjectRef, matched_name: str, former: bool) -> None:
+        if not key:
+            return
+        bucket = self.entries[key]
+        if not bucket:
+            self.block_keys[names.block_key(key)].append(key)
+        bucket.append((ref, matched_name, former))
+
+    def candidates(self, query_name: str, key: str) -> list[Candidate]:
+        if key in self._cache:
+            return self._cache[key]
+        scored: list[tuple[str, float]] = []
+        if key in self.entries:
+            scored.append((key, 100.0))
+        choices = self.block_keys.get(names.block_key(key), [])
+        for choice, value, _index in process.extract(
+            key,
+            choices,
+            scorer=fuzz.ratio,
+            score_cutoff=SCORE_CUTOFF,
+            limit=CANDIDATE_LIMIT + 1,
+        ):
+            if choice != key:
+                scored.append((choice, round(value, 1)))
+        best: dict[int, Candidate] = {}
+        for choice, value in scored:
+            for ref, matched_name, former in self.entries[choice]:
+                held = best.get(ref.id)
+                if held is not None and (held.score > value or (held.score == value and former)):
+                    continue
+                best[ref.id] = Candidate(
+                    ref,
+                    value,
+                    names.explain(query_name, key, matched_name, choice, value, former_name=former),
+                )
+        result = sorted(best.values(), key=lambda c: (-c.score, c.subject.code))[:CANDIDATE_LIMIT]
+        self._cache[key] = result
+        return result
+
+
+def _chunks(values, size=CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def list_items() -> dict[int, CatalogItem]:
+    return {
+        item.pk: item
+        for item in CatalogItem.objects.filter(list_type__in=[ListType.RED, ListType.BLACK])
+    }
+
+
+def memberships(subject_ids) -> dict[int, list[dict]]:
+    """Current red/black list memberships with their source records, by subject id."""
+    items = list_items()
+    result: dict[int, list[dict]] = defaultdict(list)
+    if not items:
+        return result
+    departments = dict(Department.objects.values_list("id", "name"))
+    for chunk in _chunks(set(subject_ids)):
+        rows = CreditRecord.objects.filter(
+            subject_id__in=chunk,
+            catalog_item_id__in=list(items),
+            public_state__in=list(PUBLIC_STATES),
+        ).values_list(
+            "id",
+            "subject_id",
+            "catalog_item_id",
+            "decision_no",
+            "decision_date",
+            "department_id",
+            "public_state",
+            "title",
+        )
+        for pk, subject_id, item_id, number, decided, dept_id, state, title in rows:
+            item = items[item_id]
+            result[subject_id].append(
+                {
+                    "list": item.code,
+                    "name": item.name,
+                    "list_type": item.list_type,
+                    "record_id": pk,
+                    "decision_no": number,
+                    "decision_date": decided.isoformat(),
+                    "department": departments.get(dept_id, ""),
+                    "public_state": state,
+                    "title": title,
+                }
+            )
+    for entries in result.values():
+        # Black lists first, then the latest decision first.
+        entries.sort(key=lambda e: (e["decision_date"], e["record_id"]), reverse=True)
+        entries.sort(key=lambda e: e["list_type"] != ListType.BLACK)
+    return result
+
+
+class MeasureBook:
+    """The active measures of one scenario, looked up by the lists a subject is on."""
+
+    def __init__(self, scenario):
+        self.measures = list(Measure.objects.for_scenario(scenario).select_related("catalog_item"))
+        self._by_list: dict[tuple[str, str], list[Measure]] = {}
+
+    def _for(self, list_type: str, item_code: str) -> list[Measure]:
+        key = (list_type, item_code)
+        if key not in self._by_list:
+            self._by_list[key] = [
+                m
+                for m in self.measures
+                if m.list_type == list_type
+                and (m.catalog_item is None or m.catalog_item.code == item_code)
+            ]
+        return self._by_list[key]
+
+    def for_lists(self, lists: list[dict]) -> list[dict]:
+        """The measures these memberships trigger; rewards are suspended while on a black list."""
+        on_black = any(entry["list_type"] == ListType.BLACK for entry in lists)
+        found: dict[str, dict] = {}
+        order: dict[str, int] = {}
+        for entry in lists:
+            for measure in self._for(entry["list_type"], entry["list"]):
+                if measure.code not in found:
+                    order[measure.code] = (measure.list_type != ListType.BLACK, measure.sort_order)
+                    found[measure.code] = {
+                        "code": measure.code,
+                        "name": measure.name,
+                        "list_type": measure.list_type,
+                        "legal_basis": measure.legal_basis,
+                        "triggered_by": [],
+                        "suspended": measure.list_type == ListType.RED and on_black,
+                    }
+                if entry["list"] not in found[measure.code]["triggered_by"]:
+                    found[measure.code]["triggered_by"].append(entry["list"])
+        return sorted(found.values(), key=lambda m: order[m["code"]])
+
+
+def screen(rows: list[InputRow], scenario) -> list[RowResult]:
+    """Match every row, collect list memberships and the scenario's measures. Read-only."""
+    codes = [classify_code(row.code) for row in rows]
+    results = [
+        RowResult(input=row, input_code_display=c.display, match=Match.NONE)
+        for row, c in zip(rows, codes, strict=True)
+    ]
+
+    # 1. Codes in bulk.
+    by_code, by_hash, key_of = {}, {}, {}
+    wanted_codes = {c.subject_code for c in codes if c.subject_code}
+    wanted_hashes = {c.identity_hash for c in codes if c.identity_hash}
+    fields = ("id", "code", "name", "kind", "name_normalised", "identity_hash")
+    for chunk in _chunks(wanted_codes):
+        for pk, code, name, kind, normalised, _h in Subject.objects.filter(
+            code__in=chunk
+        ).values_list(*fields):
+            by_code[code] = SubjectRef(pk, code, name, kind)
+            key_of[pk] = names.refine_key(normalised)
+    for chunk in _chunks(wanted_hashes):
+        for pk, code, name, kind, normalised, hashed in Subject.objects.filter(
+            identity_hash__in=chunk
+        ).values_list(*fields):
+            by_hash[hashed] = SubjectRef(pk, code, name, kind)
+            key_of[pk] = names.refine_key(normalised)
+
+    # 2. Names of the rows still unmatched.
+    name_rows = []
+    for result, code in zip(results, codes, strict=True):
+        subject = by_code.get(code.subject_code) or by_hash.get(code.identity_hash)
+        if subject is not None:
+            result.match = Match.EXACT
+            result.subject = subject
+            if result.input.name:
+                key = names.match_key(result.input.name)
+                value = names.score(key, key_of.get(subject.id, ""))
+                if value < NAME_MISMATCH_BELOW:
+                    result.note = _(
+                        "输入名称与库中名称“%(name)s”不一致（相似度%(score)s），请核对"
+                    ) % {"name": subject.name, "score": f"{value:g}"}
+            continue
+        if code.error:
+            result.note = _("代码无效（%(error)s），已按名称检索") % {"error": code.error}
+        elif code.is_person:
+            result.note = _("未找到该证件号码对应的主体")
+            continue  # people are never matched by name
+        elif code.subject_code:
+            result.note = _("统一社会信用代码未在库中找到，已按名称检索")
+        if result.input.name:
+            name_rows.append(result)
+        elif not result.note:
+            result.note = _("没有可检索的名称或代码")
+    if name_rows:
+        keys = {id(r): names.match_key(r.input.name) for r in name_rows}
+        index = NameIndex({names.block_key(k) for k in keys.values() if k})
+        for result in name_rows:
+            key = keys[id(result)]
+            result.candidates = list(index.candidates(result.input.name, key)) if key else []
+            if result.candidates:
+                result.match = Match.CANDIDATES
+            elif not result.note:
+                result.note = _("未找到名称相近的主体")
+
+    # 3. Memberships in bulk, 4. measures.
+    ids = {r.subject.id for r in results if r.subject}
+    ids |= {c.subject.id for r in results for c in r.candidates}
+    member = memberships(ids)
+    book = MeasureBook(scenario)
+    for result in results:
+        if result.subject:
+            result.lists = member.get(result.subject.id, [])
+            result.measures = book.for_lists(result.lists)
+        for candidate in result.candidates:
+            candidate.lists = member.get(candidate.subject.id, [])
+    return results
+
+
+def screen_subject(subject: Subject, scenario) -> tuple[list[dict], list[dict]]:
+    """Lists and measures of one known subject (after a reviewer confirms a candidate)."""
+    lists = memberships([subject.pk]).get(subject.pk, [])
+    return lists, MeasureBook(scenario).for_lists(lists)
+
+
+def single_input(query: str) -> InputRow:
+    """A reviewer's one-line query: a code when it reads as one, otherwise a name."""
+    code = normalise_code(query)
+    if re.fullmatch(r"[0-9A-Z]{18}", code):
+        return InputRow(row=1, name="", code=code)
+    return InputRow(row=1, name=" ".join(str(query).split()), code="")
