@@ -20,7 +20,7 @@ $(INSTALLED): requirements.lock
 	touch $(INSTALLED)
 
 system-packages: ## Install the Debian packages the portal needs (CJK font, chromium for browser tests)
-	@scripts/ensure-system-packages.sh gettext fonts-noto-cjk chromium chromium-driver
+	@scripts/ensure-system-packages.sh gettext fonts-noto-cjk fonts-wqy-zenhei chromium chromium-driver
 
 setup: $(INSTALLED) system-packages ## Install, migrate, load the catalog and demo data, create demo accounts
 	$(MANAGE) compilemessages --ignore ".venv/*" --verbosity 0

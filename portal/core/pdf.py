@@ -22,12 +22,17 @@ CANDIDATES = [
 def cjk_font_name() -> str:
     """Register the CJK font with ReportLab once and return its name."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     for path, index in CANDIDATES:
         if Path(path).exists():
-            pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=index))
+            try:
+                pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=index))
+            except TTFError:
+                # Noto CJK ships PostScript (CFF) outlines, which ReportLab cannot embed;
+                # fall through to a TrueType face (fonts-wqy-zenhei).
+                continue
             return FONT_NAME
     raise ImproperlyConfigured(
-        "No CJK font found: install Debian's fonts-noto-cjk (make system-packages)."
+        "No CJK TrueType font found: install Debian's fonts-wqy-zenhei (make system-packages)."
     )
