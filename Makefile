@@ -28,6 +28,7 @@ setup: $(INSTALLED) system-packages ## Install, migrate, load the catalog and de
 	$(MANAGE) install_catalog
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo --if-empty --subjects 2000 --records 20000
+	$(MANAGE) setup_site
 	$(MANAGE) create_demo_accounts
 
 run: setup ## Set everything up and serve the portal at http://127.0.0.1:8000 with background work

@@ -28,4 +28,8 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Wagtail serves every remaining path; apps add their routes above this line.
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    path("reports/", include("portal.reports.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)

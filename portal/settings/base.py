@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "portal.catalog",
     "portal.subjects",
     "portal.records",
+    "portal.reports",
     "portal.measures",
     # Data exchange, imports, search, public site
     "exchange",

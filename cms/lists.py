@@ -1,0 +1,156 @@
+"""Disclosure lists (双公示 licences and penalties, red and black lists): filters and export.
+
+Plain functions over the public queryset, used by the list pages and their
+CSV export. Exports carry only what the list shows, never a natural person's
+records (no bulk personal data for the public; DESIGN §4), and at most
+PORTAL_LIST_EXPORT_MAX_ROWS rows.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cms.profiles import format_value
+from portal.catalog.models import CatalogItem, ListType
+from portal.core.names import normalise_name
+from portal.core.text import normalise_code
+from portal.records.disclosure import PublicState
+from portal.records.models import CreditRecord
+from portal.subjects.models import Subject, SubjectKind
+
+
+class ListKind(models.TextChoices):
+    LICENCES = "licences", _("双公示·行政许可")
+    PENALTIES = "penalties", _("双公示·行政处罚")
+    RED = "red", _("红名单（守信激励）")
+    BLACK = "black", _("黑名单（失信惩戒）")
+
+
+def items_for(kind: str):
+    """The catalog items a list shows."""
+    items = CatalogItem.objects.filter(is_active=True)
+    if kind == ListKind.LICENCES:
+        return items.filter(code="ADM_LICENSE")
+    if kind == ListKind.PENALTIES:
+        return items.filter(code="ADM_PENALTY")
+    if kind == ListKind.RED:
+        return items.filter(list_type=ListType.RED)
+    if kind == ListKind.BLACK:
+        return items.filter(list_type=ListType.BLACK)
+    return items.none()
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    item: str = ""
+    department: str = ""
+    district: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, name) for name in self.__dataclass_fields__)
+
+
+def list_records(kind: str, filters: Filters = Filters()):
+    """The public records of a list, filtered, latest decision first."""
+    records = CreditRecord.objects.public().filter(
+        catalog_item__in=items_for(kind),
+        subject__in=Subject.objects.publicly_visible(),
+    )
+    if filters.item:
+        records = records.filter(catalog_item__code=filters.item)
+    if filters.department:
+        records = records.filter(department__code=filters.department)
+    if filters.district:
+        records = records.filter(subject__district=filters.district)
+    if filters.date_from:
+        records = records.filter(decision_date__gte=filters.date_from)
+    if filters.date_to:
+        records = records.filter(decision_date__lte=filters.date_to)
+    if filters.q:
+        code = normalise_code(filters.q)
+        records = records.filter(
+            models.Q(subject__name_normalised__contains=normalise_name(filters.q))
+            | models.Q(subject__uscc=code)
+            | models.Q(decision_no=filters.q.strip())
+        )
+    return records.select_related("subject", "catalog_item", "department").order_by(
+        "-decision_date", "-id"
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    value: object  # callable(record) -> str
+
+
+def _data(key):
+    return lambda r: format_value(r.data.get(key, "") or "")
+
+
+def _authority(record):
+    return record.data.get("authority") or record.department.name
+
+
+def _date(record):
+    return record.decision_date.isoformat()
+
+
+def _state(record):
+    return str(PublicState(record.public_state).label)
+
+
+SUBJECT_COLUMNS = [
+    Column(_("主体名称"), lambda r: r.subject.name),
+    Column(_("统一社会信用代码/证件号码"), lambda r: r.subject.public_code),
+]
+COLUMNS = {
+    ListKind.LICENCES: SUBJECT_COLUMNS
+    + [
+        Column(_("行政许可决定文书号"), lambda r: r.decision_no),
+        Column(_("许可决定文书名称"), _data("decision_name")),
+        Column(_("许可类别"), _data("licence_category")),
+        Column(_("许可决定日期"), _date),
+        Column(_("有效期至"), _data("valid_to")),
+        Column(_("许可机关"), _authority),
+    ],
+    ListKind.PENALTIES: SUBJECT_COLUMNS
+    + [
+        Column(_("行政处罚决定书文号"), lambda r: r.decision_no),
+        Column(_("违法行为类型"), _data("violation_type")),
+        Column(_("处罚类别"), _data("penalty_types")),
+        Column(_("处罚决定日期"), _date),
+        Column(_("处罚机关"), _authority),
+    ],
+}
+LIST_COLUMNS = SUBJECT_COLUMNS + [
+    Column(_("名单类别"), lambda r: r.catalog_item.name),
+    Column(_("列入事由"), lambda r: r.title),
+    Column(_("文书号"), lambda r: r.decision_no),
+    Column(_("列入日期"), _date),
+    Column(_("认定部门"), lambda r: r.department.name),
+]
+
+
+def columns_for(kind: str) -> list[Column]:
+    return COLUMNS.get(kind, LIST_COLUMNS)
+
+
+def export_max_rows() -> int:
+    return getattr(settings, "PORTAL_LIST_EXPORT_MAX_ROWS", 5000)
+
+
+def export_rows(kind: str, filters: Filters = Filters()):
+    """Header and rows for the CSV export: organisations only, capped, public fields only."""
+    columns = columns_for(kind) + [Column(_("公示状态"), _state)]
+    yield [str(column.label) for column in columns]
+    records = list_records(kind, filters).exclude(subject__kind=SubjectKind.NATURAL_PERSON)
+    for record in records[: export_max_rows()]:
+        yield [column.value(record) for column in columns]

@@ -1,0 +1,142 @@
+"""A subject's public credit profile (信用档案) and the public view of one record.
+
+Only what the public may see: `CreditRecord.objects.public()`, subjects that
+are not minors, and a natural person only when a public record names them
+(persons appear publicly only through public items; DESIGN §4).
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+
+from cms.localise import is_english, localised_path
+from portal.catalog.models import CatalogItem, ListType
+from portal.records.disclosure import PublicState
+from portal.records.models import CreditRecord
+from portal.reports.sections import is_adverse
+from portal.subjects.models import Subject
+
+# Records shown per item on the profile before "show all".
+PER_GROUP = 10
+# Records per page when one item's records are listed in full.
+PER_PAGE = 20
+
+
+@dataclass
+class ItemGroup:
+    item: CatalogItem
+    total: int
+    records: list
+    page: object = None  # a Paginator page when one item is listed in full
+
+    @property
+    def more(self) -> bool:
+        return self.page is None and self.total > len(self.records)
+
+
+@dataclass
+class Profile:
+    subject: Subject
+    former_names: list
+    red_items: list
+    black_items: list
+    groups: list = field(default_factory=list)
+    total: int = 0
+    under_objection: int = 0
+    selected_item: CatalogItem | None = None
+
+
+def public_records(subject: Subject):
+    return CreditRecord.objects.public().filter(subject=subject)
+
+
+def find_public_subject(code: str) -> Subject | None:
+    """The subject the public may look at under this code, or None."""
+    subject = Subject.objects.publicly_visible().filter(code=code.strip().upper()).first()
+    if subject is None:
+        return None
+    if subject.is_natural_person and not public_records(subject).exists():
+        return None
+    return subject
+
+
+def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) -> Profile:
+    """The profile: identity, list badges and records grouped by item (latest first).
+
+    With `item_code`, only that item's records, paginated.
+    """
+    records = public_records(subject)
+    counts = dict(
+        records.order_by()
+        .values_list("catalog_item")
+        .annotate(n=Count("id"))
+        .values_list("catalog_item", "n")
+    )
+    items = list(CatalogItem.objects.filter(pk__in=counts).order_by("sort_order", "code"))
+    profile = Profile(
+        subject=subject,
+        former_names=[n.name for n in subject.names.all() if n.name != subject.name],
+        red_items=[i for i in items if i.list_type == ListType.RED],
+        black_items=[i for i in items if i.list_type == ListType.BLACK],
+        total=sum(counts.values()),
+        under_objection=records.filter(public_state=PublicState.UNDER_OBJECTION).count(),
+    )
+    latest = records.select_related("department").order_by("-decision_date", "-id")
+    selected = next((i for i in items if i.code == item_code), None)
+    if selected is not None:
+        profile.selected_item = selected
+        paginator = Paginator(latest.filter(catalog_item=selected), PER_PAGE)
+        current = paginator.get_page(page)
+        profile.groups = [
+            ItemGroup(selected, counts[selected.pk], list(current.object_list), current)
+        ]
+        return profile
+    for item in items:
+        shown = list(latest.filter(catalog_item=item)[:PER_GROUP])
+        profile.groups.append(ItemGroup(item, counts[item.pk], shown))
+    return profile
+
+
+def find_public_record(record_id: int) -> CreditRecord | None:
+    return (
+        CreditRecord.objects.public()
+        .filter(pk=record_id, subject__in=Subject.objects.publicly_visible())
+        .select_related("subject", "catalog_item", "department")
+        .first()
+    )
+
+
+def format_value(value) -> str:
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{v}" for k, v in value.items())
+    return str(value)
+
+
+def record_fields(record: CreditRecord) -> list[tuple[str, str]]:
+    """The record's public fields as (label, value), in the catalog's order, empty ones left out."""
+    english = is_english()
+    rows = []
+    for catalog_field in record.catalog_item.fields.all():
+        if not catalog_field.is_public:
+            continue
+        value = record.data.get(catalog_field.key)
+        if value in (None, "", [], {}):
+            continue
+        label = (
+            catalog_field.label_en if english and catalog_field.label_en else catalog_field.label
+        )
+        rows.append((label, format_value(value)))
+    return rows
+
+
+def record_actions(record: CreditRecord) -> dict:
+    """What the public may do about a record: object to it always, apply for repair if adverse."""
+    adverse = is_adverse(record.catalog_item)
+    return {
+        "objection_url": f"{localised_path('/objections/new/')}?record={record.pk}",
+        "repair_url": f"{localised_path('/repair/new/')}?record={record.pk}" if adverse else "",
+        "repair_from": record.repair_from if adverse else None,
+    }

@@ -1,0 +1,129 @@
+"""Template tags of the public site: the editors' chrome, addresses of dynamic pages, badges."""
+
+import re
+
+from django import template
+from django.conf import settings
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from wagtail.models import Site
+
+from cms.localise import localised_path
+from portal.records.disclosure import PublicState
+
+register = template.Library()
+
+
+def _home(request):
+    """The site's home page (specific), looked up once per request."""
+    if request is None:
+        return None
+    if not hasattr(request, "_portal_home"):
+        site = Site.find_for_request(request)
+        root = site.root_page.specific if site else None
+        request._portal_home = root if hasattr(root, "subject_url") else None
+    return request._portal_home
+
+
+@register.simple_tag(takes_context=True)
+def site_chrome(context):
+    """The header/footer settings of the request's site (None outside a request)."""
+    from cms.models import SiteChrome
+
+    request = context.get("request")
+    if request is None:
+        return None
+    return SiteChrome.for_request(request)
+
+
+@register.simple_tag(takes_context=True)
+def subject_url(context, subject_or_code):
+    home = _home(context.get("request"))
+    code = getattr(subject_or_code, "code", subject_or_code)
+    return home.subject_url_for_code(code) if home else ""
+
+
+@register.simple_tag(takes_context=True)
+def record_url(context, record_or_id):
+    home = _home(context.get("request"))
+    if home is None:
+        return ""
+    record_id = getattr(record_or_id, "pk", record_or_id)
+    return home.url + home.reverse_subpage("record_detail", kwargs={"record_id": record_id})
+
+
+@register.simple_tag(takes_context=True)
+def search_url(context):
+    home = _home(context.get("request"))
+    return home.search_url() if home else localised_path("/search/")
+
+
+@register.simple_tag(takes_context=True)
+def home_url(context):
+    home = _home(context.get("request"))
+    return home.url if home else "/"
+
+
+@register.simple_tag
+def local_path(path):
+    """A site path (e.g. /objections/new/) in the visitor's language."""
+    return localised_path(path)
+
+
+@register.inclusion_tag("cms/includes/language_links.html", takes_context=True)
+def language_links(context):
+    """Links to the same page in each language: no cookie, no form, cache-friendly."""
+    request = context.get("request")
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    path = request.get_full_path() if request else "/"
+    links = []
+    for code, name in settings.LANGUAGES:
+        links.append(
+            {
+                "code": code,
+                "name": name,
+                "url": localised_path(path, code, current),
+                "current": current == code,
+            }
+        )
+    return {"links": links}
+
+
+@register.filter
+def state_label(record):
+    return PublicState(record.public_state).label
+
+
+@register.filter
+def is_under_objection(record):
+    return record.public_state == PublicState.UNDER_OBJECTION
+
+
+@register.filter
+def item_name(item):
+    """A catalog item's name in the visitor's language."""
+    if item.name_en and (translation.get_language() or "").startswith("en"):
+        return item.name_en
+    return item.name
+
+
+@register.filter
+def department_name(department):
+    if department.name_en and (translation.get_language() or "").startswith("en"):
+        return department.name_en
+    return department.name
+
+
+@register.filter
+def call(column, record):
+    """Apply a list column to a record: {{ column|call:record }}."""
+    return column.value(record)
+
+
+_NOT_MARK = re.compile(r"<(?!/?mark>)[^>]*>", re.IGNORECASE)
+
+
+@register.filter
+def highlight_html(fragment: str):
+    """The search contract's highlight (escaped text with <mark>): any other tag is dropped."""
+    return mark_safe(_NOT_MARK.sub("", fragment or ""))  # noqa: S308 - only <mark> survives
