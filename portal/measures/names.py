@@ -57,29 +57,36 @@ def block_key(key: str) -> str:
 
 
 def normalisation_steps(name: object, city: str | None = None) -> list[str]:
-    """What normalisation changed in a name, in words."""
+    """What normalisation changed in a name, in words (in the order the core applies it)."""
     city = settings.PORTAL_CITY_NAME if city is None else city
     raw = "" if name is None else str(name)
     steps = []
-    folded = unicodedata.normalize("NFKC", raw)
-    if folded != raw:
+    text = unicodedata.normalize("NFKC", raw)
+    if text != raw:
         steps.append(_("全角字符转为半角"))
-    if re.search(r"\s", folded.strip()) or folded != folded.strip():
+    if re.search(r"\s", text):
         steps.append(_("去除空格"))
-    compact = re.sub(r"\s+", "", folded)
-    if any(compact.startswith(p) for p in PROVINCE_PREFIXES):
-        steps.append(_("去除省名前缀"))
-    if city and (
-        re.search(rf"[(（]{re.escape(city)}市?[)）]", compact)
-        or re.match(
-            rf"({'|'.join(re.escape(p) for p in PROVINCE_PREFIXES)})?{re.escape(city)}", compact
-        )
-    ):
-        steps.append(_("去除城市名“%(city)s”") % {"city": city})
-    if _BRACKETS.search(compact):
+    text = re.sub(r"\s+", "", text)
+    for province in PROVINCE_PREFIXES:
+        if text.startswith(province):
+            steps.append(_("去除省名前缀"))
+            text = text[len(province) :]
+            break
+    if city:
+        text, count = re.subn(rf"[(（]{re.escape(city)}市?[)）]", "", text)
+        if count:
+            steps.append(_("去除括号内的城市名“%(city)s”") % {"city": city})
+    if _BRACKETS.search(text):
         steps.append(_("去除括号"))
+        text = _BRACKETS.sub("", text)
+    if city:
+        for prefix in (f"{city}市", city):
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix) :]
+                steps.append(_("去除城市名前缀“%(city)s”") % {"city": prefix})
+                break
     for variant, canonical in _COMPANY_FORMS:
-        if compact.endswith(variant):
+        if text.endswith(variant):
             steps.append(
                 _("组织形式“%(variant)s”统一为“%(canonical)s”")
                 % {"variant": variant, "canonical": canonical}
@@ -122,15 +129,19 @@ def explain(
     if former_name:
         sentences.append(_("与该主体的曾用名“%(name)s”比对") % {"name": candidate_name})
     if query_key == candidate_key:
-        if normalise_text(query_name) == normalise_text(candidate_name):
+        if "".join(str(query_name).split()) == "".join(str(candidate_name).split()):
             sentences.append(_("名称完全相同，得分100"))
         else:
-            steps = sorted(
-                set(normalisation_steps(query_name)) | set(normalisation_steps(candidate_name))
-            )
+            described = []
+            for label, steps in (
+                (_("输入名称"), normalisation_steps(query_name)),
+                (_("库中名称"), normalisation_steps(candidate_name)),
+            ):
+                if steps:
+                    described.append(f"{label}：{'、'.join(steps)}")
             sentences.append(
                 _("规范化后名称相同（%(steps)s），得分100")
-                % {"steps": "、".join(steps) or _("书写形式统一")}
+                % {"steps": "；".join(described) or _("书写形式统一")}
             )
     else:
         differences = describe_differences(query_key, candidate_key)

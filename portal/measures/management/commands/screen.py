@@ -34,17 +34,17 @@ class Command(BaseCommand):
         parser.add_argument("--reference", default="", help="business reference for the log")
 
     def handle(self, *args, file, scenario, as_json, purpose, reference, **options):
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror or exc}.") from exc
         scenario_obj = Scenario.objects.filter(code=scenario.upper(), is_active=True).first()
         if scenario_obj is None:
             known = ", ".join(
                 Scenario.objects.filter(is_active=True).values_list("code", flat=True)
             )
             raise CommandError(f"Unknown scenario {scenario!r} (known: {known}).")
-        path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror or exc}.") from exc
         try:
             rows = read_list(data, path.name)
         except ListFileError as exc:
