@@ -20,6 +20,9 @@ urlpatterns = [
     path("api/v1/", include("exchange.api_docs_urls")),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap),
+    # Objections and repair: /objections/, /repair/, /cases/, /staff/cases/,
+    # /workspace/cases/ and /api/v1/cases/.
+    path("", include("portal.objections.urls")),
 ]
 
 if settings.DEBUG:

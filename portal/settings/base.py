@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "portal.records",
     "portal.reports",
     "portal.measures",
+    "portal.objections",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -229,6 +230,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     "refresh-public-states": {
         "task": "portal.records.tasks.refresh_public_states",
+        "schedule": 60 * 60,
+    },
+    # Overdue objection and repair cases: one reminder a day per case (idempotent).
+    "remind-overdue-cases": {
+        "task": "portal.objections.tasks.remind_overdue_cases",
         "schedule": 60 * 60,
     },
 }

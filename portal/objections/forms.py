@@ -1,0 +1,234 @@
+"""Forms of the public filing pages, the operators' screens and the department side."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portal.objections import challenge, evidence
+from portal.objections.models import (
+    REPAIR_RELATIONS,
+    DeadlineSettings,
+    Ground,
+    Relation,
+    WorkdayOverride,
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Several files in one input; each checked by content (portal.objections.evidence)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        if not uploads:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        return evidence.check_uploads(uploads)
+
+
+def evidence_help() -> str:
+    return _("可上传 %(types)s 文件，最多 %(count)d 个，每个不超过 %(size)d MB。") % {
+        "types": evidence.ALLOWED_LABEL,
+        "count": evidence.max_files(),
+        "size": evidence.max_bytes() // (1024 * 1024),
+    }
+
+
+class ChallengeMixin(forms.Form):
+    """A signed arithmetic question and a honeypot field no person fills in."""
+
+    challenge_token = forms.CharField(widget=forms.HiddenInput)
+    challenge_answer = forms.CharField(label=_("验证问题"), max_length=4)
+    website = forms.CharField(
+        label=_("请勿填写此项"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def fresh_challenge(self):
+        question, token = challenge.new_challenge()
+        self.challenge_question = question
+        self.initial["challenge_token"] = token
+        if self.is_bound:
+            data = self.data.copy()
+            data["challenge_token"] = token
+            data["challenge_answer"] = ""
+            self.data = data
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise ValidationError(_("提交未通过校验。"))
+        if not self.errors:
+            message = challenge.check(
+                cleaned.get("challenge_token", ""), cleaned.get("challenge_answer", "")
+            )
+            if message:
+                self.add_error("challenge_answer", message)
+        return cleaned
+
+
+class ApplicantForm(ChallengeMixin, forms.Form):
+    applicant_name = forms.CharField(label=_("申请人姓名或单位名称"), max_length=100)
+    applicant_email = forms.EmailField(
+        label=_("电子邮箱"), help_text=_("每个办理阶段的进展将发送到此邮箱。")
+    )
+    applicant_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    relation = forms.ChoiceField(label=_("与信用主体的关系"), choices=Relation.choices)
+    explanation = forms.CharField(
+        label=_("情况说明"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    files = EvidenceField(label=_("证明材料"), required=False)
+    consent = forms.BooleanField(
+        label=_("我同意平台为办理本申请处理我提供的个人信息，并确认所填内容真实。")
+    )
+
+    field_order = [
+        "applicant_name",
+        "applicant_email",
+        "applicant_phone",
+        "relation",
+        "ground",
+        "explanation",
+        "files",
+        "commitment",
+        "commitment_signed_by",
+        "consent",
+        "challenge_answer",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = evidence_help()
+        if not self.is_bound or "challenge_token" not in self.data:
+            self.fresh_challenge()
+        else:
+            self.challenge_question = challenge.question_of(self.data.get("challenge_token", ""))
+            if self.challenge_question is None:
+                self.fresh_challenge()
+
+
+class ObjectionForm(ApplicantForm):
+    ground = forms.ChoiceField(
+        label=_("异议理由"), choices=Ground.choices, widget=forms.RadioSelect
+    )
+
+
+class RepairForm(ApplicantForm):
+    commitment = forms.BooleanField(label=_("我已阅读并签署上述信用承诺书。"))
+    commitment_signed_by = forms.CharField(
+        label=_("承诺人签名"),
+        max_length=100,
+        help_text=_("请输入承诺人（本人或单位法定代表人）的姓名，视为签署。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relation"].choices = [
+            (value, label) for value, label in Relation.choices if value in REPAIR_RELATIONS
+        ]
+        self.fields["files"].required = True
+        self.fields["explanation"].label = _("纠正失信行为、履行法定义务的情况")
+
+
+class SecretForm(forms.Form):
+    tracking_no = forms.CharField(label=_("受理编号"), max_length=40)
+    secret = forms.CharField(
+        label=_("查询密码"),
+        max_length=40,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class StepForm(forms.Form):
+    """An operator's or department's step on a case."""
+
+    action = forms.CharField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("意见"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    files = EvidenceField(label=_("附件"), required=False)
+
+
+class AnswerForm(forms.Form):
+    recommendation = forms.ChoiceField(label=_("部门意见"), widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("核查情况说明"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    files = EvidenceField(label=_("核查材料"), required=False)
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recommendation"].choices = choices
+        self.fields["files"].help_text = evidence_help()
+
+
+class CorrectionForm(forms.Form):
+    """The corrected values of a record's fields, one input per field."""
+
+    comment = forms.CharField(
+        label=_("决定说明"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record = record
+        self.list_keys = set()
+        labels = {f.key: f.label for f in record.catalog_item.fields.all()}
+        for key, value in record.data.items():
+            if isinstance(value, list):
+                self.list_keys.add(key)
+                value = "、".join(str(v) for v in value)
+            self.fields[f"field__{key}"] = forms.CharField(
+                label=labels.get(key, key),
+                required=False,
+                initial="" if value is None else str(value),
+                max_length=2000,
+            )
+
+    def corrections(self) -> dict:
+        """Only the fields whose value changed."""
+        changed = {}
+        for key, old in self.record.data.items():
+            new = self.cleaned_data.get(f"field__{key}", "")
+            if key in self.list_keys:
+                parts = [p.strip() for p in new.replace("；", "、").replace(";", "、").split("、")]
+                new = [p for p in parts if p]
+            if new != ("" if old is None else old) and not (
+                key not in self.list_keys and str(old) == new
+            ):
+                changed[key] = new
+        return changed
+
+
+class DeadlineSettingsForm(forms.ModelForm):
+    class Meta:
+        model = DeadlineSettings
+        fields = [
+            "accept_days",
+            "check_days",
+            "department_days",
+            "repair_decision_days",
+            "repair_notify_days",
+        ]
+
+
+class WorkdayOverrideForm(forms.ModelForm):
+    class Meta:
+        model = WorkdayOverride
+        fields = ["date", "is_working_day", "note"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}

@@ -1,0 +1,213 @@
+"""The public side: filing an objection or a repair application, following a case.
+
+Nothing here needs an account. A case is shown only to a browser that gave
+its tracking number and secret; a wrong secret and an unknown number get the
+very same answer.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from portal.audit.services import record_event
+from portal.core.ratelimit import client_key, hit, too_many_requests
+from portal.objections import services
+from portal.objections.forms import ObjectionForm, RepairForm, SecretForm
+from portal.objections.models import CaseKind, Stage
+from portal.records.models import CreditRecord
+
+SESSION_KEY = "objections_unlocked"
+
+# scope: (requests, window in seconds); settings PORTAL_RATE_LIMITS may override.
+RATE_LIMITS = {
+    "case_submit": (10, 3600),
+    "case_lookup": (10, 600),
+    # Guesses against one tracking number, from anywhere.
+    "case_lookup_number": (20, 3600),
+}
+
+
+def _throttle(request, scope: str, key: str | None = None):
+    limit, window = getattr(settings, "PORTAL_RATE_LIMITS", {}).get(scope) or RATE_LIMITS[scope]
+    allowed, retry_after = hit(scope, key or client_key(request), limit, window)
+    return None if allowed else too_many_requests(retry_after, html=True)
+
+
+def _public_record(request) -> CreditRecord:
+    try:
+        pk = int(request.GET.get("record", ""))
+    except ValueError:
+        raise Http404 from None
+    record = (
+        CreditRecord.objects.public()
+        .select_related("subject", "catalog_item", "department")
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record
+
+
+def _unlock(request, tracking_no: str) -> None:
+    unlocked = [n for n in request.session.get(SESSION_KEY, []) if n != tracking_no]
+    request.session[SESSION_KEY] = (unlocked + [tracking_no])[-20:]
+
+
+def _file(request, kind: str, form_class, template: str):
+    record = _public_record(request)
+    problems = (
+        services.repair_problems(record)
+        if kind == CaseKind.REPAIR
+        else services.objection_problems(record)
+    )
+    context = {"record": record, "kind": kind, "problems": problems}
+    if problems:
+        return render(request, template, context)
+    if request.method == "POST":
+        limited = _throttle(request, "case_submit")
+        if limited:
+            return limited
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case, secret = services.submit_case(
+                    kind,
+                    record,
+                    applicant_name=data["applicant_name"],
+                    applicant_email=data["applicant_email"],
+                    applicant_phone=data["applicant_phone"],
+                    relation=data["relation"],
+                    ground=data.get("ground", ""),
+                    explanation=data["explanation"],
+                    files=data["files"],
+                    commitment_signed_by=data.get("commitment_signed_by", ""),
+                    language=get_language() or settings.LANGUAGE_CODE,
+                    client=client_key(request),
+                )
+            except services.CaseError as error:
+                form.add_error(None, str(error))
+            else:
+                _unlock(request, case.tracking_no)
+                response = render(
+                    request, "objections/receipt.html", {"case": case, "secret": secret}
+                )
+                response["Cache-Control"] = "no-store"
+                return response
+        form.fresh_challenge()
+    else:
+        form = form_class()
+    context.update(form=form, commitment_text=services.COMMITMENT_TEXT)
+    return render(request, template, context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def objection_new(request):
+    return _file(request, CaseKind.OBJECTION, ObjectionForm, "objections/objection_form.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def repair_new(request):
+    return _file(request, CaseKind.REPAIR, RepairForm, "objections/repair_form.html")
+
+
+def _lookup(request, tracking_no: str = ""):
+    """Check a tracking number and secret; unlock the case for this browser session."""
+    limited = _throttle(request, "case_lookup")
+    if limited:
+        return None, limited
+    form = SecretForm(request.POST)
+    if not form.is_valid():
+        return form, None
+    number = services.normalise_tracking_no(form.cleaned_data["tracking_no"])
+    limited = _throttle(request, "case_lookup_number", key=number)
+    if limited:
+        return None, limited
+    case = services.find_case(number, form.cleaned_data["secret"])
+    record_event(
+        "case.lookup",
+        data={"tracking_no": number, "ok": case is not None, "client": client_key(request)},
+    )
+    if case is None:
+        form = SecretForm(initial={"tracking_no": number})
+        form.lookup_failed = True
+        return form, None
+    _unlock(request, case.tracking_no)
+    return None, redirect("objections:case_status", tracking_no=case.tracking_no)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_lookup(request):
+    form = SecretForm()
+    if request.method == "POST":
+        form, response = _lookup(request)
+        if response:
+            return response
+    return render(request, "objections/lookup.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_status(request, tracking_no: str):
+    number = services.normalise_tracking_no(tracking_no)
+    if request.method == "POST":
+        form, response = _lookup(request, number)
+        if response:
+            return response
+        return render(request, "objections/lookup.html", {"form": form})
+    if number not in request.session.get(SESSION_KEY, []):
+        form = SecretForm(initial={"tracking_no": number})
+        return render(request, "objections/lookup.html", {"form": form})
+    case = (
+        services.Case.objects.select_related("record__catalog_item", "subject", "department")
+        .filter(tracking_no=number)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    steps = case.transitions.order_by("created_at", "id")
+    context = {
+        "case": case,
+        "steps": steps,
+        "stages": _stage_path(case),
+        "overdue": case.is_overdue(timezone.localdate()),
+        "decision_label": services.decision_label(case),
+    }
+    return render(request, "objections/status.html", context)
+
+
+def _stage_path(case) -> list[dict]:
+    """The usual stages of a case, marked done / current, for the progress list."""
+    order = [Stage.SUBMITTED, Stage.ACCEPTED, Stage.FORWARDED, Stage.DECIDED, Stage.CLOSED]
+    labels = {
+        Stage.SUBMITTED: _("提交"),
+        Stage.ACCEPTED: _("受理"),
+        Stage.FORWARDED: _("核查"),
+        Stage.DECIDED: _("决定"),
+        Stage.CLOSED: _("办结"),
+    }
+    position = {
+        Stage.SUBMITTED: 0,
+        Stage.REFUSED: 1,
+        Stage.ACCEPTED: 1,
+        Stage.CHECKING: 2,
+        Stage.FORWARDED: 2,
+        Stage.ANSWERED: 2,
+        Stage.DECIDED: 3,
+        Stage.CLOSED: 4,
+    }[case.stage]
+    return [
+        {"label": labels[s], "done": i < position, "current": i == position}
+        for i, s in enumerate(order)
+    ]

@@ -1,0 +1,124 @@
+"""The case state machine: every allowed step, as data.
+
+    submitted ─accept─▶ accepted ─check─▶ checking ─┬─ correct/remove/uphold (objection) ─▶ decided ─close─▶ closed
+        │                   │                │        └─ approve/reject (repair)
+        └─refuse─▶ refused  └────forward─────┴─forward─▶ forwarded ─answer─▶ answered ─(decide as above)─▶ decided
+                     │                                     │ urge (催办, stays)
+                     └─close─▶ closed
+
+A step not in this map is refused with a message that names the current stage.
+Who may take each step is part of the map too: operators run the platform side,
+an officer of the record's source department answers a forwarded case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.objections.models import CaseKind, Decision, Stage
+
+OPERATOR = "operator"
+DEPARTMENT = "department"
+BOTH_KINDS = frozenset({CaseKind.OBJECTION, CaseKind.REPAIR})
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset
+    target: str
+    kinds: frozenset = BOTH_KINDS
+    role: str = OPERATOR
+    decision: str = ""
+    # The comment is shown to the applicant (and required): refusal reasons, decisions.
+    public_comment: bool = False
+    comment_required: bool = True
+
+
+def _t(action, label, sources, target, **kw) -> Transition:
+    return Transition(action, label, frozenset(sources), target, **kw)
+
+
+_DECIDABLE = (Stage.CHECKING, Stage.ANSWERED)
+_OBJECTION = frozenset({CaseKind.OBJECTION})
+_REPAIR = frozenset({CaseKind.REPAIR})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("accept", _("受理"), [Stage.SUBMITTED], Stage.ACCEPTED, comment_required=False),
+        _t("refuse", _("不予受理"), [Stage.SUBMITTED], Stage.REFUSED, public_comment=True),
+        _t("check", _("平台核查"), [Stage.ACCEPTED], Stage.CHECKING, comment_required=False),
+        _t("forward", _("转数据来源部门"), [Stage.ACCEPTED, Stage.CHECKING], Stage.FORWARDED),
+        _t("answer", _("部门答复"), [Stage.FORWARDED], Stage.ANSWERED, role=DEPARTMENT),
+        _t(
+            "correct",
+            _("决定：更正"),
+            _DECIDABLE,
+            Stage.DECIDED,
+            kinds=_OBJECTION,
+            decision=Decision.CORRECTED,
+            public_comment=True,
+        ),
+        _t(
+            "remove",
+            _("决定：撤下"),
+            _DECIDABLE,
+            Stage.DECIDED,
+            kinds=_OBJECTION,
+            decision=Decision.REMOVED,
+            public_comment=True,
+        ),
+        _t(
+            "uphold",
+            _("决定：维持"),
+            _DECIDABLE,
+            Stage.DECIDED,
+            kinds=_OBJECTION,
+            decision=Decision.UPHELD,
+            public_comment=True,
+        ),
+        _t(
+            "approve",
+            _("决定：准予修复"),
+            _DECIDABLE,
+            Stage.DECIDED,
+            kinds=_REPAIR,
+            decision=Decision.APPROVED,
+            public_comment=True,
+        ),
+        _t(
+            "reject",
+            _("决定：不予修复"),
+            _DECIDABLE,
+            Stage.DECIDED,
+            kinds=_REPAIR,
+            decision=Decision.REJECTED,
+            public_comment=True,
+        ),
+        _t(
+            "close",
+            _("办结"),
+            [Stage.REFUSED, Stage.DECIDED],
+            Stage.CLOSED,
+            public_comment=True,
+            comment_required=False,
+        ),
+        # Urging (催办) keeps the stage; it is recorded like any other step.
+        _t("urge", _("催办"), [Stage.FORWARDED], Stage.FORWARDED, comment_required=False),
+    )
+}
+
+DECISION_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if t.decision)
+
+
+def allowed_actions(kind: str, stage: str, role: str | None = None) -> list[Transition]:
+    """The steps a case of `kind` in `stage` can take next (optionally only one role's)."""
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if stage in t.sources and kind in t.kinds and (role is None or t.role == role)
+    ]
