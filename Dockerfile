@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # CJK font for PDF reports; gettext compiles the translations; libpq for psycopg.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk gettext libpq5 curl \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk fonts-wqy-zenhei gettext libpq5 curl \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --create-home --home-dir /app portal
