@@ -37,8 +37,10 @@ def max_files() -> int:
     return getattr(settings, "PORTAL_EVIDENCE_MAX_FILES", DEFAULT_MAX_FILES)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / 1024:.1f} KB"
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,8 @@ def check_upload(upload) -> CheckedFile:
     size = upload.size
     if size > max_bytes():
         raise ValidationError(
-            _("文件“%(name)s”大小为 %(size)s MB，超过 %(limit)s MB 的上限，请压缩或拆分后再上传。")
-            % {"name": name, "size": _megabytes(size), "limit": _megabytes(max_bytes())},
+            _("文件“%(name)s”大小为 %(size)s，超过 %(limit)s 的上限，请压缩或拆分后再上传。")
+            % {"name": name, "size": human_size(size), "limit": human_size(max_bytes())},
             code="too_large",
         )
     if size == 0:

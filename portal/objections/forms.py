@@ -41,10 +41,10 @@ class EvidenceField(forms.FileField):
 
 
 def evidence_help() -> str:
-    return _("可上传 %(types)s 文件，最多 %(count)d 个，每个不超过 %(size)d MB。") % {
+    return _("可上传 %(types)s 文件，最多 %(count)d 个，每个不超过 %(size)s。") % {
         "types": evidence.ALLOWED_LABEL,
         "count": evidence.max_files(),
-        "size": evidence.max_bytes() // (1024 * 1024),
+        "size": evidence.human_size(evidence.max_bytes()),
     }
 
 
