@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext_lazy as _
 
+from search.backends import SearchUnavailable
 from search.service import FACETS, SORTS, SearchQuery, SearchResults, search_public
 
 # The GET parameter of each facet (the "list" facet is the list_type filter).
@@ -97,7 +98,12 @@ def run_search(request, base: str) -> dict:
     if not wanted:
         return context
     query = query_from(params, request.GET.get("page"))
-    results = search_public(query)
+    try:
+        results = search_public(query)
+    except SearchUnavailable:
+        # The engine is down: say so plainly; profiles and lists still work from the database.
+        context["unavailable"] = True
+        return context
     context.update(
         {
             "query": query,

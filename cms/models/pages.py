@@ -104,6 +104,7 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
                 "news_pages": news,
                 "policy_pages": policies,
                 "featured_lists": featured,
+                "hide_header_search": True,
             },
         )
 
@@ -114,11 +115,18 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
         if limited:
             return limited
         context = run_search(request, self.search_url())
+        context["hide_header_search"] = True
         results = context.get("results")
         if results is not None and results.exact_code and "page" not in request.GET:
             # A full code names one subject: go straight to its profile.
             return redirect(self.subject_url_for_code(results.exact_code))
-        return self.render(request, template="cms/search_results.html", context_overrides=context)
+        response = self.render(
+            request, template="cms/search_results.html", context_overrides=context
+        )
+        if context.get("unavailable"):
+            response.status_code = 503
+            response["Retry-After"] = "60"
+        return response
 
     # -- subject profile -----------------------------------------------------
     @path("subjects/<str:code>/", name="subject_profile")

@@ -150,7 +150,7 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
         info.append(["信息截止", f"{content.as_of:%Y-%m-%d}", "", ""])
     table = Table(
         [[_p(cell, styles["cell"]) for cell in row] for row in info],
-        colWidths=[24 * mm, 62 * mm, 26 * mm, 62 * mm],
+        colWidths=[28 * mm, 59 * mm, 28 * mm, 59 * mm],
     )
     table.setStyle(
         TableStyle(
@@ -205,7 +205,7 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
             )
         entries_table = Table(
             rows,
-            colWidths=[22 * mm, 34 * mm, 20 * mm, 30 * mm, 52 * mm, 16 * mm],
+            colWidths=[20 * mm, 32 * mm, 23 * mm, 30 * mm, 53 * mm, 16 * mm],
             repeatRows=1,
         )
         entries_table.setStyle(

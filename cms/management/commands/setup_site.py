@@ -206,12 +206,12 @@ class Command(BaseCommand):
         if home is None:
             root = Page.get_first_root_node() or self.root_page()
             home = HomePage(
+                live=True,
                 title="联合征信平台",
                 slug="home",
                 intro="一库一网两平台：公共信用信息查询、公示、异议与信用修复",
             )
             root.add_child(instance=home)
-            home.save_revision().publish()
         Site.objects.update_or_create(
             is_default_site=True,
             defaults={
@@ -233,9 +233,9 @@ class Command(BaseCommand):
         existing = model.objects.child_of(parent).filter(slug=slug).first()
         if existing is not None:
             return existing
-        page = model(slug=slug, **fields)
+        # Created live; the first edit in Wagtail starts the page's revision history.
+        page = model(slug=slug, live=True, **fields)
         parent.add_child(instance=page)
-        page.save_revision().publish()
         self.stdout.write(f"  created {model.__name__} /{slug}/")
         return page
 
