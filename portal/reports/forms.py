@@ -11,7 +11,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 class IssueForm(forms.Form):
     subject = forms.CharField(max_length=18)
-    kind = forms.ChoiceField(choices=ReportKind.choices, initial=ReportKind.STANDARD)
+    kind = forms.ChoiceField(choices=ReportKind.choices, required=False)
     years = forms.IntegerField(min_value=1, max_value=MAX_YEARS, initial=3, required=False)
 
 

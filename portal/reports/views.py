@@ -12,6 +12,7 @@ from cms.profiles import find_public_subject
 from portal.core.ratelimit import rate_limited
 from portal.reports import services
 from portal.reports.forms import IssueForm, VerifyForm
+from portal.reports.models import ReportKind
 
 
 def _private(response):
@@ -38,7 +39,7 @@ def issue(request):
         return _private(response)
     report, pdf = services.issue_report(
         subject,
-        kind=form.cleaned_data["kind"],
+        kind=form.cleaned_data["kind"] or ReportKind.STANDARD,
         years=form.cleaned_data.get("years") or 3,
         verify_url=request.build_absolute_uri(reverse("reports:verify")),
     )
