@@ -11,6 +11,13 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /django-admin/",
         "Disallow: /api/",
+        # Public search result pages, report downloads and list exports are endless or
+        # personal-ish: crawlers index the pages, not every query.
+        "Disallow: /search/",
+        "Disallow: /en/search/",
+        "Disallow: /reports/",
+        "Disallow: /en/reports/",
+        "Disallow: /*/export/",
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -141,3 +141,9 @@ def test_unknown_page_answers_404_with_the_site_template(client, home):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in page_text(response)
+
+
+def test_robots_keeps_crawlers_off_search_reports_and_exports(client):
+    body = page_text(client.get("/robots.txt"))
+    for line in ["Disallow: /search/", "Disallow: /reports/", "Disallow: /*/export/", "Sitemap: "]:
+        assert line in body
