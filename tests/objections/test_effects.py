@@ -149,3 +149,41 @@ def test_rejected_repair_keeps_the_record_public(repairable, operator):
     repairable.refresh_from_db()
     assert repairable.status == RecordStatus.ACTIVE and repairable.version == 1
     assert repairable.pk in public_ids(repairable.subject)
+
+
+def test_objection_and_decision_reach_public_search(
+    record, operator, settings, django_capture_on_commit_callbacks
+):
+    """Every effect reaches the index through records_changed: the search engineer's
+    listener queues the record, its task reindexes the subject."""
+    indexing = pytest.importorskip("search.indexing")
+    from search import backends
+    from search.service import SearchQuery, search_public, subject_profile
+
+    backends._cache.clear()
+    settings.PORTAL_SEARCH_BACKEND = "embedded"
+    backends.get_backend().drop_all()
+    indexing.index_subjects([record.subject_id])
+
+    def record_hits():
+        results = search_public(SearchQuery(q=record.decision_no, per_page=50))
+        return [h for h in results.hits if h.record_id == record.pk]
+
+    def profile_records(record):
+        profile = subject_profile(record.subject.code)
+        return [(r["id"], r["under_objection"]) for g in profile["groups"] for r in g["records"]]
+
+    [hit] = record_hits()
+    assert not hit.under_objection
+    assert profile_records(record) == [(record.pk, False)]
+    case, _ = file_objection(record)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(case, ["accept"], operator, None)
+    [hit] = record_hits()
+    assert hit.under_objection
+    assert profile_records(record) == [(record.pk, True)]
+    with django_capture_on_commit_callbacks(execute=True):
+        run(case, ["check", "remove"], operator, None)
+    assert record_hits() == []
+    assert profile_records(record) == []
+    backends._cache.clear()
