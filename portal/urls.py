@@ -18,8 +18,11 @@ urlpatterns = [
     path("workspace/", include("exchange.urls")),
     path("api/v1/exchange/", include("exchange.api_urls")),
     path("api/v1/", include("exchange.api_docs_urls")),
+    # Public search API: /api/v1/search, /api/v1/suggest, /api/v1/subjects/<code>.
+    path("api/v1/", include("search.urls")),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap),
+    path("review/", include("portal.measures.urls")),
     # Objections and repair: /objections/, /repair/, /cases/, /staff/cases/,
     # /workspace/cases/ and /api/v1/cases/.
     path("", include("portal.objections.urls")),

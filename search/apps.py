@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
 class SearchConfig(AppConfig):
     name = "search"
     verbose_name = _("信用搜索")
+
+    def ready(self):
+        from portal.records.signals import records_changed
+        from portal.subjects.models import Subject, SubjectName
+        from search import signals
+
+        records_changed.connect(signals.on_records_changed, dispatch_uid="search.records_changed")
+        post_save.connect(signals.on_subject_saved, sender=Subject, dispatch_uid="search.subject")
+        post_save.connect(
+            signals.on_subject_saved, sender=SubjectName, dispatch_uid="search.subject_name"
+        )

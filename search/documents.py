@@ -21,9 +21,20 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from elasticsearch_dsl import (
+    Boolean,
+    Date,
+    Document,
+    Index,
+    Keyword,
+    Long,
+    MetaField,
+    Text,
+    analyzer,
+)
 
-from portal.catalog.models import CatalogItem, FieldType, Openness
+from portal.catalog.models import CatalogItem, Department, FieldType, Openness
+from portal.core.text import normalise_text
 from portal.records.models import CreditRecord
 from portal.subjects.districts import DISTRICT_NAMES
 from portal.subjects.models import Subject, SubjectKind, SubjectName
@@ -44,6 +55,8 @@ SUBJECT_KEYS = frozenset(
         "id_number_masked",
     }
 )
+# The deciding or providing department: searchable through the department facet instead.
+DEPARTMENT_KEYS = frozenset({"authority", "source_name"})
 IDENTITY_FIELD_TYPES = frozenset({FieldType.ID_NUMBER, FieldType.USCC})
 MAX_BODY_CHARS = 400
 
@@ -162,19 +175,24 @@ class ItemInfo:
             for f in item.fields.all()
             if f.is_public
             and f.key not in SUBJECT_KEYS
+            and f.key not in DEPARTMENT_KEYS
             and f.field_type not in IDENTITY_FIELD_TYPES
             and f.field_type in (FieldType.TEXT, FieldType.CHOICE, FieldType.MULTI_CHOICE)
         ]
 
 
-def record_body(record: CreditRecord, info: ItemInfo) -> str:
-    """The searchable text of a record: its title and public, non-identity text fields."""
-    parts = [record.title] if record.title else []
+def record_body(record, info: ItemInfo) -> str:
+    """The searchable text of a record: its title, decision number and public,
+    non-identity text fields, normalised (NFKC, whitespace)."""
+    parts = [p for p in (record.title, record.decision_no) if p]
+    data = record.data or {}
     for key in info.searchable_keys:
-        value = _text_value(record.data.get(key)).strip()
-        if value and value not in parts:
-            parts.append(value)
-    return " ".join(parts)[:MAX_BODY_CHARS]
+        value = data.get(key)
+        if value:
+            value = _text_value(value)
+            if value not in parts:
+                parts.append(value)
+    return normalise_text(" ".join(parts))[:MAX_BODY_CHARS]
 
 
 def _item_infos() -> dict[int, ItemInfo]:
@@ -186,7 +204,8 @@ def build_documents(subject_ids: Iterable[int], today: dt.date | None = None) ->
     """The documents of each subject: {subject_id: [IndexDoc, ...]} (empty list = not indexed).
 
     Every id asked for is in the answer, so a caller can delete whatever the
-    index holds for a subject that no longer has documents.
+    index holds for a subject that no longer has documents. Reads plain values,
+    not model instances: a full rebuild builds a million documents.
     """
     ids = sorted(set(subject_ids))
     result: dict[int, list[IndexDoc]] = {sid: [] for sid in ids}
@@ -194,60 +213,96 @@ def build_documents(subject_ids: Iterable[int], today: dt.date | None = None) ->
         return result
     today = today or dt.date.today()
     infos = _item_infos()
+    departments = {
+        pk: (code, name) for pk, code, name in Department.objects.values_list("pk", "code", "name")
+    }
     records = (
         public_records()
         .filter(subject_id__in=ids)
-        .select_related("department")
-        .only(
+        .order_by("subject_id", "-decision_date", "-id")
+        .values_list(
             "id",
             "subject_id",
             "catalog_item_id",
-            "department__code",
-            "department__name",
+            "department_id",
             "decision_no",
             "decision_date",
             "title",
             "data",
-            "under_objection",
             "public_state",
             "version",
         )
-        .order_by("subject_id", "-decision_date", "-id")
     )
+    by_subject: dict[int, list[RecordRow]] = {}
+    for row in records:
+        by_subject.setdefault(row[1], []).append(RecordRow(*row))
+    names: dict[int, list[str]] = {}
+    for subject_id, name in (
+        SubjectName.objects.filter(subject_id__in=ids)
+        .order_by("used_from", "pk")
+        .values_list("subject_id", "name")
+    ):
+        names.setdefault(subject_id, []).append(name)
     subjects = (
         Subject.objects.filter(pk__in=ids)
         .publicly_visible(today)
-        .prefetch_related(
-            Prefetch("names", queryset=SubjectName.objects.order_by("used_from", "pk"))
-        )
+        .values_list("pk", "code", "kind", "name", "identity_masked", "district")
     )
-    by_subject: dict[int, list[CreditRecord]] = {}
-    for record in records.iterator(chunk_size=2000):
-        by_subject.setdefault(record.subject_id, []).append(record)
-    for subject in subjects:
-        own = by_subject.get(subject.pk, [])
-        if subject.kind == SubjectKind.NATURAL_PERSON and not own:
+    for pk, code, kind, name, masked, district in subjects:
+        own = by_subject.get(pk, [])
+        is_person = kind == SubjectKind.NATURAL_PERSON
+        if is_person and not own:
             continue  # people are findable only through what is published about them
-        result[subject.pk] = list(_subject_documents(subject, own, infos))
+        subject = SubjectRow(
+            pk, code, kind, normalise_text(name), masked if is_person else code, district or ""
+        )
+        former = [normalise_text(n) for n in names.get(pk, [])]
+        result[pk] = list(_subject_documents(subject, former, own, infos, departments))
     return result
 
 
-def _subject_documents(subject: Subject, records: list, infos: dict) -> Iterator[IndexDoc]:
+@dataclass
+class SubjectRow:
+    pk: int
+    code: str
+    kind: str
+    name: str
+    public_code: str
+    district: str
+
+
+@dataclass
+class RecordRow:
+    pk: int
+    subject_id: int
+    catalog_item_id: int
+    department_id: int
+    decision_no: str
+    decision_date: dt.date
+    title: str
+    data: dict
+    public_state: str
+    version: int
+
+
+def _subject_documents(
+    subject: SubjectRow, former: list[str], records: list[RecordRow], infos: dict, departments: dict
+) -> Iterator[IndexDoc]:
     common = {
         "subject_id": subject.pk,
         "subject_code": subject.code,
         "subject_name": subject.name,
         "public_code": subject.public_code,
         "kind": subject.kind,
-        "district": subject.district or "",
+        "district": subject.district,
     }
     names = [subject.name]
-    for former in subject.names.all():
-        if former.name not in names:
-            names.append(former.name)
+    for name in former:
+        if name not in names:
+            names.append(name)
     lists = sorted({infos[r.catalog_item_id].list_type for r in records} - {""})
     latest = records[0].decision_date if records else None
-    version_parts = [subject.name, *names, subject.public_code, subject.kind, common["district"]]
+    version_parts = [*names, subject.public_code, subject.kind, subject.district]
     version_parts += [f"{r.pk}.{r.version}.{r.public_state}" for r in records]
     yield IndexDoc(
         key=f"s:{subject.pk}",
@@ -262,6 +317,7 @@ def _subject_documents(subject: Subject, records: list, infos: dict) -> Iterator
     for record in records:
         info = infos[record.catalog_item_id]
         body = record_body(record, info)
+        department_code, department_name = departments[record.department_id]
         yield IndexDoc(
             key=f"r:{record.pk}",
             type=RECORD,
@@ -270,8 +326,8 @@ def _subject_documents(subject: Subject, records: list, infos: dict) -> Iterator
             decision_no=record.decision_no,
             item_code=info.code,
             item_name=info.name,
-            department_code=record.department.code,
-            department_name=record.department.name,
+            department_code=department_code,
+            department_name=department_name,
             decision_date=record.decision_date,
             year=record.decision_date.year,
             lists=[info.list_type] if info.list_type else [],
@@ -282,11 +338,12 @@ def _subject_documents(subject: Subject, records: list, infos: dict) -> Iterator
                     subject.name,
                     subject.public_code,
                     subject.kind,
-                    common["district"],
+                    subject.district,
                     str(record.version),
                     record.public_state,
                     body,
                     info.name,
+                    department_name,
                 ]
             ),
             **common,
@@ -299,10 +356,66 @@ def _digest(parts: list[str]) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()
 
 
-def indexable_subject_ids() -> Iterator[int]:
-    """Every subject that may have documents, in id order (for full rebuilds and drift checks)."""
-    yield from Subject.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=5000)
+def indexable_subject_ids() -> list[int]:
+    """Every subject that may have documents, in id order (for full rebuilds and drift checks).
+
+    Read at once (ids only): a cursor left open through a long rebuild would hold
+    SQLite's write-ahead log open and let it grow without bound.
+    """
+    return list(Subject.objects.order_by("pk").values_list("pk", flat=True))
 
 
 def district_label(code: str) -> str:
     return DISTRICT_NAMES.get(code, code)
+
+
+# -- The Elasticsearch mapping of IndexDoc ---------------------------------------------------
+
+# Standard tokenizer, full/half width folded, lower-cased, CJK bigrams: the
+# tokenisation search.analysis reproduces for the embedded backend.
+portal_cjk = analyzer(
+    "portal_cjk", tokenizer="standard", filter=["cjk_width", "lowercase", "cjk_bigram"]
+)
+
+
+class CreditDocument(Document):
+    """An IndexDoc in Elasticsearch: explicit mapping, nothing dynamic."""
+
+    key = Keyword()
+    type = Keyword()
+    subject_id = Long()
+    subject_code = Keyword()
+    subject_name = Keyword(index=False)
+    public_code = Keyword()
+    kind = Keyword()
+    district = Keyword()
+    record_id = Long()
+    names = Keyword(index=False, multi=True)
+    # Searchable text: the current name, former names, a record's decision text.
+    name = Text(analyzer=portal_cjk)
+    former = Text(analyzer=portal_cjk, multi=True)
+    body = Text(analyzer=portal_cjk)
+    # Folded forms for exact matches, prefixes and suggestions.
+    name_fold = Keyword()
+    decision_no_fold = Keyword()
+    decision_no = Keyword(index=False)
+    item_code = Keyword()
+    item_name = Keyword(index=False)
+    department_code = Keyword()
+    department_name = Keyword(index=False)
+    decision_date = Date(format="yyyy-MM-dd")
+    year = Keyword()
+    lists = Keyword(multi=True)
+    under_objection = Boolean()
+    order = Long()
+    version = Keyword()
+
+    class Meta:
+        dynamic = MetaField("strict")
+
+    @classmethod
+    def index_definition(cls, name: str) -> Index:
+        index = Index(name)
+        index.settings(number_of_shards=1, number_of_replicas=0)
+        index.document(cls)
+        return index

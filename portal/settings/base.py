@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.objections.tasks.remind_overdue_cases",
         "schedule": 60 * 60,
     },
+    # Search index outbox: retry changes a search-engine outage held back.
+    "search-catch-up": {
+        "task": "search.tasks.catch_up",
+        "schedule": 60,
+    },
 }
 # In the embedded mode, run enqueued tasks on a background thread after commit
 # so web requests return at once; tests set this off to run them inline.

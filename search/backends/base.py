@@ -53,6 +53,10 @@ class SearchBackend(ABC):
         add new documents, overwrite changed ones, delete the subject's others.
         Idempotent; returns the number of documents written."""
 
+    @abstractmethod
+    def delete_documents(self, keys: list[str]) -> None:
+        """Remove documents by key (records deleted from the database). Idempotent."""
+
     # -- lifecycle --------------------------------------------------------------
     @abstractmethod
     def ensure_index(self) -> None:
