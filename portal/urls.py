@@ -33,6 +33,10 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# Objections and repair, public pages: /objections/new/, /repair/new/, /cases/ (and /en/…).
+urlpatterns += i18n_patterns(
+    path("", include("portal.objections.public_urls")), prefix_default_language=False
+)
 # Wagtail serves every remaining path; apps add their routes above this line.
 urlpatterns += i18n_patterns(
     path("reports/", include("portal.reports.urls")),

@@ -13,6 +13,7 @@ import secrets
 
 from django.core import signing
 from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 SALT = "portal.objections.challenge"
@@ -20,7 +21,13 @@ MAX_AGE_SECONDS = 60 * 60
 _NUMERALS = "零一二三四五六七八九十"
 
 
+_WORDS = "zero one two three four five six seven eight nine ten".split()
+
+
 def _numeral(n: int) -> str:
+    """The number in words of the page's language (Chinese numerals by default)."""
+    if not (get_language() or "zh").startswith("zh"):
+        return _WORDS[n] if n <= 10 else str(n)
     if n <= 10:
         return _NUMERALS[n]
     tens, ones = divmod(n, 10)

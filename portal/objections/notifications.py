@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -70,7 +71,7 @@ def notify_applicant(row: CaseTransition) -> int:
             {
                 "case": case,
                 "row": row,
-                "status_url": site_url(f"/cases/{case.tracking_no}/"),
+                "status_url": site_url(reverse("objections:case_status", args=[case.tracking_no])),
             },
             [case.applicant_email],
         )

@@ -1,18 +1,14 @@
-"""Routes of the objection and repair workflow (mounted at the site root)."""
+"""Routes of the operators' screens, the department workspace and the department API
+(mounted at the site root; the public pages are in public_urls, under i18n_patterns)."""
 
 from django.urls import path
 
 from portal.objections import api
-from portal.objections.views import public, staff, workspace
+from portal.objections.views import staff, workspace
 
-app_name = "objections"
+app_name = "cases"
 
 urlpatterns = [
-    # Public
-    path("objections/new/", public.objection_new, name="objection_new"),
-    path("repair/new/", public.repair_new, name="repair_new"),
-    path("cases/", public.case_lookup, name="case_lookup"),
-    path("cases/<str:tracking_no>/", public.case_status, name="case_status"),
     # Operators
     path("staff/cases/", staff.case_list, name="staff_case_list"),
     path("staff/cases/calendar/", staff.calendar, name="staff_calendar"),

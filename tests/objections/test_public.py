@@ -215,3 +215,21 @@ def test_filing_a_repair_needs_proof_and_a_signed_commitment(client, repairable)
     # A second application for the same record is refused while the first is open.
     html = client.get(url).content.decode()
     assert "已有正在办理的信用修复申请" in html
+
+
+def test_english_pages_and_emails(client, record, django_capture_on_commit_callbacks):
+    url = f"/en/objections/new/?record={record.pk}"
+    page = client.get(url).content.decode()
+    assert "Object to published information" in page
+    assert re.search(r"What is [a-z]+ plus [a-z]+\?", page)
+    with django_capture_on_commit_callbacks(execute=True):
+        html = client.post(url, objection_post(page)).content.decode()
+    assert "Application submitted" in html
+    case = Case.objects.get()
+    assert case.language == "en"
+    assert mail.outbox[0].subject.startswith("[Joint Credit Portal] Objection")
+    assert "Submitted, awaiting acceptance" in mail.outbox[0].body
+    assert f"/en/cases/{case.tracking_no}/" in mail.outbox[0].body
+    # The status page in English.
+    status = client.get(f"/en/cases/{case.tracking_no}/").content.decode()
+    assert "Submitted, awaiting acceptance" in status

@@ -109,7 +109,7 @@ def case_detail(request, tracking_no: str):
                 messages.success(
                     request, _("已完成：%(stage)s。") % {"stage": case.get_stage_display()}
                 )
-                return redirect("objections:staff_case_detail", tracking_no=case.tracking_no)
+                return redirect("cases:staff_case_detail", tracking_no=case.tracking_no)
         else:
             for errors in list(form.errors.values()) + list(
                 (correction_form.errors if correction_form else {}).values()
@@ -152,7 +152,7 @@ def calendar(request):
                     data={k: deadline_form.cleaned_data[k] for k in deadline_form.fields},
                 )
                 messages.success(request, _("办理期限已保存，新进入的阶段按新期限计算。"))
-                return redirect("objections:staff_calendar")
+                return redirect("cases:staff_calendar")
         elif request.POST.get("form") == "override":
             existing = WorkdayOverride.objects.filter(date=request.POST.get("date")).first()
             override_form = WorkdayOverrideForm(request.POST, instance=existing)
@@ -171,7 +171,7 @@ def calendar(request):
                 messages.success(
                     request, _("已保存 %(date)s 的工作日设置。") % {"date": override.date}
                 )
-                return redirect("objections:staff_calendar")
+                return redirect("cases:staff_calendar")
     year = timezone.localdate().year
     context = {
         "deadline_form": deadline_form,
@@ -193,4 +193,4 @@ def override_delete(request, pk: int):
     )
     override.delete()
     messages.success(request, _("已删除该日期的调整。"))
-    return redirect("objections:staff_calendar")
+    return redirect("cases:staff_calendar")

@@ -63,7 +63,7 @@ def case_detail(request, tracking_no: str):
                 messages.error(request, str(error))
             else:
                 messages.success(request, _("答复已提交，平台将据此作出决定。"))
-                return redirect("objections:workspace_case_detail", tracking_no=case.tracking_no)
+                return redirect("cases:workspace_case_detail", tracking_no=case.tracking_no)
     context = {
         "case": case,
         "form": form if case.stage == Stage.FORWARDED else None,
