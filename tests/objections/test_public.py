@@ -233,3 +233,10 @@ def test_english_pages_and_emails(client, record, django_capture_on_commit_callb
     # The status page in English.
     status = client.get(f"/en/cases/{case.tracking_no}/").content.decode()
     assert "Submitted, awaiting acceptance" in status
+
+
+def test_menu_links_without_a_record_explain_the_way(client):
+    html = client.get("/objections/new/").content.decode()
+    assert "在有异议的记录旁选择“提出异议”" in html and 'href="/search/"' in html
+    html = client.get("/en/repair/new/").content.decode()
+    assert "Apply for credit repair" in html and 'href="/en/search/"' in html

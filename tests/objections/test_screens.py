@@ -259,3 +259,12 @@ def test_api_answers_a_repair_case(client, repairable, operator):
         **auth(key),
     )
     assert ok.status_code == 200 and ok.json()["recommendation"] == "approve"
+
+
+def test_the_admin_menu_leads_operators_to_the_cases(client):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="root", is_superuser=True)
+    client.force_login(admin)
+    html = client.get("/admin/").content.decode()
+    assert "/staff/cases/" in html

@@ -62,6 +62,9 @@ def _unlock(request, tracking_no: str) -> None:
 
 
 def _file(request, kind: str, form_class, template: str):
+    if not request.GET.get("record"):
+        # Reached from the site menu: explain how to pick the record first.
+        return render(request, "objections/start.html", {"kind": kind})
     record = _public_record(request)
     problems = (
         services.repair_problems(record)
