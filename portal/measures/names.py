@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
@@ -18,6 +18,21 @@ from portal.core.names import normalise_name
 from portal.core.text import normalise_text
 
 PROVINCE_PREFIXES = ("广东省", "广东")
+_PROVINCE_START = PROVINCE_PREFIXES[-1]
+_translated: dict[tuple[str, str], str] = {}
+
+
+def _(message: str, lang: str | None = None) -> str:
+    """gettext, remembered per language: explanations are built for thousands of candidates
+    (pass `lang` when calling many times: finding the active language is the slow part)."""
+    key = (lang if lang is not None else (get_language() or ""), message)
+    try:
+        return _translated[key]
+    except KeyError:
+        _translated[key] = value = gettext(message)
+        return value
+
+
 _BRACKETS = re.compile(r"[()\[\]【】〔〕（）]")
 _COMPANY_FORMS = (
     ("股份有限公司", "股份公司"),
@@ -28,6 +43,8 @@ _COMPANY_FORMS = (
 
 def refine_key(normalised: str, city: str | None = None) -> str:
     """A stored core-normalised name brought to the matching key (drops a province prefix)."""
+    if not normalised.startswith(_PROVINCE_START):
+        return normalised  # nearly every name: keep this path cheap
     city = settings.PORTAL_CITY_NAME if city is None else city
     for province in PROVINCE_PREFIXES:
         if normalised.startswith(province) and len(normalised) > len(province) + 1:
@@ -56,39 +73,42 @@ def block_key(key: str) -> str:
     return key[:2]
 
 
-def normalisation_steps(name: object, city: str | None = None) -> list[str]:
+def normalisation_steps(
+    name: object, city: str | None = None, lang: str | None = None
+) -> list[str]:
     """What normalisation changed in a name, in words (in the order the core applies it)."""
+    lang = lang if lang is not None else (get_language() or "")
     city = settings.PORTAL_CITY_NAME if city is None else city
     raw = "" if name is None else str(name)
     steps = []
     text = unicodedata.normalize("NFKC", raw)
     if text != raw:
-        steps.append(_("全角字符转为半角"))
+        steps.append(_("全角字符转为半角", lang))
     if re.search(r"\s", text):
-        steps.append(_("去除空格"))
+        steps.append(_("去除空格", lang))
     text = re.sub(r"\s+", "", text)
     for province in PROVINCE_PREFIXES:
         if text.startswith(province):
-            steps.append(_("去除省名前缀"))
+            steps.append(_("去除省名前缀", lang))
             text = text[len(province) :]
             break
     if city:
         text, count = re.subn(rf"[(（]{re.escape(city)}市?[)）]", "", text)
         if count:
-            steps.append(_("去除括号内的城市名“%(city)s”") % {"city": city})
+            steps.append(_("去除括号内的城市名“%(city)s”", lang) % {"city": city})
     if _BRACKETS.search(text):
-        steps.append(_("去除括号"))
+        steps.append(_("去除括号", lang))
         text = _BRACKETS.sub("", text)
     if city:
         for prefix in (f"{city}市", city):
             if text.startswith(prefix) and len(text) > len(prefix):
                 text = text[len(prefix) :]
-                steps.append(_("去除城市名前缀“%(city)s”") % {"city": prefix})
+                steps.append(_("去除城市名前缀“%(city)s”", lang) % {"city": prefix})
                 break
     for variant, canonical in _COMPANY_FORMS:
         if text.endswith(variant):
             steps.append(
-                _("组织形式“%(variant)s”统一为“%(canonical)s”")
+                _("组织形式“%(variant)s”统一为“%(canonical)s”", lang)
                 % {"variant": variant, "canonical": canonical}
             )
             break
@@ -100,18 +120,19 @@ def score(query_key: str, candidate_key: str) -> float:
     return round(fuzz.ratio(query_key, candidate_key), 1)
 
 
-def describe_differences(query_key: str, candidate_key: str) -> list[str]:
+def describe_differences(query_key: str, candidate_key: str, lang: str | None = None) -> list[str]:
     """The edits that turn the input's key into the candidate's, in words."""
+    lang = lang if lang is not None else (get_language() or "")
     parts = []
     for op in Indel.opcodes(query_key, candidate_key):
         source = query_key[op.src_start : op.src_end]
         dest = candidate_key[op.dest_start : op.dest_end]
         if op.tag == "insert":
-            parts.append(_("候选名称多出“%(text)s”") % {"text": dest})
+            parts.append(_("候选名称多出“%(text)s”", lang) % {"text": dest})
         elif op.tag == "delete":
-            parts.append(_("候选名称缺少“%(text)s”") % {"text": source})
+            parts.append(_("候选名称缺少“%(text)s”", lang) % {"text": source})
         elif op.tag == "replace":
-            parts.append(_("“%(a)s”与“%(b)s”不同") % {"a": source, "b": dest})
+            parts.append(_("“%(a)s”与“%(b)s”不同", lang) % {"a": source, "b": dest})
     return parts
 
 
@@ -125,28 +146,29 @@ def explain(
     former_name: bool = False,
 ) -> str:
     """Why a candidate got its score: the normalisations applied and what still differs."""
+    lang = get_language() or ""
     sentences = []
     if former_name:
-        sentences.append(_("与该主体的曾用名“%(name)s”比对") % {"name": candidate_name})
+        sentences.append(_("与该主体的曾用名“%(name)s”比对", lang) % {"name": candidate_name})
     if query_key == candidate_key:
         if "".join(str(query_name).split()) == "".join(str(candidate_name).split()):
-            sentences.append(_("名称完全相同，得分100"))
+            sentences.append(_("名称完全相同，得分100", lang))
         else:
             described = []
             for label, steps in (
-                (_("输入名称"), normalisation_steps(query_name)),
-                (_("库中名称"), normalisation_steps(candidate_name)),
+                (_("输入名称", lang), normalisation_steps(query_name, lang=lang)),
+                (_("库中名称", lang), normalisation_steps(candidate_name, lang=lang)),
             ):
                 if steps:
                     described.append(f"{label}：{'、'.join(steps)}")
             sentences.append(
-                _("规范化后名称相同（%(steps)s），得分100")
-                % {"steps": "；".join(described) or _("书写形式统一")}
+                _("规范化后名称相同（%(steps)s），得分100", lang)
+                % {"steps": "；".join(described) or _("书写形式统一", lang)}
             )
     else:
-        differences = describe_differences(query_key, candidate_key)
+        differences = describe_differences(query_key, candidate_key, lang)
         sentences.append(
-            _("规范化名称“%(a)s”与“%(b)s”的相似度为%(score)s（按字符增删计算）：%(diff)s")
+            _("规范化名称“%(a)s”与“%(b)s”的相似度为%(score)s（按字符增删计算）：%(diff)s", lang)
             % {
                 "a": query_key,
                 "b": candidate_key,
@@ -154,5 +176,5 @@ def explain(
                 "diff": "；".join(differences),
             }
         )
-    sentences.append(_("名称相同不代表同一主体，须核对代码后人工确认"))
+    sentences.append(_("名称相同不代表同一主体，须核对代码后人工确认", lang))
     return "。".join(sentences) + "。"

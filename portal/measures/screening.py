@@ -17,10 +17,14 @@ steps, each a handful of queries however long the list is:
 4. the measures that apply to those lists in the chosen scenario.
 """
 
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+from django.conf import settings
+from django.db.models import F
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
@@ -40,6 +44,9 @@ CANDIDATE_LIMIT = 5
 SCORE_CUTOFF = 80.0
 # An exact code match whose input name scores below this against the subject is flagged.
 NAME_MISMATCH_BELOW = 80.0
+# Past this many blocks, fetching every organisation beats filtering by block in SQL.
+MAX_FILTERED_BLOCKS = 20
+QUERY_BATCH = 256  # query keys per cdist call: bounds the score matrix's memory
 CHUNK = 900  # ids per IN (…) query: well inside SQLite's variable limit
 _PERSON_CODE = re.compile(r"^P[0-9A-F]{17}$")
 
@@ -132,72 +139,115 @@ class NameIndex:
     """Matching keys of organisations (current and former names) in the blocks asked for."""
 
     def __init__(self, blocks: set[str] | None = None):
-        self.entries: dict[str, list[tuple[SubjectRef, str, bool]]] = defaultdict(list)
+        # key -> [(id, code, current name, kind, name matched, is a former name)]
+        self.entries: dict[str, list[tuple]] = {}
         self.block_keys: dict[str, list[str]] = defaultdict(list)
-        subjects = Subject.objects.exclude(kind=SubjectKind.NATURAL_PERSON)
-        former = SubjectName.objects.exclude(subject__kind=SubjectKind.NATURAL_PERSON)
-        if blocks is not None:
+        self._scored: dict[str, list[tuple]] = {}
+        self._explained: dict[tuple, str] = {}
+        subjects = Subject.objects.exclude(kind=SubjectKind.NATURAL_PERSON).order_by()
+        # SubjectName holds the current name too: only names that differ are former names.
+        former = (
+            SubjectName.objects.exclude(subject__kind=SubjectKind.NATURAL_PERSON)
+            .exclude(name_normalised=F("subject__name_normalised"))
+            .order_by()
+        )
+        if blocks is not None and len(blocks) <= MAX_FILTERED_BLOCKS:
             # Stored keys with a province prefix block under the province: fetch those too.
             wanted = set(blocks) | {p[:2] for p in names.PROVINCE_PREFIXES}
             subjects = subjects.annotate(block=Substr("name_normalised", 1, 2)).filter(
                 block__in=wanted
             )
             former = former.annotate(block=Substr("name_normalised", 1, 2)).filter(block__in=wanted)
-        refs = {}
-        for pk, code, name, kind, normalised in subjects.values_list(
-            "id", "code", "name", "kind", "name_normalised"
-        ).iterator(chunk_size=5000):
-            ref = refs[pk] = SubjectRef(pk, code, name, kind)
-            self._add(names.refine_key(normalised), ref, name, False)
-        for pk, code, current, kind, name, normalised in former.values_list(
-            "subject_id",
-            "subject__code",
-            "subject__name",
-            "subject__kind",
-            "name",
-            "name_normalised",
-        ).iterator(chunk_size=5000):
-            ref = refs.get(pk) or SubjectRef(pk, code, current, kind)
-            self._add(names.refine_key(normalised), ref, name, True)
-        self._cache: dict[str, list[Candidate]] = {}
+        current = (
+            (pk, code, name, kind, normalised, name, False)
+            for pk, code, name, kind, normalised in subjects.values_list(
+                "id", "code", "name", "kind", "name_normalised"
+            ).iterator(chunk_size=10000)
+        )
+        earlier = (
+            (pk, code, name, kind, normalised, former_name, True)
+            for pk, code, name, kind, former_name, normalised in former.values_list(
+                "subject_id",
+                "subject__code",
+                "subject__name",
+                "subject__kind",
+                "name",
+                "name_normalised",
+            ).iterator(chunk_size=10000)
+        )
+        self._load(itertools.chain(current, earlier))
 
-    def _add(self, key: str, ref: SubjectRef, matched_name: str, former: bool) -> None:
-        if not key:
-            return
-        bucket = self.entries[key]
-        if not bucket:
-            self.block_keys[names.block_key(key)].append(key)
-        bucket.append((ref, matched_name, former))
+    def _load(self, rows) -> None:
+        # The hot loop of a large screening: locals only.
+        city = settings.PORTAL_CITY_NAME
+        refine, block_key = names.refine_key, names.block_key
+        entries, block_keys = self.entries, self.block_keys
+        for pk, code, name, kind, normalised, matched, former in rows:
+            key = refine(normalised, city)
+            if not key:
+                continue
+            bucket = entries.get(key)
+            if bucket is None:
+                entries[key] = bucket = []
+                block_keys[block_key(key)].append(key)
+            bucket.append((pk, code, name, kind, matched, former))
+
+    def prepare(self, keys) -> None:
+        """Score many keys at once: per block, one rapidfuzz cdist over the block's keys."""
+        todo: dict[str, list[str]] = defaultdict(list)
+        for key in set(keys):
+            if key and key not in self._scored:
+                todo[names.block_key(key)].append(key)
+        for block, queries in todo.items():
+            choices = self.block_keys.get(block, [])
+            if not choices:
+                self._scored.update((q, []) for q in queries)
+                continue
+            for start in range(0, len(queries), QUERY_BATCH):
+                part = queries[start : start + QUERY_BATCH]
+                matrix = process.cdist(
+                    part,
+                    choices,
+                    scorer=fuzz.ratio,
+                    score_cutoff=SCORE_CUTOFF,
+                    dtype=np.float32,
+                    workers=1,
+                )
+                for query, scores in zip(part, matrix, strict=True):
+                    hits = np.flatnonzero(scores)
+                    if len(hits) > CANDIDATE_LIMIT:
+                        order = np.argsort(-scores[hits], kind="stable")[:CANDIDATE_LIMIT]
+                        hits = hits[order]
+                    self._scored[query] = self._best(
+                        [(choices[i], round(float(scores[i]), 1)) for i in hits]
+                    )
+
+    def _best(self, scored: list[tuple[str, float]]) -> list[tuple]:
+        """One entry per subject, best first: [(entry, candidate key, score)]."""
+        best: dict[int, tuple] = {}
+        for choice, value in scored:
+            for entry in self.entries[choice]:
+                held = best.get(entry[0])
+                # Keep the higher score; on a tie, the current name over a former one.
+                if held is not None and (held[2] > value or (held[2] == value and entry[5])):
+                    continue
+                best[entry[0]] = (entry, choice, value)
+        return sorted(best.values(), key=lambda b: (-b[2], b[0][1]))[:CANDIDATE_LIMIT]
 
     def candidates(self, query_name: str, key: str) -> list[Candidate]:
-        if key in self._cache:
-            return self._cache[key]
-        scored: list[tuple[str, float]] = []
-        if key in self.entries:
-            scored.append((key, 100.0))
-        choices = self.block_keys.get(names.block_key(key), [])
-        for choice, value, _index in process.extract(
-            key,
-            choices,
-            scorer=fuzz.ratio,
-            score_cutoff=SCORE_CUTOFF,
-            limit=CANDIDATE_LIMIT + 1,
-        ):
-            if choice != key:
-                scored.append((choice, round(value, 1)))
-        best: dict[int, Candidate] = {}
-        for choice, value in scored:
-            for ref, matched_name, former in self.entries[choice]:
-                held = best.get(ref.id)
-                if held is not None and (held.score > value or (held.score == value and former)):
-                    continue
-                best[ref.id] = Candidate(
-                    ref,
-                    value,
-                    names.explain(query_name, key, matched_name, choice, value, former_name=former),
+        if key not in self._scored:
+            self.prepare([key])
+        result = []
+        for entry, choice, value in self._scored[key]:
+            pk, code, current, kind, matched, former = entry
+            memo = (query_name, matched, former)
+            if memo not in self._explained:
+                self._explained[memo] = names.explain(
+                    query_name, key, matched, choice, value, former_name=former
                 )
-        result = sorted(best.values(), key=lambda c: (-c.score, c.subject.code))[:CANDIDATE_LIMIT]
-        self._cache[key] = result
+            result.append(
+                Candidate(SubjectRef(pk, code, current, kind), value, self._explained[memo])
+            )
         return result
 
 
@@ -215,29 +265,36 @@ def list_items() -> dict[int, CatalogItem]:
 
 
 def memberships(subject_ids) -> dict[int, list[dict]]:
-    """Current red/black list memberships with their source records, by subject id."""
+    """Current red/black list memberships with their source records, by subject id.
+
+    Queried by subject (the (subject, public_state) index), list items filtered
+    here: asking the database for the list items too makes it walk every list
+    record instead.
+    """
     items = list_items()
     result: dict[int, list[dict]] = defaultdict(list)
     if not items:
         return result
     departments = dict(Department.objects.values_list("id", "name"))
     for chunk in _chunks(set(subject_ids)):
-        rows = CreditRecord.objects.filter(
-            subject_id__in=chunk,
-            catalog_item_id__in=list(items),
-            public_state__in=list(PUBLIC_STATES),
-        ).values_list(
-            "id",
-            "subject_id",
-            "catalog_item_id",
-            "decision_no",
-            "decision_date",
-            "department_id",
-            "public_state",
-            "title",
+        rows = (
+            CreditRecord.objects.filter(subject_id__in=chunk, public_state__in=list(PUBLIC_STATES))
+            .order_by()
+            .values_list(
+                "id",
+                "subject_id",
+                "catalog_item_id",
+                "decision_no",
+                "decision_date",
+                "department_id",
+                "public_state",
+                "title",
+            )
         )
         for pk, subject_id, item_id, number, decided, dept_id, state, title in rows:
-            item = items[item_id]
+            item = items.get(item_id)
+            if item is None:
+                continue
             result[subject_id].append(
                 {
                     "list": item.code,
@@ -312,15 +369,15 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
     wanted_hashes = {c.identity_hash for c in codes if c.identity_hash}
     fields = ("id", "code", "name", "kind", "name_normalised", "identity_hash")
     for chunk in _chunks(wanted_codes):
-        for pk, code, name, kind, normalised, _h in Subject.objects.filter(
-            code__in=chunk
-        ).values_list(*fields):
+        for pk, code, name, kind, normalised, _h in (
+            Subject.objects.filter(code__in=chunk).order_by().values_list(*fields)
+        ):
             by_code[code] = SubjectRef(pk, code, name, kind)
             key_of[pk] = names.refine_key(normalised)
     for chunk in _chunks(wanted_hashes):
-        for pk, code, name, kind, normalised, hashed in Subject.objects.filter(
-            identity_hash__in=chunk
-        ).values_list(*fields):
+        for pk, code, name, kind, normalised, hashed in (
+            Subject.objects.filter(identity_hash__in=chunk).order_by().values_list(*fields)
+        ):
             by_hash[hashed] = SubjectRef(pk, code, name, kind)
             key_of[pk] = names.refine_key(normalised)
 
@@ -353,6 +410,7 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
     if name_rows:
         keys = {id(r): names.match_key(r.input.name) for r in name_rows}
         index = NameIndex({names.block_key(k) for k in keys.values() if k})
+        index.prepare(keys.values())
         for result in name_rows:
             key = keys[id(result)]
             result.candidates = list(index.candidates(result.input.name, key)) if key else []
