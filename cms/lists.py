@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,7 @@ from portal.core.names import normalise_name
 from portal.core.text import normalise_code
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
-from portal.subjects.models import Subject, SubjectKind
+from portal.subjects.models import SubjectKind
 
 
 class ListKind(models.TextChoices):
@@ -58,11 +59,13 @@ class Filters:
 
 
 def list_records(kind: str, filters: Filters = Filters()):
-    """The public records of a list, filtered, latest decision first."""
-    records = CreditRecord.objects.public().filter(
-        catalog_item__in=items_for(kind),
-        subject__in=Subject.objects.publicly_visible(),
-    )
+    """The public records of a list, filtered, latest decision first.
+
+    (A published record already excludes conduct while a minor, so no subject
+    filter is needed here; see portal.records.disclosure.)
+    """
+    item_ids = list(items_for(kind).values_list("pk", flat=True))
+    records = CreditRecord.objects.public().filter(catalog_item_id__in=item_ids)
     if filters.item:
         records = records.filter(catalog_item__code=filters.item)
     if filters.department:
@@ -80,9 +83,40 @@ def list_records(kind: str, filters: Filters = Filters()):
             | models.Q(subject__uscc=code)
             | models.Q(decision_no=filters.q.strip())
         )
-    return records.select_related("subject", "catalog_item", "department").order_by(
-        "-decision_date", "-id"
-    )
+    return records.order_by("-decision_date", "-id")
+
+
+def with_rows(records):
+    """The records with what a list row shows loaded alongside."""
+    return records.select_related("subject", "catalog_item", "department")
+
+
+def record_page(records, number, per_page: int):
+    """One page of a list: ids are paged first (an index-only sort), then the rows fetched."""
+    page = Paginator(records.values_list("id", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = with_rows(CreditRecord.objects.filter(pk__in=ids)).in_bulk()
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
+
+
+def latest_public(limit: int = 8) -> list:
+    """The latest published records of all items, newest first.
+
+    One small index-only query per public item (catalog item, state, date), merged
+    here: a single query over every public record would sort them all.
+    """
+    candidates = []
+    for item_id in CatalogItem.objects.filter(openness="public").values_list("pk", flat=True):
+        candidates += (
+            CreditRecord.objects.public()
+            .filter(catalog_item_id=item_id)
+            .order_by("-decision_date", "-id")
+            .values_list("decision_date", "id")[:limit]
+        )
+    newest = [pk for _day, pk in sorted(candidates, reverse=True)[:limit]]
+    rows = with_rows(CreditRecord.objects.filter(pk__in=newest)).in_bulk()
+    return [rows[pk] for pk in newest if pk in rows]
 
 
 @dataclass(frozen=True)
@@ -151,6 +185,8 @@ def export_rows(kind: str, filters: Filters = Filters()):
     """Header and rows for the CSV export: organisations only, capped, public fields only."""
     columns = columns_for(kind) + [Column(_("公示状态"), _state)]
     yield [str(column.label) for column in columns]
-    records = list_records(kind, filters).exclude(subject__kind=SubjectKind.NATURAL_PERSON)
+    records = with_rows(list_records(kind, filters)).exclude(
+        subject__kind=SubjectKind.NATURAL_PERSON
+    )
     for record in records[: export_max_rows()]:
         yield [column.value(record) for column in columns]

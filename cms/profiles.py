@@ -8,7 +8,8 @@ are not minors, and a natural person only when a public record names them
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 
 from cms.localise import is_english, localised_path
 from portal.catalog.models import CatalogItem, ListType
@@ -61,40 +62,66 @@ def find_public_subject(code: str) -> Subject | None:
     return subject
 
 
+# The columns a profile row shows: the JSON `data` is left in the database.
+ROW_FIELDS = (
+    "id",
+    "subject_id",
+    "catalog_item_id",
+    "decision_no",
+    "title",
+    "decision_date",
+    "public_state",
+    "department__name",
+    "department__name_en",
+)
+
+
 def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) -> Profile:
     """The profile: identity, list badges and records grouped by item (latest first).
 
-    With `item_code`, only that item's records, paginated.
+    With `item_code`, only that item's records, paginated. Three queries for any
+    number of records: counts per item, the items, and the latest rows per item
+    (a window function ranks them inside the database).
     """
     records = public_records(subject)
-    counts = dict(
-        records.order_by()
-        .values_list("catalog_item")
-        .annotate(n=Count("id"))
-        .values_list("catalog_item", "n")
-    )
+    counts = {
+        row["catalog_item"]: row
+        for row in records.order_by()
+        .values("catalog_item")
+        .annotate(
+            n=Count("id"),
+            objected=Count("id", filter=Q(public_state=PublicState.UNDER_OBJECTION)),
+        )
+    }
     items = list(CatalogItem.objects.filter(pk__in=counts).order_by("sort_order", "code"))
     profile = Profile(
         subject=subject,
         former_names=[n.name for n in subject.names.all() if n.name != subject.name],
         red_items=[i for i in items if i.list_type == ListType.RED],
         black_items=[i for i in items if i.list_type == ListType.BLACK],
-        total=sum(counts.values()),
-        under_objection=records.filter(public_state=PublicState.UNDER_OBJECTION).count(),
+        total=sum(row["n"] for row in counts.values()),
+        under_objection=sum(row["objected"] for row in counts.values()),
     )
-    latest = records.select_related("department").order_by("-decision_date", "-id")
+    latest = records.select_related("department").only(*ROW_FIELDS)
+    newest_first = [F("decision_date").desc(), F("id").desc()]
     selected = next((i for i in items if i.code == item_code), None)
     if selected is not None:
         profile.selected_item = selected
-        paginator = Paginator(latest.filter(catalog_item=selected), PER_PAGE)
+        paginator = Paginator(
+            latest.filter(catalog_item=selected).order_by(*newest_first), PER_PAGE
+        )
         current = paginator.get_page(page)
-        profile.groups = [
-            ItemGroup(selected, counts[selected.pk], list(current.object_list), current)
-        ]
+        total = counts[selected.pk]["n"]
+        profile.groups = [ItemGroup(selected, total, list(current.object_list), current)]
         return profile
+    ranked = latest.annotate(
+        rank=Window(RowNumber(), partition_by=[F("catalog_item_id")], order_by=newest_first)
+    ).filter(rank__lte=PER_GROUP)
+    by_item: dict[int, list] = {}
+    for record in ranked.order_by("catalog_item_id", *newest_first):
+        by_item.setdefault(record.catalog_item_id, []).append(record)
     for item in items:
-        shown = list(latest.filter(catalog_item=item)[:PER_GROUP])
-        profile.groups.append(ItemGroup(item, counts[item.pk], shown))
+        profile.groups.append(ItemGroup(item, counts[item.pk]["n"], by_item.get(item.pk, [])))
     return profile
 
 

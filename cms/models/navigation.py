@@ -1,6 +1,7 @@
 """Header, footer and menus, edited by the site's editors in Wagtail (设置 → 网站外观)."""
 
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -72,6 +73,14 @@ class SiteChrome(ClusterableModel, BaseSiteSetting):
         if english and is_english():
             return english
         return getattr(self, field)
+
+    @cached_property
+    def main_menu(self) -> list:
+        return list(self.main_menu_items.select_related("link_page"))
+
+    @cached_property
+    def footer_menu(self) -> list:
+        return list(self.footer_links.select_related("link_page"))
 
     @property
     def display_name(self) -> str:

@@ -89,12 +89,7 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
             .descendant_of(self)
             .order_by("-issued_on", "-first_published_at")[:5]
         )
-        latest = (
-            CreditRecord.objects.public()
-            .filter(subject__in=Subject.objects.publicly_visible())
-            .select_related("subject", "catalog_item", "department")
-            .order_by("-decision_date", "-id")[:8]
-        )
+        latest = lists.latest_public(8)
         featured = [f for f in self.featured_lists.select_related("list_page") if f.list_page.live]
         return self.render(
             request,
@@ -366,7 +361,7 @@ class DisclosureListPage(PublicCacheMixin, RoutablePageMixin, Page):
         form, filters = self._filters(request)
         records = lists.list_records(self.list_kind, filters)
         per_page = max(5, min(self.per_page, 100))
-        page = Paginator(records, per_page).get_page(request.GET.get("page"))
+        page = lists.record_page(records, request.GET.get("page"), per_page)
         return self.render(
             request,
             context_overrides={

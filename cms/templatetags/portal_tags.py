@@ -36,20 +36,33 @@ def site_chrome(context):
     return SiteChrome.for_request(request)
 
 
+def _route_prefix(request, home, name: str, key: str, sample) -> str:
+    """The address of a home-page route with a placeholder, reversed once per request."""
+    cache = request.__dict__.setdefault("_portal_route_prefixes", {})
+    if name not in cache:
+        cache[name] = home.url + home.reverse_subpage(name, kwargs={key: sample})
+    return cache[name]
+
+
 @register.simple_tag(takes_context=True)
 def subject_url(context, subject_or_code):
-    home = _home(context.get("request"))
+    request = context.get("request")
+    home = _home(request)
+    if home is None:
+        return ""
     code = getattr(subject_or_code, "code", subject_or_code)
-    return home.subject_url_for_code(code) if home else ""
+    return _route_prefix(request, home, "subject_profile", "code", "CODE").replace("CODE", code)
 
 
 @register.simple_tag(takes_context=True)
 def record_url(context, record_or_id):
-    home = _home(context.get("request"))
+    request = context.get("request")
+    home = _home(request)
     if home is None:
         return ""
     record_id = getattr(record_or_id, "pk", record_or_id)
-    return home.url + home.reverse_subpage("record_detail", kwargs={"record_id": record_id})
+    prefix = _route_prefix(request, home, "record_detail", "record_id", 0)
+    return prefix.replace("/0/", f"/{record_id}/")
 
 
 @register.simple_tag(takes_context=True)
