@@ -94,6 +94,7 @@ def build_search_body(query: SearchQuery) -> dict:
     else:
         body["query"] = {"match_all": {}}
     if query.sort == SORT_DATE:
+        body["track_scores"] = True  # hits sorted by date still say how well they match
         body["sort"] = [
             {"decision_date": {"order": "desc", "missing": "_last"}},
             {"order": {"order": "asc"}},

@@ -1,0 +1,68 @@
+"""Indexing through the outbox: nothing is lost when the search engine is down."""
+
+import pytest
+
+from portal.records.disclosure import RecordStatus
+from portal.records.services import announce, change_record
+from search import backends
+from search.indexing import catch_up, pending
+from search.models import OutboxEntry
+from tests.factories import OrganisationFactory, make_record
+from tests.search.conftest import configure
+from tests.search.helpers import reindex, search
+
+
+@pytest.mark.django_db
+def test_records_changed_goes_through_outbox_to_index(
+    search_backend, django_capture_on_commit_callbacks
+):
+    subject = OrganisationFactory(name="惠州市东江环保有限公司")
+    record = make_record(subject, data={"violation_type": "违法排放水污染物"})
+    OutboxEntry.objects.all().delete()  # the new subject's own entry; not what is tested
+    assert search(q="违法排放").total == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        announce([record.pk], "batch")
+    assert search(q="违法排放").total == 1
+    assert OutboxEntry.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_deleted_record_leaves_the_index(search_backend, django_capture_on_commit_callbacks):
+    record = make_record(OrganisationFactory(), data={"violation_type": "未批先建"})
+    reindex()
+    assert search(q="未批先建").total == 1
+    record_id = record.pk
+    record.versions.all().delete()
+    record.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        announce([record_id], "department")
+    assert search(q="未批先建").total == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.elasticsearch
+def test_engine_outage_loses_nothing(settings, request, django_capture_on_commit_callbacks):
+    configure(settings, "elasticsearch", request)
+    record = make_record(OrganisationFactory(name="惠州市罗浮山食品有限公司"))
+    reindex()
+    OutboxEntry.objects.all().delete()  # indexed directly above
+    live_url = settings.ELASTICSEARCH_URL
+    # The engine goes away (nothing listens on port 9).
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+    backends._cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_record(record, reason="repair", status=RecordStatus.REPAIRED)  # the save succeeds
+    entry = OutboxEntry.objects.get()
+    assert entry.attempts == 1 and entry.record_ids == [record.pk]
+    assert "Connection" in entry.last_error
+    assert pending()["failing"] == 1
+    # Back up: the periodic catch-up retries once the entry is due.
+    settings.ELASTICSEARCH_URL = live_url
+    backends._cache.clear()
+    assert search(q="惠州市罗浮山食品").hits[0].type == "subject"
+    assert search(q=record.decision_no).total == 1  # still the stale published record
+    OutboxEntry.objects.update(next_attempt_at=None)
+    assert catch_up() == 1
+    assert OutboxEntry.objects.count() == 0
+    assert search(q=record.decision_no).total == 0
+    backends._cache.clear()
