@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '新闻栏目',
             },
-            bases=(cms.caching.PublicCacheMixin, cms.models.pages.ArticleIndexMixin, 'wagtailcore.page'),
+            bases=(cms.caching.PublicCacheMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='NewsPage',
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '政策法规栏目',
             },
-            bases=(cms.caching.PublicCacheMixin, cms.models.pages.ArticleIndexMixin, 'wagtailcore.page'),
+            bases=(cms.caching.PublicCacheMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='PolicyPage',

@@ -205,37 +205,47 @@ class StandardPage(PublicCacheMixin, Page):
         verbose_name = _("普通页面")
 
 
-class ArticleIndexMixin:
-    """An index of dated articles, paginated."""
-
-    per_page = 10
-    article_model = None
-    date_field = ""
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        articles = (
-            self.article_model.objects.live()
-            .child_of(self)
-            .order_by(f"-{self.date_field}", "-first_published_at")
-        )
-        context["articles"] = Paginator(articles, self.per_page).get_page(request.GET.get("page"))
-        return context
-
-
-class NewsIndexPage(PublicCacheMixin, ArticleIndexMixin, Page):
-    """信用动态: the platform's news."""
+class ArticleIndexPage(PublicCacheMixin, Page):
+    """An index of dated articles (its children), newest first, paginated."""
 
     intro = models.CharField(_("导语"), max_length=255, blank=True)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
+    per_page = 10
+    date_field = ""
+
+    class Meta:
+        abstract = True
+
+    def article_model(self):
+        raise NotImplementedError
+
+    def filter_articles(self, request, articles, context):
+        """Narrow the articles by the request (none by default)."""
+        return articles
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        articles = (
+            self.article_model()
+            .objects.live()
+            .child_of(self)
+            .order_by(f"-{self.date_field}", "-first_published_at")
+        )
+        articles = self.filter_articles(request, articles, context)
+        context["articles"] = Paginator(articles, self.per_page).get_page(request.GET.get("page"))
+        return context
+
+
+class NewsIndexPage(ArticleIndexPage):
+    """信用动态: the platform's news."""
+
     subpage_types = ["cms.NewsPage"]
     date_field = "date"
 
     class Meta:
         verbose_name = _("新闻栏目")
 
-    @property
     def article_model(self):
         return NewsPage
 
@@ -266,38 +276,23 @@ class PolicyLevel(models.TextChoices):
     MUNICIPAL = "municipal", _("市级")
 
 
-class PolicyIndexPage(PublicCacheMixin, ArticleIndexMixin, Page):
+class PolicyIndexPage(ArticleIndexPage):
     """政策法规: laws, regulations and policy documents on social credit."""
 
-    intro = models.CharField(_("导语"), max_length=255, blank=True)
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.PolicyPage"]
     date_field = "issued_on"
 
     class Meta:
         verbose_name = _("政策法规栏目")
 
-    @property
     def article_model(self):
         return PolicyPage
 
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
+    def filter_articles(self, request, articles, context):
         level = request.GET.get("level", "")
-        if level in PolicyLevel.values:
-            articles = (
-                PolicyPage.objects.live()
-                .child_of(self)
-                .filter(level=level)
-                .order_by("-issued_on", "-first_published_at")
-            )
-            context["articles"] = Paginator(articles, self.per_page).get_page(
-                request.GET.get("page")
-            )
         context["levels"] = PolicyLevel.choices
-        context["current_level"] = level
-        return context
+        context["current_level"] = level if level in PolicyLevel.values else ""
+        return articles.filter(level=level) if context["current_level"] else articles
 
 
 class PolicyPage(PublicCacheMixin, Page):

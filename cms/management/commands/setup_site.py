@@ -265,8 +265,11 @@ class Command(BaseCommand):
                 "可通过异议申诉渠道提出；异议处理和信用修复均不收取任何费用。",
             },
         )
-        if not chrome.main_menu_items.exists():
-            menu = [
+        self.links(
+            chrome.main_menu_items,
+            MainMenuItem,
+            chrome,
+            [
                 ("信用查询", "Search", None, home.search_url()),
                 ("行政许可", "Licences", lists["licences"], ""),
                 ("行政处罚", "Penalties", lists["penalties"], ""),
@@ -275,29 +278,30 @@ class Command(BaseCommand):
                 ("信用动态", "News", news_index, ""),
                 ("政策法规", "Policies", policy_index, ""),
                 ("报告核验", "Verify a report", None, "/reports/verify/"),
-            ]
-            for order, (title, title_en, page, url) in enumerate(menu):
-                MainMenuItem.objects.create(
-                    setting=chrome,
-                    title=title,
-                    title_en=title_en,
-                    link_page=page,
-                    link_url=url,
-                    sort_order=order,
-                )
-        if not chrome.footer_links.exists():
-            footer = [
+            ],
+        )
+        self.links(
+            chrome.footer_links,
+            FooterLink,
+            chrome,
+            [
                 ("关于平台", "About", about, ""),
                 ("异议申诉", "Objections", None, "/objections/new/"),
                 ("信用修复", "Credit repair", None, "/repair/new/"),
                 ("报告核验", "Verify a report", None, "/reports/verify/"),
-            ]
-            for order, (title, title_en, page, url) in enumerate(footer):
-                FooterLink.objects.create(
-                    setting=chrome,
-                    title=title,
-                    title_en=title_en,
-                    link_page=page,
-                    link_url=url,
-                    sort_order=order,
-                )
+            ],
+        )
+
+    def links(self, existing, model, chrome, rows):
+        """Create a menu's links, unless editors already keep that menu."""
+        if existing.exists():
+            return
+        for order, (title, title_en, page, url) in enumerate(rows):
+            model.objects.create(
+                setting=chrome,
+                title=title,
+                title_en=title_en,
+                link_page=page,
+                link_url=url,
+                sort_order=order,
+            )
