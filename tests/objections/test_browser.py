@@ -2,9 +2,6 @@
 with the tracking number and secret, the operator and the source department handle it
 in their screens, and the citizen reads the decision."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.core import signing
 from django.test import Client
@@ -13,49 +10,21 @@ from portal.objections import challenge
 from portal.objections.models import Case, Stage
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
+from tests.browser import conftest as shared_browser
 from tests.factories import make_record
 from tests.objections.helpers import PDF_BYTES
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
-]
+# The browser tests' shared session fixture (Debian's chromium, never downloaded).
+chromium = shared_browser.browser
 
 
-@pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # makes between page actions are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as p:
-            instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield instance
-            instance.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def logged_in(browser, live_server, user):
+def logged_in(chromium, live_server, user):
     """A browser context carrying a session of `user` (logins are tested elsewhere)."""
     client = Client()
     client.force_login(user)
-    context = browser.new_context()
+    context = chromium.new_context()
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
@@ -68,7 +37,7 @@ def challenge_answer(page) -> str:
     return str(data["a"] + data["b"])
 
 
-def test_file_an_objection_and_follow_it_to_a_decision(browser, live_server, tmp_path):
+def test_file_an_objection_and_follow_it_to_a_decision(chromium, live_server, tmp_path):
     from portal.accounts import roles
     from tests.factories import UserFactory, department
 
@@ -81,7 +50,7 @@ def test_file_an_objection_and_follow_it_to_a_decision(browser, live_server, tmp
     evidence.write_bytes(PDF_BYTES)
 
     # 1. The citizen files the objection.
-    citizen = browser.new_context().new_page()
+    citizen = chromium.new_context().new_page()
     citizen.goto(f"{live_server.url}/objections/new/?record={record.pk}")
     assert record.decision_no in citizen.content()
     citizen.get_by_label("申请人姓名或单位名称").fill("李四")
@@ -99,7 +68,7 @@ def test_file_an_objection_and_follow_it_to_a_decision(browser, live_server, tmp
     assert case.evidence.get().original_name == "缴款凭证.pdf"
 
     # 2. Someone else's browser: a wrong secret shows nothing, the right one the case.
-    other = browser.new_context().new_page()
+    other = chromium.new_context().new_page()
     other.goto(f"{live_server.url}/cases/{number}/")
     other.get_by_label("查询密码").fill("AAAA-BBBB-CCCC")
     other.locator("#main").get_by_role("button", name="查询").click()
@@ -109,7 +78,7 @@ def test_file_an_objection_and_follow_it_to_a_decision(browser, live_server, tmp
     assert other.locator("#case-stage").inner_text() == "已提交，待受理"
 
     # 3. The operator accepts and forwards the case to the source department.
-    desk = logged_in(browser, live_server, operator)
+    desk = logged_in(chromium, live_server, operator)
     desk.goto(f"{live_server.url}/staff/cases/?overdue=0")
     desk.get_by_role("link", name=number).click()
     desk.locator("button[name=submit-accept]").click()
@@ -120,7 +89,7 @@ def test_file_an_objection_and_follow_it_to_a_decision(browser, live_server, tmp
     assert desk.locator("#case-stage").inner_text() == "已转数据来源部门核查"
 
     # 4. The department answers in its workspace.
-    department_page = logged_in(browser, live_server, officer)
+    department_page = logged_in(chromium, live_server, officer)
     department_page.goto(f"{live_server.url}/workspace/cases/")
     department_page.get_by_role("link", name=number).click()
     assert "请核查罚款金额。" in department_page.content()
