@@ -147,3 +147,18 @@ def test_robots_keeps_crawlers_off_search_reports_and_exports(client):
     body = page_text(client.get("/robots.txt"))
     for line in ["Disallow: /search/", "Disallow: /reports/", "Disallow: /*/export/", "Sitemap: "]:
         assert line in body
+
+
+def test_editors_can_open_the_site_chrome_and_page_forms_in_wagtail(client, site):
+    from portal.accounts.models import User
+
+    editor = User.objects.create_superuser("editor", "editor@example.gov.cn", "a-long-test-pass-1")
+    client.force_login(editor)
+    chrome = SiteChrome.objects.get()
+    response = client.get(f"/admin/settings/cms/sitechrome/{chrome.site_id}/")
+    assert response.status_code == 200
+    assert "main_menu_items" in page_text(response)
+    for model in ["disclosurelistpage", "newsindexpage", "policyindexpage", "standardpage"]:
+        assert client.get(f"/admin/pages/add/cms/{model}/{site.pk}/").status_code == 200, model
+    news_index = NewsPage.objects.first().get_parent()
+    assert client.get(f"/admin/pages/add/cms/newspage/{news_index.pk}/").status_code == 200
