@@ -160,10 +160,10 @@ def explain(
                 (_("库中名称", lang), normalisation_steps(candidate_name, lang=lang)),
             ):
                 if steps:
-                    described.append(f"{label}：{'、'.join(steps)}")
+                    described.append(label + _("：", lang) + _("、", lang).join(steps))
             sentences.append(
                 _("规范化后名称相同（%(steps)s），得分100", lang)
-                % {"steps": "；".join(described) or _("书写形式统一", lang)}
+                % {"steps": _("；", lang).join(described) or _("书写形式统一", lang)}
             )
     else:
         differences = describe_differences(query_key, candidate_key, lang)
@@ -173,8 +173,9 @@ def explain(
                 "a": query_key,
                 "b": candidate_key,
                 "score": f"{value:g}",
-                "diff": "；".join(differences),
+                "diff": _("；", lang).join(differences),
             }
         )
     sentences.append(_("名称相同不代表同一主体，须核对代码后人工确认", lang))
-    return "。".join(sentences) + "。"
+    stop = _("。", lang)
+    return stop.join(sentences) + stop.rstrip()

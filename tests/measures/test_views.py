@@ -244,3 +244,21 @@ def test_operators_search_and_export_the_whole_log(client, operator, reviewer, o
     assert AuditEvent.objects.filter(action="measures.log_exported", actor=operator).exists()
     # Operators read the log; the lookup itself is for reviewers.
     assert client.get(LOOKUP).status_code == 403
+
+
+def test_operators_edit_the_measures_list_in_the_admin(client):
+    from django.contrib.auth.models import Permission
+
+    from portal.accounts import roles
+    from tests.factories import UserFactory
+
+    operator = UserFactory(role=roles.OPERATORS)
+    operator.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(operator)
+    listing = client.get("/admin/snippets/measures/measure/")
+    assert listing.status_code == 200
+    assert "限制参加政府采购活动" in listing.content.decode()
+    assert client.get("/admin/snippets/measures/measure/add/").status_code == 200
+    assert client.get("/admin/snippets/measures/scenario/").status_code == 200
+    menu = client.get("/admin/").content.decode()
+    assert reverse("measures:log") in menu
