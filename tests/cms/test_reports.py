@@ -109,6 +109,8 @@ def test_issued_report_is_kept_audited_and_renders_chinese(subject):
     assert "惠州市报告测试有限公司" in text
     assert "已修复" in text
     assert report.code in text and report.checksum in text
+    first_page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    assert len(first_page.images) == 1  # the verification QR code
 
 
 def test_person_report_masks_the_identity_number():
