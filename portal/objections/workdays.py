@@ -13,6 +13,7 @@ after D: D itself never counts, whether or not it is a working day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import chinese_calendar
 
@@ -20,8 +21,13 @@ import chinese_calendar
 _MAX_SPAN_DAYS = 366 * 2
 
 
+@functools.lru_cache(maxsize=8192)
 def library_says(day: dt.date) -> bool | None:
-    """The library's answer for `day`, or None for a year it does not cover."""
+    """The library's answer for `day`, or None for a year it does not cover.
+
+    Cached: the library takes some 50 µs a date, and the answer for a past or
+    published date never changes within one installed version.
+    """
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
