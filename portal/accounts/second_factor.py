@@ -24,11 +24,13 @@ OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/accounts/second-factor/")
 
 def needs_second_factor(request) -> str | None:
     """'verify', 'enrol' or None for this request."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
+    # The path first: touching request.user reads the session, which would add
+    # "Vary: Cookie" to every public page and defeat shared caches.
     path = request.path
     if not path.startswith(PROTECTED_PREFIXES) or path.startswith(OPEN_PATHS):
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return None
     if user.is_verified():
         return None

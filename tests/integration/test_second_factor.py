@@ -67,3 +67,9 @@ def test_next_cannot_send_the_user_off_site(client):
         "/accounts/second-factor/", {"token": current_code(device), "next": "https://evil.example/"}
     )
     assert response["Location"] == "/admin/"
+
+
+def test_public_pages_do_not_vary_on_the_session_cookie(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")
