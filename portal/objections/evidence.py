@@ -150,3 +150,10 @@ def store(case, checked: CheckedFile, *, party: str, transition=None):
     evidence.file.save(stored_name, File(checked.upload), save=False)
     evidence.save()
     return evidence
+
+
+def discard(items) -> None:
+    """Delete the stored files of evidence rows whose transaction rolled back."""
+    for item in items:
+        if item.file.name:
+            item.file.storage.delete(item.file.name)

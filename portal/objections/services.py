@@ -233,6 +233,7 @@ def submit_case(
         case.reply_due_on = calendar.add_working_days(today, deadlines.repair_notify_days)
     for _attempt in range(5):
         case.tracking_no = f"{_PREFIX[kind]}{today:%Y%m%d}{_random(6)}"
+        stored = []
         try:
             with transaction.atomic():
                 case.save()
@@ -245,8 +246,10 @@ def submit_case(
                     created_at=now,
                 )
                 for checked in files:
-                    evidence_files.store(
-                        case, checked, party=EvidenceParty.APPLICANT, transition=step
+                    stored.append(
+                        evidence_files.store(
+                            case, checked, party=EvidenceParty.APPLICANT, transition=step
+                        )
                     )
                 record_event(
                     f"{kind}.submitted",
@@ -263,7 +266,11 @@ def submit_case(
                 _notify_after_commit(step)
             break
         except IntegrityError:
+            evidence_files.discard(stored)
             case.pk = None  # a tracking-number collision: draw another
+        except BaseException:
+            evidence_files.discard(stored)
+            raise
     else:
         raise CaseError(_("暂时无法生成受理编号，请稍后重试。"))
     return case, secret
@@ -358,8 +365,41 @@ def transition(
     if step is None:
         raise CaseError(_("未知的操作：%(action)s。") % {"action": action})
     now = now or timezone.now()
-    today = timezone.localdate(now)
     comment = (comment or "").strip()
+    stored = []
+    try:
+        locked, row = _transition_locked(
+            case, step, action, actor, comment, files, recommendation, corrections, now, stored
+        )
+    except BaseException:
+        evidence_files.discard(stored)  # the step rolled back: so do its files
+        raise
+    # Keep the caller's instance current.
+    for field in _CASE_STATE_FIELDS:
+        setattr(case, field, getattr(locked, field))
+    return row
+
+
+_CASE_STATE_FIELDS = (
+    "stage",
+    "stage_entered_at",
+    "due_on",
+    "decision",
+    "decision_comment",
+    "decided_at",
+    "forwarded_at",
+    "recommendation",
+    "urge_count",
+    "last_urged_at",
+    "closed_at",
+)
+
+
+def _transition_locked(
+    case, step, action, actor, comment, files, recommendation, corrections, now, stored
+) -> tuple[Case, CaseTransition]:
+    """The step itself, in one transaction with the case row locked."""
+    today = timezone.localdate(now)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.kind not in step.kinds:
@@ -415,7 +455,7 @@ def transition(
         )
         party = EvidenceParty.DEPARTMENT if step.role == DEPARTMENT else EvidenceParty.OPERATOR
         for checked in files:
-            evidence_files.store(locked, checked, party=party, transition=row)
+            stored.append(evidence_files.store(locked, checked, party=party, transition=row))
         record_event(
             f"{locked.kind}.{action}",
             actor=_user_or_none(actor),
@@ -434,22 +474,7 @@ def transition(
             },
         )
         _notify_after_commit(row)
-    # Keep the caller's instance current.
-    for field in (
-        "stage",
-        "stage_entered_at",
-        "due_on",
-        "decision",
-        "decision_comment",
-        "decided_at",
-        "forwarded_at",
-        "recommendation",
-        "urge_count",
-        "last_urged_at",
-        "closed_at",
-    ):
-        setattr(case, field, getattr(locked, field))
-    return row
+    return locked, row
 
 
 def _recommendations_for(kind: str) -> set[str]:

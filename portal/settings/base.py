@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.objections.tasks.remind_overdue_cases",
         "schedule": 60 * 60,
     },
+    # Case emails whose first attempt failed (mail server down): tried again.
+    "resend-case-notifications": {
+        "task": "portal.objections.tasks.resend_pending_notifications",
+        "schedule": 15 * 60,
+    },
     # Search index outbox: retry changes a search-engine outage held back.
     "search-catch-up": {
         "task": "search.tasks.catch_up",

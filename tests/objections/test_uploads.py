@@ -116,3 +116,30 @@ def test_downloads_only_for_authorised_users(client, record, operator, officer, 
     assert client.get(workspace_url).status_code == 200
     client.force_login(tax_officer)
     assert client.get(workspace_url).status_code == 404
+
+
+def test_a_request_over_the_total_limit_is_refused_before_reading(client, record, settings):
+    settings.PORTAL_EVIDENCE_MAX_BYTES = 1024
+    settings.PORTAL_EVIDENCE_MAX_FILES = 1
+    url = f"/objections/new/?record={record.pk}"
+    page = client.get(url).content.decode()
+    huge = SimpleUploadedFile("huge.pdf", PDF_BYTES + b"0" * (2 * 1024 * 1024))
+    response = client.post(url, objection_post(page, files=[huge]))
+    assert response.status_code == 413
+    assert "上传内容合计超过 1.0 MB" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_files_of_a_failed_filing_are_removed(record, monkeypatch):
+    from portal.objections import services as case_services
+
+    def broken_audit(*args, **kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr(case_services, "record_event", broken_audit)
+    root = Path(settings.PORTAL_PRIVATE_STORAGE_ROOT)
+    before = set(root.rglob("*.pdf")) if root.exists() else set()
+    with pytest.raises(RuntimeError):
+        file_objection(record, files=checked(pdf_upload("lost.pdf")))
+    assert not Case.objects.exists()
+    assert set(root.rglob("*.pdf")) == before

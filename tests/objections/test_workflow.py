@@ -7,6 +7,7 @@ import zoneinfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import verify_chain
@@ -280,3 +281,33 @@ def test_secret_is_stored_only_as_a_digest(record):
     assert services.find_case(case.tracking_no, "AAAA-BBBB-CCCC") is None
     assert services.find_case("YY20260101ABCDEF", secret) is None
     assert case.tracking_no.startswith("YY")
+
+
+def test_a_mail_server_outage_loses_no_email(
+    record, operator, settings, django_capture_on_commit_callbacks
+):
+    import socket
+
+    from portal.objections.tasks import resend_pending_notifications
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    with django_capture_on_commit_callbacks(execute=True):
+        case, _ = file_objection(record)
+        step(case, "accept", operator)
+    case.refresh_from_db()
+    assert case.stage == Stage.ACCEPTED  # the steps stand
+    assert case.transitions.filter(notified_at__isnull=True).count() == 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert resend_pending_notifications() == 0  # too fresh: the first attempt may still run
+    case.transitions.update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    assert resend_pending_notifications() == 2
+    assert [m.to for m in mail.outbox] == [
+        ["lisi@example.com"],
+        ["op@example.gov.cn"],
+        ["lisi@example.com"],
+    ]
+    assert resend_pending_notifications() == 0

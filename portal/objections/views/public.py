@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.audit.services import record_event
 from portal.core.ratelimit import client_key, hit, too_many_requests
-from portal.objections import services
+from portal.objections import evidence, services
 from portal.objections.forms import ObjectionForm, RepairForm, SecretForm
 from portal.objections.models import CaseKind, Stage
 from portal.records.models import CreditRecord
@@ -56,6 +56,19 @@ def _public_record(request) -> CreditRecord:
     return record
 
 
+def _body_limit() -> int:
+    """The largest request a filing may be: every file at its limit, plus the form."""
+    return evidence.max_files() * evidence.max_bytes() + 1024 * 1024
+
+
+def _too_large(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > _body_limit()
+
+
 def _unlock(request, tracking_no: str) -> None:
     unlocked = [n for n in request.session.get(SESSION_KEY, []) if n != tracking_no]
     request.session[SESSION_KEY] = (unlocked + [tracking_no])[-20:]
@@ -78,6 +91,15 @@ def _file(request, kind: str, form_class, template: str):
         limited = _throttle(request, "case_submit")
         if limited:
             return limited
+        if _too_large(request):
+            # Refused before the body is read: a clear sentence, not a broken upload.
+            context.update(
+                form=form_class(),
+                commitment_text=services.COMMITMENT_TEXT,
+                upload_error=_("上传内容合计超过 %(limit)s，请减少或压缩文件后重新提交。")
+                % {"limit": evidence.human_size(_body_limit())},
+            )
+            return render(request, template, context, status=413)
         form = form_class(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
