@@ -15,12 +15,15 @@ from portal.core.spreadsheets import write_xlsx
 from portal.measures.models import Lookup, LookupRow
 
 
-def _lists_text(lists: list[dict], list_type: str) -> str:
-    return "；".join(
+def _lists_text(lists: list[dict], list_type: str, limit: int | None = None) -> str:
+    entries = [e for e in lists if e["list_type"] == list_type]
+    text = "；".join(
         f"{e['name']}（{e['decision_no'] or e['record_id']}，{e['decision_date']}，{e['department']}）"
-        for e in lists
-        if e["list_type"] == list_type
+        for e in entries[:limit]
     )
+    if limit is not None and len(entries) > limit:
+        text += _("……共%(n)d条") % {"n": len(entries)}
+    return text
 
 
 def _measures_text(measures: list[dict]) -> str:
@@ -180,6 +183,13 @@ def lookup_xlsx(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
     )
 
 
+PDF_ROWS_PER_TABLE = 40
+# Past this many rows a PDF lists only the rows on a list (ReportLab lays out ~200 rows/s).
+PDF_MAX_ROWS = 1000
+# A table row cannot break across pages: a subject's list records are cut short in the PDF.
+PDF_LIST_ENTRIES = 5
+
+
 def lookup_pdf(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
     """A printable record of one lookup and its results (A4 landscape)."""
     from reportlab.lib import colors
@@ -225,6 +235,21 @@ def lookup_pdf(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
         _("适用措施"),
         _("反馈"),
     ]
+    rows = list(rows)
+    if len(rows) > PDF_MAX_ROWS:
+        # A long list prints what needs attention; the XLSX export has every row.
+        shown = [r for r in rows if r.lists][:PDF_MAX_ROWS]
+        story += [
+            p(
+                _(
+                    "本次核查共%(total)d行，PDF仅列出列入红名单或黑名单的%(shown)d行；"
+                    "全部结果（含名称候选和未匹配行）请导出 XLSX。"
+                )
+                % {"total": len(rows), "shown": len(shown)}
+            ),
+            Spacer(1, 3 * mm),
+        ]
+        rows = shown
     data = [[p(h) for h in header]]
     for row in rows:
         subject = f"{row.subject_name}\n{row.subject_code}" if row.subject_code else ""
@@ -238,27 +263,29 @@ def lookup_pdf(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
                 p(f"{row.input.get('name', '')}\n{row.input.get('code', '')}".strip()),
                 p(_match_label(row)),
                 p(subject, small),
-                p(_lists_text(row.lists, ListType.BLACK), small),
-                p(_lists_text(row.lists, ListType.RED), small),
+                p(_lists_text(row.lists, ListType.BLACK, PDF_LIST_ENTRIES), small),
+                p(_lists_text(row.lists, ListType.RED, PDF_LIST_ENTRIES), small),
                 p(_measures_text(row.measures), small),
                 p(_feedback_text(feedback.get(row.pk, [])), small),
             ]
         )
-    table = Table(
-        data,
-        colWidths=[10 * mm, 38 * mm, 20 * mm, 45 * mm, 40 * mm, 35 * mm, 45 * mm, 30 * mm],
-        repeatRows=1,
+    # Many short tables, not one long one: ReportLab splits a long table page by page,
+    # each split re-measuring the rest, which grows with the square of the rows.
+    style = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5ef")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde5ef")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
+    widths = [10 * mm, 38 * mm, 20 * mm, 45 * mm, 40 * mm, 35 * mm, 45 * mm, 30 * mm]
+    head, body_rows = data[0], data[1:]
+    for start in range(0, max(len(body_rows), 1), PDF_ROWS_PER_TABLE):
+        table = Table(
+            [head, *body_rows[start : start + PDF_ROWS_PER_TABLE]], colWidths=widths, repeatRows=1
         )
-    )
-    story.append(table)
+        table.setStyle(style)
+        story.append(table)
     generated = _local(timezone.now())
 
     def footer(canvas, doc):
@@ -287,27 +314,31 @@ def lookup_pdf(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
 
 
 def log_xlsx(lookups, rows) -> bytes:
-    """The lookup log: one sheet of lookups, one of their rows with the feedback given."""
-    head = [
-        _("查询编号"),
-        _("查询时间"),
-        _("查询人"),
-        _("应用场景"),
-        _("查询事由"),
-        _("业务编号"),
-        _("查询方式"),
-        _("上传文件"),
-        _("查询主体数"),
-        _("精确匹配"),
-        _("名称候选"),
-        _("未匹配"),
-        _("黑名单"),
-        _("红名单"),
-    ]
-    sheet = [head]
-    for lookup in lookups:
-        sheet.append(
-            [
+    """The lookup log: one sheet of lookups, one of their rows with the feedback given.
+
+    Both sheets are generated row by row from database iterators, so a long log
+    streams into the workbook instead of being held in memory twice.
+    """
+
+    def lookup_sheet():
+        yield [
+            _("查询编号"),
+            _("查询时间"),
+            _("查询人"),
+            _("应用场景"),
+            _("查询事由"),
+            _("业务编号"),
+            _("查询方式"),
+            _("上传文件"),
+            _("查询主体数"),
+            _("精确匹配"),
+            _("名称候选"),
+            _("未匹配"),
+            _("黑名单"),
+            _("红名单"),
+        ]
+        for lookup in lookups.iterator(chunk_size=2000):
+            yield [
                 lookup.pk,
                 _local(lookup.created_at),
                 lookup.user_label or _("命令行"),
@@ -323,9 +354,9 @@ def log_xlsx(lookups, rows) -> bytes:
                 lookup.black_count,
                 lookup.red_count,
             ]
-        )
-    detail = [
-        [
+
+    def row_sheet():
+        yield [
             _("查询编号"),
             _("序号"),
             _("输入名称"),
@@ -339,11 +370,9 @@ def log_xlsx(lookups, rows) -> bytes:
             _("反馈人"),
             _("反馈时间"),
         ]
-    ]
-    for row in rows:
-        entries = list(row.feedback.all())
-        detail.append(
-            [
+        for row in rows.iterator(chunk_size=2000):
+            entries = list(row.feedback.all())
+            yield [
                 row.lookup_id,
                 row.position,
                 row.input.get("name", ""),
@@ -357,5 +386,5 @@ def log_xlsx(lookups, rows) -> bytes:
                 "、".join(sorted({f.user.get_username() for f in entries})),
                 _local(entries[0].created_at) if entries else "",
             ]
-        )
-    return write_xlsx({_("查询日志"): sheet, _("查询明细"): detail})
+
+    return write_xlsx({_("查询日志"): lookup_sheet(), _("查询明细"): row_sheet()})
