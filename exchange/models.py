@@ -271,6 +271,9 @@ class BatchRow(models.Model):
         verbose_name_plural = _("行结果")
         constraints = [models.UniqueConstraint(fields=["batch", "row"], name="unique_batch_row")]
 
+    def __str__(self):
+        return f"{self.row} {self.outcome}"
+
 
 class CandidateStatus(models.TextChoices):
     OPEN = "open", _("待确认")

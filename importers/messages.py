@@ -15,14 +15,21 @@ MESSAGES = {
     "decimal": _("「%(value)s」不是有效数值"),
     "min_value": _("数值 %(value)s 小于最小值 %(min)s"),
     "max_length": _("长度 %(length)d 超过上限 %(max)d"),
-    "uscc": _("统一社会信用代码无效：%(reason)s"),
-    "id_number": _("证件号码无效：%(reason)s"),
+    "uscc.length": _("统一社会信用代码应为18位，实际为%(n)d位"),
+    "uscc.checksum": _("统一社会信用代码校验位错误"),
+    "uscc.format": _("统一社会信用代码含有不允许的字符"),
+    "uscc.org_format": _("统一社会信用代码中的组织机构代码格式错误"),
+    "uscc.org_checksum": _("统一社会信用代码中的组织机构代码校验位错误"),
+    "id.length": _("身份证号码应为18位，实际为%(n)d位"),
+    "id.checksum": _("身份证号码校验位错误"),
+    "id.format": _("身份证号码前17位应为数字"),
+    "id.component": _("身份证号码中的出生日期或地址码无效"),
+    "id.empty": _("证件号码不能为空"),
     "duplicate": _("与第 %(first)d 行重复（同一业务主键：%(key)s）"),
     "under_objection": _("已有记录正处于异议处理中，暂不能通过报送修改"),
     "record_closed": _("已有记录状态为「%(status)s」，不能通过报送覆盖"),
     "no_code": _("缺少主体代码，无法归集主体"),
     "name_candidate": _("缺少主体代码，名称与已有主体「%(name)s」相近，已转人工确认"),
-    "kind_mismatch": _("主体代码为「%(code_kind)s」，与行政相对人类别「%(kind)s」不符"),
     "too_many_columns": _("该行有 %(count)d 个单元格，多于表头的 %(header)d 列"),
     # File errors
     "file_empty": _("文件为空"),
@@ -37,6 +44,10 @@ MESSAGES = {
     "unknown_columns": _("表头含有模板中没有的列：%(columns)s"),
     "missing_columns": _("表头缺少模板中的列：%(columns)s"),
     "duplicate_columns": _("表头中的列重复：%(columns)s"),
+    "item_inactive": _("目录项 %(code)s 已停用"),
+    "item_not_allowed": _("部门 %(department)s 不是目录项 %(code)s 的提供部门"),
+    "unknown_item": _("未知的目录项：%(code)s"),
+    "unknown_department": _("未知的部门：%(code)s"),
     "too_many_rows": _("数据行超过上限 %(limit)d 行"),
     "crashed": _("处理中断：%(detail)s"),
 }
@@ -79,3 +90,14 @@ def column_label(field_key: str, column: str, catalog_fields=None) -> str:
     if english() and catalog_fields and field_key in catalog_fields:
         return catalog_fields[field_key].label_en or column
     return column
+
+
+def describe(row: int, column: str, message: str) -> str:
+    """One row error as a sentence naming row, column and reason."""
+    if column:
+        return str(_("第 %(row)d 行「%(column)s」：%(message)s")) % {
+            "row": row,
+            "column": column,
+            "message": message,
+        }
+    return str(_("第 %(row)d 行：%(message)s")) % {"row": row, "message": message}

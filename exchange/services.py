@@ -1,0 +1,663 @@
+"""A batch's life: received → validating → validated → committed (or discarded).
+
+Plain functions, callable from views, the API, Celery tasks and the CLI.
+
+All-or-nothing: validation stores its findings in one transaction, and a
+commit loads every accepted row in one transaction that also moves the batch
+to `committed`. A crash or a killed worker rolls the whole load back and leaves
+the batch where the load found it, so it can be retried; a redelivered task
+finds the batch already committed (the status check runs under the batch's row
+lock, and on SQLite under the database's single write lock) and does nothing.
+"""
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import storages
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from exchange.loader import ChunkLoader, FastTable, is_sqlite
+from exchange.models import (
+    IN_PROGRESS,
+    TRANSITIONS,
+    Batch,
+    BatchRow,
+    BatchSource,
+    BatchStatus,
+    IdentityCandidate,
+    RowError,
+    RowOutcome,
+)
+from importers.readers import file_format_of, open_table, sniff_format
+from importers.schema import FileRejected, ImportSchema
+from importers.validation import RowValidator
+from portal.audit.services import record_event
+from portal.catalog.models import CatalogItem, Department
+from portal.tasks import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 2000
+
+
+def setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+class SubmissionError(Exception):
+    """A submission refused before it became a batch: code, parameters, HTTP status."""
+
+    def __init__(self, code: str, params: dict | None = None, status: int = 400):
+        super().__init__(code)
+        self.code = code
+        self.params = params or {}
+        self.status = status
+
+    def message(self) -> str:
+        from importers.messages import render
+
+        return render(self.code, self.params)
+
+
+class TransitionError(Exception):
+    pass
+
+
+def _human_size(size: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
+
+
+# -- receiving ---------------------------------------------------------------
+
+
+def private_storage():
+    return storages["private"]
+
+
+def store_upload(fileobj, file_name: str, max_bytes: int | None) -> dict:
+    """Stream an upload into private storage; checks size (413) and type (415) on the way."""
+    try:
+        file_format = file_format_of(file_name)
+    except FileRejected as exc:
+        raise SubmissionError(exc.code, exc.params, status=415) from exc
+    storage = private_storage()
+    now = timezone.now()
+    name = f"exchange/batches/{now:%Y/%m}/{uuid.uuid4().hex}.{file_format}"
+    path = Path(storage.path(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    chunks = (
+        fileobj.chunks() if hasattr(fileobj, "chunks") else iter(lambda: fileobj.read(1 << 20), b"")
+    )
+    try:
+        with open(path, "wb") as out:
+            for chunk in chunks:
+                if not head:
+                    head = chunk[:8]
+                size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise SubmissionError(
+                        "file_too_large",
+                        {"size": _human_size(size) + "+", "limit": _human_size(max_bytes)},
+                        status=413,
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise SubmissionError("file_empty")
+        try:
+            sniff_format(head, file_name)
+        except FileRejected as exc:
+            raise SubmissionError(exc.code, exc.params, status=415) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return {
+        "file_path": name,
+        "file_size": size,
+        "file_sha256": digest.hexdigest(),
+        "file_format": file_format,
+    }
+
+
+def check_item(department: Department, item: CatalogItem) -> None:
+    if not item.is_active:
+        raise SubmissionError("item_inactive", {"code": item.code}, status=404)
+    allowed = list(item.departments.all())
+    if allowed and department not in allowed:
+        raise SubmissionError(
+            "item_not_allowed", {"code": item.code, "department": department.code}, status=403
+        )
+
+
+def submit_batch(
+    *,
+    department: Department,
+    item: CatalogItem,
+    fileobj,
+    file_name: str,
+    source: str,
+    user=None,
+    token=None,
+    idempotency_key: str = "",
+    dry_run: bool = False,
+    auto_commit: bool = False,
+    max_bytes: int | None = -1,
+    enqueue: bool = True,
+) -> tuple[Batch, bool]:
+    """Store the file and create a `received` batch; returns (batch, created).
+
+    With an idempotency key already used by this department, the earlier batch
+    is returned and nothing new is created.
+    """
+    idempotency_key = (idempotency_key or "").strip()[:100]
+    if idempotency_key:
+        earlier = Batch.objects.filter(
+            department=department, idempotency_key=idempotency_key
+        ).first()
+        if earlier is not None:
+            return earlier, False
+    check_item(department, item)
+    if max_bytes == -1:
+        max_bytes = setting("PORTAL_IMPORT_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
+    stored = store_upload(fileobj, file_name, max_bytes)
+    with transaction.atomic():
+        batch = Batch.objects.create(
+            department=department,
+            catalog_item=item,
+            schema_version=item.schema_version,
+            source=source,
+            created_by=user if getattr(user, "pk", None) else None,
+            token=token,
+            idempotency_key=idempotency_key,
+            dry_run=dry_run,
+            auto_commit=auto_commit and not dry_run,
+            file_name=Path(file_name).name[:255],
+            **stored,
+        )
+        record_event(
+            "exchange.batch.received",
+            actor=user if getattr(user, "pk", None) else None,
+            target=batch,
+            data={
+                "department": department.code,
+                "catalog_item": item.code,
+                "source": source,
+                "file_name": batch.file_name,
+                "file_sha256": batch.file_sha256,
+                "size": batch.file_size,
+                "token": token.prefix if token is not None else "",
+                "dry_run": dry_run,
+            },
+        )
+        if enqueue:
+            from exchange.tasks import validate_batch_task
+
+            enqueue_on_commit(validate_batch_task, batch.pk)
+    return batch, True
+
+
+# -- progress ------------------------------------------------------------------
+
+
+def _progress_key(batch_id: int) -> str:
+    return f"exchange:batch-progress:{batch_id}"
+
+
+def report_progress(batch_id: int, phase: str, fraction: float, rows: int) -> None:
+    cache.set(
+        _progress_key(batch_id),
+        {"phase": phase, "fraction": round(fraction, 4), "rows": rows},
+        timeout=6 * 3600,
+    )
+
+
+@dataclass
+class Progress:
+    status: str
+    status_label: str
+    percent: int
+    rows: int
+    running: bool
+
+    def as_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "status_label": str(self.status_label),
+            "percent": self.percent,
+            "rows": self.rows,
+            "running": self.running,
+        }
+
+
+def batch_progress(batch: Batch) -> Progress:
+    """How far the batch has got. Live figures come from the worker through the cache."""
+    live = cache.get(_progress_key(batch.pk)) or {}
+    status = batch.status
+    running = status in IN_PROGRESS
+    if running and live.get("phase") == status:
+        percent = int(live.get("fraction", 0) * 100)
+        rows = live.get("rows", 0)
+    elif running:
+        percent, rows = 0, 0
+    else:
+        percent, rows = 100, batch.rows_total
+    if running:
+        percent = min(percent, 99)
+    return Progress(status, BatchStatus(status).label, percent, rows, running)
+
+
+# -- processing ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def bulk_load_settings():
+    """SQLite settings for a bulk load inside the load's transaction: a large page
+    cache (index pages stay in memory) and temporary data in memory."""
+    if not is_sqlite():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{setting('PORTAL_IMPORT_SQLITE_CACHE_KIB', 262144)}")
+        cursor.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+@dataclass
+class ProcessResult:
+    rows_total: int = 0
+    rejected: int = 0
+    error_count: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    candidates: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return self.rows_total - self.rejected
+
+
+def process_file(
+    batch: Batch,
+    *,
+    write: bool,
+    today: dt.date | None = None,
+    actor=None,
+    phase: str = BatchStatus.VALIDATING,
+    after_chunk=None,
+) -> ProcessResult:
+    """Validate (and with write=True load) every row of the batch's file, streaming.
+
+    Runs inside the caller's transaction. Stores the batch's row errors and
+    per-row outcomes (the first PORTAL_IMPORT_ROW_OUTCOMES rows). Raises
+    FileRejected for a file that cannot be read or whose header does not match.
+    """
+    item = batch.catalog_item
+    schema = ImportSchema.from_item(item)
+    today = today or timezone.localdate()
+    outcome_limit = setting("PORTAL_IMPORT_ROW_OUTCOMES", 100_000)
+    max_rows = setting("PORTAL_IMPORT_MAX_ROWS", 2_000_000)
+    loader = ChunkLoader(
+        item=item,
+        department=batch.department,
+        batch=batch,
+        write=write,
+        today=today,
+        actor=actor,
+    )
+    result = ProcessResult()
+    path = private_storage().path(batch.file_path)
+    with open_table(path, batch.file_name) as table:
+        header = schema.map_header(table.header()[1])
+        if table.encoding and batch.encoding != table.encoding:
+            batch.encoding = table.encoding
+            Batch.objects.filter(pk=batch.pk).update(encoding=table.encoding)
+        validator = RowValidator(schema, header, today)
+        findings = FindingsWriter(batch, outcome_limit)
+        chunk, errors, outcomes = [], [], []
+        rejected_rows: set[int] = set()
+
+        def flush():
+            if chunk:
+                chunk_outcomes, problems = loader.process(chunk)
+                outcomes.extend(chunk_outcomes)
+                errors.extend(problems)
+                rejected_rows.update(p[0] for p in problems)
+                chunk.clear()
+            findings.store(errors, outcomes, result)
+            result.rejected += len(rejected_rows)
+            rejected_rows.clear()
+            report_progress(batch.pk, phase, table.progress(), result.rows_total)
+            if after_chunk is not None:
+                after_chunk(result)
+
+        for number, cells in table.rows():
+            if validator.is_example(cells):
+                continue
+            result.rows_total += 1
+            if result.rows_total > max_rows:
+                raise FileRejected("too_many_rows", {"limit": max_rows})
+            clean, problems = validator.validate(number, cells)
+            if problems:
+                errors.extend(problems)
+                rejected_rows.add(number)
+                outcomes.append((number, RowOutcome.REJECTED, _row_label(cells, header)))
+            else:
+                chunk.append(clean)
+            if len(chunk) >= CHUNK_ROWS or len(errors) >= CHUNK_ROWS:
+                flush()
+        flush()
+    counts = loader.counts
+    result.created = counts.created
+    result.updated = counts.updated
+    result.unchanged = counts.unchanged
+    result.candidates = counts.candidates
+    return result
+
+
+def _row_label(cells, header) -> str:
+    parts = []
+    for key in ("decision_no", "subject_name"):
+        index = header.columns.get(key)
+        if index is not None and index < len(cells) and cells[index] not in (None, ""):
+            parts.append(str(cells[index]))
+    return " ".join(parts)[:300]
+
+
+class FindingsWriter:
+    """Stores row errors and per-row outcomes as they are found, in bulk."""
+
+    def __init__(self, batch: Batch, outcome_limit: int):
+        self.batch = batch
+        self.outcome_limit = outcome_limit
+        self.fast = is_sqlite()
+        if self.fast:
+            self.errors_table = FastTable(RowError)
+            self.rows_table = FastTable(BatchRow)
+
+    def store(self, errors: list, outcomes: list, result: "ProcessResult") -> None:
+        batch_id = self.batch.pk
+        if errors:
+            values = [
+                {
+                    "batch_id": batch_id,
+                    "row": row,
+                    "field": key[:64],
+                    "column": str(column)[:150],
+                    "code": code,
+                    "params": params,
+                }
+                for row, key, column, code, params in errors
+            ]
+            if self.fast:
+                self.errors_table.insert_values(values)
+            else:
+                RowError.objects.bulk_create([RowError(**v) for v in values], batch_size=500)
+            result.error_count += len(errors)
+            errors.clear()
+        if outcomes:
+            values = [
+                {"batch_id": batch_id, "row": row, "outcome": outcome, "label": label}
+                for row, outcome, label in outcomes
+                if row <= self.outcome_limit + 1
+            ]
+            if values and self.fast:
+                self.rows_table.insert_values(values)
+            elif values:
+                BatchRow.objects.bulk_create([BatchRow(**v) for v in values], batch_size=500)
+            outcomes.clear()
+
+
+def _reset_findings(batch: Batch) -> None:
+    RowError.objects.filter(batch=batch).delete()
+    BatchRow.objects.filter(batch=batch).delete()
+    IdentityCandidate.objects.filter(batch=batch, status="open").delete()
+
+
+def _apply_result(batch: Batch, result: ProcessResult) -> None:
+    batch.rows_total = result.rows_total
+    batch.accepted = result.accepted
+    batch.rejected = result.rejected
+    batch.error_count = result.error_count
+    batch.created_count = result.created
+    batch.updated_count = result.updated
+    batch.unchanged_count = result.unchanged
+    batch.candidate_count = result.candidates
+
+
+def _set_status(batch: Batch, status: str) -> None:
+    if status not in TRANSITIONS[batch.status]:
+        raise TransitionError(f"batch {batch.pk}: {batch.status} -> {status}")
+    batch.status = status
+
+
+def _claim(batch_id: int, from_states, to_state) -> bool:
+    """Move a batch between states in its own short transaction; False if it was not there."""
+    return bool(
+        Batch.objects.filter(pk=batch_id, status__in=list(from_states)).update(
+            status=to_state,
+            started_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            last_failure="",
+        )
+    )
+
+
+def _record_failure(batch_id: int, exc: BaseException) -> None:
+    logger.exception("Batch %s failed", batch_id)
+    Batch.objects.filter(pk=batch_id).update(last_failure=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def validate_batch(
+    batch_id: int, *, today: dt.date | None = None, actor=None, after_chunk=None
+) -> Batch:
+    """Validate a received batch (and load it too when it was sent with auto-commit).
+
+    Idempotent: a batch already past validation is returned as it is.
+    """
+    if not _claim(batch_id, {BatchStatus.RECEIVED, BatchStatus.VALIDATING}, BatchStatus.VALIDATING):
+        return Batch.objects.get(pk=batch_id)
+    fused = False
+    try:
+        with transaction.atomic():
+            batch = (
+                Batch.objects.select_for_update()
+                .select_related("catalog_item", "department", "created_by")
+                .get(pk=batch_id)
+            )
+            if batch.status != BatchStatus.VALIDATING:
+                return batch
+            actor = actor or batch.created_by
+            fused = batch.auto_commit and not batch.dry_run
+            _reset_findings(batch)
+            try:
+                with bulk_load_settings() if fused else contextlib.nullcontext():
+                    result = process_file(
+                        batch,
+                        write=fused,
+                        today=today,
+                        actor=actor,
+                        after_chunk=after_chunk,
+                    )
+            except FileRejected as exc:
+                batch.file_error_code = exc.code
+                batch.file_error_params = exc.params
+                _set_status(batch, BatchStatus.FAILED)
+                batch.validated_at = timezone.now()
+                batch.save()
+                record_event(
+                    "exchange.batch.rejected",
+                    actor=actor,
+                    target=batch,
+                    data={"code": exc.code, "params": exc.params},
+                )
+                return batch
+            _apply_result(batch, result)
+            batch.file_error_code = ""
+            batch.file_error_params = {}
+            now = timezone.now()
+            batch.validated_at = now
+            if fused:
+                _set_status(batch, BatchStatus.COMMITTED)
+                batch.committed_at = now
+            else:
+                _set_status(batch, BatchStatus.VALIDATED)
+            batch.save()
+            _audit_result(batch, actor, "committed" if fused else "validated")
+    except Exception as exc:
+        _record_failure(batch_id, exc)
+        raise
+    return batch
+
+
+def _audit_result(batch: Batch, actor, what: str) -> None:
+    record_event(
+        f"exchange.batch.{what}",
+        actor=actor,
+        target=batch,
+        data={
+            "catalog_item": batch.catalog_item.code,
+            "department": batch.department.code,
+            "rows": batch.rows_total,
+            "accepted": batch.accepted,
+            "rejected": batch.rejected,
+            "created": batch.created_count,
+            "updated": batch.updated_count,
+            "unchanged": batch.unchanged_count,
+            "candidates": batch.candidate_count,
+        },
+    )
+
+
+def request_commit(batch: Batch, actor=None) -> Batch:
+    """An officer's (or API client's) decision to load a validated batch; runs in the background."""
+    if batch.dry_run:
+        raise TransitionError("dry run")
+    if batch.status == BatchStatus.COMMITTED or batch.status == BatchStatus.COMMITTING:
+        return batch  # asked twice: nothing more to do
+    if batch.status != BatchStatus.VALIDATED:
+        raise TransitionError(f"batch {batch.pk} is {batch.status}")
+    from exchange.tasks import commit_batch_task
+
+    with transaction.atomic():
+        if _claim(batch.pk, {BatchStatus.VALIDATED}, BatchStatus.COMMITTING):
+            enqueue_on_commit(commit_batch_task, batch.pk, getattr(actor, "pk", None))
+    batch.refresh_from_db()
+    return batch
+
+
+def commit_batch(
+    batch_id: int, *, actor=None, today: dt.date | None = None, after_chunk=None
+) -> Batch:
+    """Load a validated batch, all or nothing. Idempotent; safe to run again after a crash."""
+    try:
+        with transaction.atomic():
+            batch = (
+                Batch.objects.select_for_update()
+                .select_related("catalog_item", "department", "created_by")
+                .get(pk=batch_id)
+            )
+            if batch.status not in (BatchStatus.VALIDATED, BatchStatus.COMMITTING) or batch.dry_run:
+                return batch
+            if batch.status == BatchStatus.VALIDATED:
+                batch.status = BatchStatus.COMMITTING
+            actor = actor or batch.created_by
+            _reset_findings(batch)
+            with bulk_load_settings():
+                result = process_file(
+                    batch,
+                    write=True,
+                    today=today,
+                    actor=actor,
+                    phase=BatchStatus.COMMITTING,
+                    after_chunk=after_chunk,
+                )
+            _apply_result(batch, result)
+            _set_status(batch, BatchStatus.COMMITTED)
+            batch.committed_at = timezone.now()
+            batch.save()
+            _audit_result(batch, actor, "committed")
+    except Exception as exc:
+        _record_failure(batch_id, exc)
+        raise
+    return batch
+
+
+def discard_batch(batch: Batch, actor=None) -> Batch:
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status == BatchStatus.DISCARDED:
+            return locked
+        _set_status(locked, BatchStatus.DISCARDED)
+        locked.discarded_at = timezone.now()
+        locked.save(update_fields=["status", "discarded_at", "updated_at"])
+        record_event("exchange.batch.discarded", actor=actor, target=locked, data={})
+    return locked
+
+
+def is_stalled(batch: Batch, now=None) -> bool:
+    """Work that a lost worker left: in progress, and failed or quiet for too long."""
+    if batch.status not in IN_PROGRESS:
+        return False
+    if batch.last_failure:
+        return True
+    minutes = setting("PORTAL_IMPORT_STALLED_MINUTES", 30)
+    started = batch.started_at or batch.created_at
+    return (now or timezone.now()) - started > dt.timedelta(minutes=minutes)
+
+
+def retry_batch(batch: Batch, actor=None) -> Batch:
+    """Send a batch's pending work again (after a crash or a lost worker)."""
+    from exchange.tasks import commit_batch_task, validate_batch_task
+
+    with transaction.atomic():
+        if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING):
+            enqueue_on_commit(validate_batch_task, batch.pk)
+        elif batch.status == BatchStatus.COMMITTING:
+            enqueue_on_commit(commit_batch_task, batch.pk, getattr(actor, "pk", None))
+        else:
+            raise TransitionError(f"batch {batch.pk} is {batch.status}")
+        record_event(
+            "exchange.batch.retried", actor=actor, target=batch, data={"status": batch.status}
+        )
+    return batch
+
+
+def delete_file(batch: Batch) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        private_storage().delete(batch.file_path)
+
+
+__all__ = [
+    "BatchSource",
+    "SubmissionError",
+    "batch_progress",
+    "commit_batch",
+    "discard_batch",
+    "request_commit",
+    "retry_batch",
+    "submit_batch",
+    "validate_batch",
+]

@@ -1,0 +1,553 @@
+"""Row validation driven by the catalog schema (DESIGN §3).
+
+Input is normalised first (NFKC, whitespace, codes upper-cased), then checked:
+required and conditionally required fields, types, enumerations, multi-value
+fields, check characters, date order, dates not in the future, duplicate rows
+within the file. Conflicts with existing records need the database and are
+found by the loader.
+
+This is the hot loop of a million-row import, so each column's cleaner is a
+small function chosen once per file, and repeated values (dates, the
+authority's code) are checked once and remembered.
+"""
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from importers.schema import EXAMPLE_MARKER, FieldSpec, HeaderMap, ImportSchema
+from portal.catalog.models import SEVERITY_BY_LABEL, FieldType
+from portal.core.codes import CodeError, validate_resident_id, validate_uscc
+from portal.core.dates import DateFormatError, parse_date
+from portal.core.identity import hash_identity, mask_identity, person_code
+from portal.records.disclosure import RecordStatus
+from portal.subjects.models import (
+    KIND_LABEL_INDIVIDUAL_BUSINESS,
+    KIND_LABEL_NATURAL_PERSON,
+    Subject,
+    SubjectKind,
+    kind_from_uscc,
+)
+from portal.subjects.models import _add_years as add_years
+
+RESIDENT_ID = "身份证"
+MULTI_SEPARATORS = re.compile(r"[;；、,，]")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
+_INVISIBLE_CHARS = ("\u200b", "\u200c", "\u200d", "\ufeff")
+_CACHE_LIMIT = 200_000
+NATURAL_KEY_MAX = 255
+
+
+def fast_text(value) -> str:
+    """portal.core.text.normalise_text, with shortcuts for text that is already clean."""
+    if value is None:
+        return ""
+    if type(value) is not str:
+        value = cell_text(value)
+    if not value.isascii():
+        if not unicodedata.is_normalized("NFKC", value):
+            value = unicodedata.normalize("NFKC", value)
+        for char in _INVISIBLE_CHARS:
+            if char in value:
+                value = value.translate(_INVISIBLE)
+                break
+    return " ".join(value.split())
+
+
+_WS = re.compile(r"\s+")
+# Full-width ASCII forms and the ideographic space: what Chinese text mostly needs
+# NFKC for. Each is a starter that decomposes to one ASCII starter, so replacing
+# them first leaves the NFKC of the whole text unchanged, and is much cheaper.
+_FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
+_FULL_WIDTH_MAP = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+_full_width_char = _FULL_WIDTH_MAP.__getitem__
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), fast for CJK text with full-width punctuation."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _FULL_WIDTH.sub(lambda m: _full_width_char(m.group()), text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+_SEPARATOR_EDGES = re.compile(r" ?\x00 ?")
+
+
+def normalise_row(cells) -> list[str]:
+    """normalise_text applied to every cell of a row, in three passes over the whole row.
+
+    The cells are joined with NUL (which neither CSV nor XLSX text can hold and
+    which NFKC never composes with), folded, whitespace-collapsed, and split
+    again: one C-speed pass instead of a dozen small ones per cell.
+    """
+    parts = [c if type(c) is str else cell_text(c) for c in cells]
+    joined = "\x00".join(parts)
+    if not joined.isascii():
+        if "\x00" in "".join(parts):
+            return [fast_text(p) for p in parts]
+        joined = nfkc(joined)
+        for char in _INVISIBLE_CHARS:
+            if char in joined:
+                joined = joined.translate(_INVISIBLE)
+                break
+    joined = _SEPARATOR_EDGES.sub("\x00", _WS.sub(" ", joined)).strip(" ")
+    return joined.split("\x00")
+
+
+def fast_code(value) -> str:
+    """portal.core.text.normalise_code: no whitespace, no hyphens, upper case."""
+    return "".join(fast_text(value).split()).replace("-", "").upper()
+
+
+def cell_text(value) -> str:
+    """A spreadsheet cell as text: whole numbers without '.0', dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if not value.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_known_birth_places: set[tuple[str, str]] = set()
+
+
+def check_resident_id(number: str) -> str:
+    """portal.core.codes.validate_resident_id, fast for a place already seen valid.
+
+    The core check (python-stdnum) looks the birth place up in its division
+    database, which is slow; its verdict depends only on the place code and
+    the birth year, so after one valid number the cheap checks (length,
+    digits, check digit, a real birth date) decide the rest. Anything unusual
+    goes through the core check, which also words the error.
+    """
+    if len(number) == 18 and number[:17].isdigit():
+        total = sum(int(c) * w for c, w in zip(number, _RESIDENT_WEIGHTS, strict=False))
+        check = "10X98765432"[total % 11]
+        place = (number[:6], number[6:10])
+        if check == number[17] and place in _known_birth_places:
+            try:
+                dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+            except ValueError:
+                pass
+            else:
+                return number
+    number = validate_resident_id(number)
+    _known_birth_places.add((number[:6], number[6:10]))
+    return number
+
+
+def person_subject(number: str, name: str, identity_type: str) -> Subject:
+    """Subject.for_person, field for field, with the fast resident-number check.
+
+    The core constructor checks a resident number through python-stdnum's
+    slow place lookup; here check_resident_id does it (same verdict), and the
+    subject is built from the same core helpers: hash_identity, mask_identity,
+    person_code. tests/exchange compares the two on many numbers.
+    """
+    if identity_type != RESIDENT_ID:
+        return Subject.for_person(number, name, identity_type=identity_type)
+    number = check_resident_id(number)
+    hashed = hash_identity(number)
+    birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    subject = Subject(
+        code=person_code(hashed),
+        kind=SubjectKind.NATURAL_PERSON,
+        identity_hash=hashed,
+        identity_masked=mask_identity(number),
+        identity_type=identity_type,
+        adult_on=add_years(birth, 18),
+    )
+    subject.set_name(name)
+    return subject
+
+
+class CellError(Exception):
+    def __init__(self, code: str, params: dict | None = None):
+        super().__init__(code)
+        self.code = code
+        self.params = params or {}
+
+
+@dataclass(slots=True)
+class CleanRow:
+    """A valid row, normalised, with everything the loader needs."""
+
+    row: int
+    data: dict
+    natural_key: str
+    subject_code: str
+    subject_name: str
+    subject_kind: str
+    uscc: str
+    person: Subject | None
+    legal_rep: str
+    decision_no: str
+    decision_date: dt.date
+    severity: str
+    valid_until: dt.date | None
+    publish_until: dt.date | None
+    status: str
+
+
+# (row, field key, column as written, code, params)
+RowProblem = tuple[int, str, str, str, dict]
+
+
+class _Memo(dict):
+    """Results of a checking function per distinct input: departments repeat the
+    same dates and codes. Holds (value, None) or (None, exception)."""
+
+    def __init__(self, func):
+        super().__init__()
+        self.func = func
+
+    def check(self, value):
+        try:
+            result = (self.func(value), None)
+        except (CodeError, DateFormatError, ValueError) as exc:
+            result = (None, exc)
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[value] = result
+        return result
+
+
+# Column kinds, for a branch per cell instead of a call per cell.
+_TEXT, _CHOICE, _MULTI, _DATE, _DECIMAL, _USCC, _ID = range(7)
+_KINDS = {
+    FieldType.TEXT: _TEXT,
+    FieldType.CHOICE: _CHOICE,
+    FieldType.MULTI_CHOICE: _MULTI,
+    FieldType.DATE: _DATE,
+    FieldType.DECIMAL: _DECIMAL,
+    FieldType.USCC: _USCC,
+    FieldType.ID_NUMBER: _ID,
+}
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class RowValidator:
+    """Validates the rows of one file against one catalog item's schema."""
+
+    def __init__(self, schema: ImportSchema, header: HeaderMap, today: dt.date | None = None):
+        self.schema = schema
+        self.header = header
+        self.today = today or dt.date.today()
+        self._uscc = _Memo(validate_uscc)
+        self._date = _Memo(parse_date)
+        self._seen: dict[int, int] = {}
+        self.columns = dict(header.header_text)
+        self.cells = []
+        for spec in schema.fields:
+            if spec.key not in header.columns:
+                continue
+            extra = None
+            if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+                extra = (frozenset(spec.choices), "、".join(spec.choices))
+            self.cells.append(
+                (spec.key, header.columns[spec.key], _KINDS.get(spec.type, _TEXT), spec, extra)
+            )
+        self.defaults = [(s.key, s.default) for s in schema.fields if s.default]
+        self.required = [s for s in schema.fields if s.required]
+        self.required_keys = frozenset(s.key for s in self.required)
+        self.conditional = [s for s in schema.fields if s.conditionally_required]
+        self.date_order = [s for s in schema.fields if s.type == FieldType.DATE and s.not_before]
+        self.not_in_future = [
+            s for s in schema.fields if s.type == FieldType.DATE and s.not_in_future
+        ]
+        self.first_column = min(header.columns.values()) if header.columns else 0
+        self.natural_key = list(schema.natural_key)
+
+    # -- cells ---------------------------------------------------------------
+
+    def _clean(self, kind, spec, extra, text, raw):
+        """The value of one non-empty cell, or CellError."""
+        if kind == _TEXT:
+            if spec.max_length and len(text) > spec.max_length:
+                raise CellError("max_length", {"length": len(text), "max": spec.max_length})
+            return text
+        if kind == _USCC or kind == _ID:
+            code = text.replace(" ", "").replace("-", "").upper()
+            if kind == _ID:
+                return code
+            found = self._uscc.get(code) or self._uscc.check(code)
+            if found[1] is not None:
+                raise CellError(f"uscc.{found[1].reason}", {"n": len(code)})
+            return found[0]
+        if kind == _DATE:
+            key = text if type(raw) is str else raw
+            try:
+                found = self._date.get(key) or self._date.check(key)
+            except TypeError:  # an unhashable cell value
+                found = self._date.check.__func__(_Memo(parse_date), key)
+            if found[1] is not None:
+                raise CellError("date", {"value": text})
+            return found[0]
+        if kind == _CHOICE:
+            if text not in extra[0]:
+                raise CellError("choice", {"value": text, "choices": extra[1]})
+            return text
+        if kind == _MULTI:
+            chosen = []
+            for part in MULTI_SEPARATORS.split(text):
+                part = part.strip()
+                if not part:
+                    continue
+                if part not in extra[0]:
+                    raise CellError("multi_choice", {"value": part, "choices": extra[1]})
+                if part not in chosen:
+                    chosen.append(part)
+            return chosen
+        if kind == _DECIMAL:
+            if isinstance(raw, int | float) and not isinstance(raw, bool):
+                number_text = repr(raw) if isinstance(raw, float) else str(raw)
+            else:
+                number_text = text.replace(",", "")
+            try:
+                number = Decimal(number_text)
+            except InvalidOperation as exc:
+                raise CellError("decimal", {"value": text}) from exc
+            if not number.is_finite():
+                raise CellError("decimal", {"value": text})
+            if spec.min_value is not None and number < spec.min_value:
+                raise CellError(
+                    "min_value",
+                    {"value": text, "min": format(spec.min_value.normalize(), "f")},
+                )
+            return format(number.normalize(), "f") if number else "0"
+        return text
+
+    # -- rows --------------------------------------------------------------
+
+    def is_example(self, cells) -> bool:
+        first = cells[self.first_column] if len(cells) > self.first_column else None
+        return isinstance(first, str) and first.lstrip().startswith(EXAMPLE_MARKER)
+
+    def validate(self, row: int, cells: list) -> tuple[CleanRow | None, list[RowProblem]]:
+        problems: list[RowProblem] = []
+        values: dict = {}
+        dates: dict = {}
+        texts = normalise_row(cells)
+        count = len(texts)
+        for key, index, kind, spec, extra in self.cells:
+            if index >= count:
+                continue
+            text = texts[index]
+            if not text:
+                continue
+            if text[0] == "'" and text[1:2] in _TRIGGERS:
+                text = text[1:]  # a cell neutralised by our own exports, uploaded again
+            try:
+                value = self._clean(kind, spec, extra, text, cells[index])
+            except CellError as exc:
+                problems.append((row, key, self.columns[key], exc.code, exc.params))
+                continue
+            if kind == _DATE:
+                dates[key] = value
+            elif kind == _MULTI and not value:
+                continue
+            values[key] = value
+        for key, default in self.defaults:
+            if key not in values:
+                values[key] = default
+        failed = {p[1] for p in problems} if problems else ()
+        if not self.required_keys.issubset(values):
+            for spec in self.required:
+                if spec.key not in values and spec.key not in failed:
+                    problems.append((row, spec.key, self._column(spec), "required", {}))
+        for spec in self.conditional:
+            if spec.key in values or spec.key in failed:
+                continue
+            if self._condition_holds(spec, values):
+                ref = self.schema.by_key.get(spec.cond_field)
+                problems.append(
+                    (
+                        row,
+                        spec.key,
+                        self._column(spec),
+                        "required_if",
+                        {
+                            "field": ref.ref if ref else {"label": spec.cond_field},
+                            "op": spec.cond_op,
+                            "value": spec.cond_value,
+                        },
+                    )
+                )
+        if dates:
+            self._check_dates(row, dates, problems)
+        subject = self._subject(row, values, problems)
+        if problems:
+            return None, problems
+        return self._clean_row(row, values, dates, subject, problems), problems
+
+    def _check_dates(self, row, dates, problems) -> None:
+        for spec in self.date_order:
+            mine, other = dates.get(spec.key), dates.get(spec.not_before)
+            if mine is not None and other is not None and mine < other:
+                ref = self.schema.by_key.get(spec.not_before)
+                problems.append(
+                    (
+                        row,
+                        spec.key,
+                        self._column(spec),
+                        "before",
+                        {
+                            "value": mine.isoformat(),
+                            "field": ref.ref if ref else {"label": spec.not_before},
+                            "other": other.isoformat(),
+                        },
+                    )
+                )
+        for spec in self.not_in_future:
+            mine = dates.get(spec.key)
+            if mine is not None and mine > self.today:
+                problems.append(
+                    (row, spec.key, self._column(spec), "future", {"value": mine.isoformat()})
+                )
+
+    def _column(self, spec: FieldSpec) -> str:
+        return self.columns.get(spec.key, spec.label)
+
+    @staticmethod
+    def _condition_holds(spec: FieldSpec, values: dict) -> bool:
+        current = values.get(spec.cond_field, "")
+        if spec.cond_op == "equals":
+            return current == spec.cond_value
+        if spec.cond_op == "not_equals":
+            return current != spec.cond_value
+        if spec.cond_op == "includes":
+            return spec.cond_value in (current if isinstance(current, list) else [current])
+        return False
+
+    def _subject(self, row, values, problems):
+        """(kind, code, uscc, person) of the row's subject; None when it has no valid code."""
+        kind_label = values.get("subject_kind", "")
+        number = values.get("id_number", "")
+        is_person = kind_label == KIND_LABEL_NATURAL_PERSON or (
+            not kind_label and number and not values.get("uscc")
+        )
+        if is_person:
+            if not number:
+                return None
+            id_type = values.get("id_type") or RESIDENT_ID
+            try:
+                person = person_subject(number, values.get("subject_name", ""), id_type)
+            except CodeError as exc:
+                spec = self.schema.by_key.get("id_number")
+                problems.append(
+                    (
+                        row,
+                        "id_number",
+                        self._column(spec) if spec else "id_number",
+                        f"id.{exc.reason}",
+                        {"n": len(number)},
+                    )
+                )
+                return None
+            return (SubjectKind.NATURAL_PERSON, person.code, "", person)
+        uscc = values.get("uscc", "")
+        if not uscc:
+            return None
+        if kind_label == KIND_LABEL_INDIVIDUAL_BUSINESS:
+            kind = SubjectKind.INDIVIDUAL_BUSINESS
+        else:
+            kind = kind_from_uscc(uscc)
+        return (kind, uscc, uscc, None)
+
+    def _clean_row(self, row, values, dates, subject, problems) -> CleanRow | None:
+        if subject is None:
+            problems.append(
+                (
+                    row,
+                    "uscc",
+                    self.columns.get("uscc", "uscc"),
+                    "no_code",
+                    {"name": values.get("subject_name", "")},
+                )
+            )
+            return None
+        kind, code, uscc, person = subject
+        data = values
+        for key, value in dates.items():
+            data[key] = value.isoformat()
+        if person is not None:
+            # The clear number never goes into record data.
+            data.pop("id_number", None)
+            data["id_number_masked"] = person.identity_masked
+        parts = []
+        for key in self.natural_key:
+            if key == "subject_code":
+                parts.append(code)
+            else:
+                value = data.get(key, "")
+                parts.append(";".join(value) if isinstance(value, list) else str(value))
+        natural_key = "|".join(parts)
+        decision_date = dates.get("decision_date")
+        if decision_date is None:
+            problems.append(
+                (
+                    row,
+                    "decision_date",
+                    self.columns.get("decision_date", "decision_date"),
+                    "required",
+                    {},
+                )
+            )
+            return None
+        if len(natural_key) > NATURAL_KEY_MAX:
+            key = self.natural_key[0]
+            problems.append(
+                (
+                    row,
+                    key,
+                    self.columns.get(key, key),
+                    "max_length",
+                    {"length": len(natural_key), "max": NATURAL_KEY_MAX},
+                )
+            )
+            return None
+        digest = int.from_bytes(hashlib.blake2b(natural_key.encode(), digest_size=8).digest())
+        first = self._seen.get(digest)
+        if first is not None:
+            key = self.natural_key[0]
+            problems.append(
+                (
+                    row,
+                    key,
+                    self.columns.get(key, key),
+                    "duplicate",
+                    {"first": first, "key": natural_key},
+                )
+            )
+            return None
+        self._seen[digest] = row
+        return CleanRow(
+            row=row,
+            data=data,
+            natural_key=natural_key,
+            subject_code=code,
+            subject_name=data.get("subject_name", ""),
+            subject_kind=kind,
+            uscc=uscc,
+            person=person,
+            legal_rep=data.get("legal_rep", ""),
+            decision_no=data.get("decision_no", "")[:200],
+            decision_date=decision_date,
+            severity=SEVERITY_BY_LABEL.get(data.get("severity", ""), ""),
+            valid_until=dates.get("valid_until") or dates.get("valid_to"),
+            publish_until=dates.get("publish_until"),
+            status=RecordStatus.REVOKED if data.get("status") == "无效" else RecordStatus.ACTIVE,
+        )
