@@ -96,7 +96,11 @@ def test_exit_status_and_stderr_of_an_unreadable_file(tmp_path):
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "portal.settings.test"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+            "PORTAL_TEST_TMP": str(tmp_path),
+        },
         timeout=60,
     )
     assert result.returncode != 0
