@@ -48,6 +48,7 @@ def _starter_catalog(request):
         from django.core.management import call_command
 
         call_command("install_catalog", verbosity=0, stdout=io.StringIO())
+        call_command("install_measures", verbosity=0, stdout=io.StringIO())
         for name in ("operators", "department_officers", "reviewers"):
             Group.objects.get_or_create(name=name)
     yield

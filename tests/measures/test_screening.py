@@ -213,3 +213,15 @@ def test_rows_keep_input_order_and_the_query_count_does_not_grow(
     assert [r.input for r in results] == rows
     assert [r.match for r in results[:3]] == [Match.EXACT, Match.CANDIDATES, Match.NONE]
     assert results[-1].measures[0]["code"] == "BLACK_PROCUREMENT_BAN"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_transactional_tests_get_the_starter_measures_back():
+    from portal.measures.models import Measure, Scenario
+
+    assert Scenario.objects.filter(code="PROCUREMENT").exists()
+    procurement_ban = Measure.objects.get(code="BLACK_PROCUREMENT_BAN")
+    assert list(procurement_ban.scenarios.values_list("code", flat=True)) == ["PROCUREMENT"]
+    assert Measure.objects.get(code="SID_HONOUR_BAN").catalog_item.code == (
+        "SERIOUS_ILLEGAL_DISHONEST"
+    )
