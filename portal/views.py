@@ -11,6 +11,12 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /django-admin/",
         "Disallow: /api/",
+        # Staff areas (each also requires a login).
+        "Disallow: /workspace/",
+        "Disallow: /review/",
+        "Disallow: /staff/",
+        "Disallow: /accounts/",
+        "Disallow: /cases/",
         # Public search result pages, report downloads and list exports are endless or
         # personal-ish: crawlers index the pages, not every query.
         "Disallow: /search/",

@@ -11,9 +11,10 @@ steps, each a handful of queries however long the list is:
    100 and fuzzy ones by rapidfuzz with a score cutoff — candidates only,
    never accepted automatically; natural persons are never matched by name;
 3. current red/black list memberships of every matched or candidate subject
-   in bulk: records of a red/black item whose public state is published or
-   under objection (repaired, expired, revoked records do not count, which
-   is how repair lifts measures);
+   in bulk: records of a red/black item that are in force
+   (CreditRecord.objects.in_force(): active and inside their disclosure
+   window, public or shared-only; repaired, expired, revoked records do not
+   count, which is how repair lifts measures);
 4. the measures that apply to those lists in the chosen scenario.
 """
 
@@ -36,7 +37,6 @@ from portal.core.text import normalise_code
 from portal.measures import names
 from portal.measures.models import Match, Measure
 from portal.measures.reader import InputRow
-from portal.records.disclosure import PUBLIC_STATES
 from portal.records.models import CreditRecord
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 
@@ -267,7 +267,7 @@ def list_items() -> dict[int, CatalogItem]:
 def memberships(subject_ids) -> dict[int, list[dict]]:
     """Current red/black list memberships with their source records, by subject id.
 
-    Queried by subject (the (subject, public_state) index), list items filtered
+    Queried by subject (the subject index), list items filtered
     here: asking the database for the list items too makes it walk every list
     record instead.
     """
@@ -278,7 +278,9 @@ def memberships(subject_ids) -> dict[int, list[dict]]:
     departments = dict(Department.objects.values_list("id", "name"))
     for chunk in _chunks(set(subject_ids)):
         rows = (
-            CreditRecord.objects.filter(subject_id__in=chunk, public_state__in=list(PUBLIC_STATES))
+            # In force, not merely public: a shared-only list item binds reviewers too.
+            CreditRecord.objects.filter(subject_id__in=chunk)
+            .in_force()
             .order_by()
             .values_list(
                 "id",

@@ -23,6 +23,17 @@ class CreditRecordQuerySet(models.QuerySet):
         """Records the public may see: a public state, which already implies a public item."""
         return self.filter(public_state__in=PUBLIC_STATES)
 
+    def in_force(self, today: dt.date | None = None):
+        """Records that still bind their subject, whoever may see them: active (not revoked,
+        corrected or repaired) and inside their disclosure window. Government users and
+        joint rewards and penalties use this; shared-only items count here too."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return self.filter(status=RecordStatus.ACTIVE, decision_date__lte=today).filter(
+            models.Q(disclosure_ends__isnull=True) | models.Q(disclosure_ends__gte=today)
+        )
+
     def of_item(self, code: str):
         return self.filter(catalog_item__code=code)
 

@@ -145,3 +145,23 @@ def test_editing_a_catalog_item_moves_its_template_version():
     item.description = "已编辑"
     item.save()
     assert item.schema_version == before + 1
+
+
+def test_in_force_counts_shared_items_and_drops_repaired_and_expired():
+    today = dt.date(2026, 11, 24)
+    shared = make_record(
+        item_code="SOCIAL_INSURANCE_ARREARS",
+        department_code="HRSS",
+        severity="",
+        today=today,
+        decision_date=dt.date(2026, 6, 1),
+    )
+    assert shared.public_state == PublicState.NOT_PUBLIC
+    live = make_record(today=today, decision_date=dt.date(2026, 6, 1))
+    expired = make_record(today=today, decision_date=dt.date(2025, 6, 1))
+    repaired = make_record(
+        today=today, decision_date=dt.date(2026, 6, 1), status=RecordStatus.REPAIRED
+    )
+    in_force = set(CreditRecord.objects.in_force(today).values_list("pk", flat=True))
+    assert {shared.pk, live.pk} <= in_force
+    assert not {expired.pk, repaired.pk} & in_force
