@@ -62,7 +62,7 @@ MAX_BODY_CHARS = 400
 
 # Order of document kinds in the static tie-break (subjects before records).
 _EPOCH = dt.date(1900, 1, 1)
-ENTITY_BITS = 36
+ENTITY_BITS = 32
 DATE_BITS = 16
 
 

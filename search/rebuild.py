@@ -106,6 +106,10 @@ def rebuild(progress=None, force: bool = False) -> IndexBuild:
     changed |= set(Subject.objects.filter(updated_at__gte=started).values_list("pk", flat=True))
     if changed:
         indexing.index_subjects(changed, backend)
+    # Builds that never finished died before this one began (begin_rebuild dropped them).
+    IndexBuild.objects.filter(
+        **_key(backend), finished_at__isnull=True, started_at__lt=build.started_at
+    ).update(failed=True, finished_at=timezone.now())
     build.finished_at = timezone.now()
     build.documents = count
     build.seconds = time.perf_counter() - clock

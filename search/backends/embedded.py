@@ -53,6 +53,11 @@ from search.service import MAX_RESULT_WINDOW, SORT_DATE, SearchQuery, SearchResu
 _EPOCH = dt.date(1900, 1, 1)
 _FIELDS = list(IndexDoc.__dataclass_fields__)
 _BATCH = 500
+# A document's row id is its static order shifted left, with its facet signature in the
+# low bits: facet counts and filters then need only the FTS index, never the rows.
+# Signatures past the limit are stored as 0 and looked up in the row (slower, correct).
+SIG_BITS = 14
+SIG_MASK = (1 << SIG_BITS) - 1
 PERSON = "natural_person"
 
 
@@ -232,7 +237,10 @@ class EmbeddedBackend(SearchBackend):
         cur.execute(f"CREATE INDEX {t.doc}_subject ON {t.doc} (subject_id)")
         cur.execute(f"CREATE INDEX {t.doc}_name ON {t.doc} (name_fold{pattern})")
         cur.execute(f"CREATE INDEX {t.doc}_dno ON {t.doc} (decision_no_fold)")
-        cur.execute(f"CREATE INDEX {t.doc}_date ON {t.doc} (decision_date DESC, id)")
+        # Covering indexes for browsing without text: filter by signature in id or date
+        # order without reading the (wide) rows.
+        cur.execute(f"CREATE INDEX {t.doc}_order ON {t.doc} (id, sig)")
+        cur.execute(f"CREATE INDEX {t.doc}_date ON {t.doc} (decision_date DESC, id, sig)")
         if not self.use_fts:
             cur.execute(f"CREATE UNIQUE INDEX {t.tok}_pk ON {t.tok} (token, doc_id)")
             cur.execute(f"CREATE INDEX {t.tok}_doc ON {t.tok} (doc_id)")
@@ -323,7 +331,8 @@ class EmbeddedBackend(SearchBackend):
                     rows,
                 )
                 cur.executemany(
-                    f"INSERT INTO {t.tok} (token, doc_id) VALUES (%s, %s)", self._token_rows(docs)
+                    f"INSERT INTO {t.tok} (token, doc_id) VALUES (%s, %s)",
+                    self._token_rows(docs, rows),
                 )
         return len(docs)
 
@@ -403,7 +412,8 @@ class EmbeddedBackend(SearchBackend):
         return written
 
     def _replace_chunk(self, t: Tables, subject_ids: list[int], documents) -> int:
-        wanted = {doc.key: doc for sid in subject_ids for doc in documents[sid]}
+        wanted = [doc for sid in subject_ids for doc in documents[sid]]
+        rows = dict(zip([doc.key for doc in wanted], self._rows(t, wanted), strict=True))
         marks = ",".join(["%s"] * len(subject_ids))
         with connection.cursor() as cur:
             cur.execute(
@@ -414,14 +424,14 @@ class EmbeddedBackend(SearchBackend):
         stale = []
         unchanged = set()
         for row_id, key, version, sig, data in existing:
-            doc = wanted.get(key)
-            if doc is not None and doc.version == version and doc.order == row_id:
+            row = rows.get(key)
+            if row is not None and row[0] == row_id and row[8] == version:
                 unchanged.add(key)
             else:
                 stale.append((row_id, sig, data))
         self._delete(t, stale)
-        fresh = [doc for key, doc in wanted.items() if key not in unchanged]
-        self._insert(t, fresh)
+        fresh = [doc for doc in wanted if doc.key not in unchanged]
+        self._insert(t, fresh, [rows[doc.key] for doc in fresh])
         return len(fresh)
 
     def delete_documents(self, keys: list[str]) -> None:
@@ -459,33 +469,37 @@ class EmbeddedBackend(SearchBackend):
 
     def _rows(self, t: Tables, docs: list[IndexDoc]) -> list[tuple]:
         sig_ids = self._signature_ids(t, {Signature.of(doc) for doc in docs})
-        return [
-            (
-                doc.order,
-                doc.key,
-                1 if doc.type == RECORD else 0,
-                doc.subject_id,
-                sig_ids[Signature.of(doc)],
-                doc.name_folded[:255] if doc.type == SUBJECT else None,
-                doc.decision_no_folded[:255] or None,
-                _days(doc.decision_date),
-                doc.version,
-                _pack(doc),
+        rows = []
+        for doc in docs:
+            sig = sig_ids[Signature.of(doc)]
+            row_id = (doc.order << SIG_BITS) | (sig if sig <= SIG_MASK else 0)
+            rows.append(
+                (
+                    row_id,
+                    doc.key,
+                    1 if doc.type == RECORD else 0,
+                    doc.subject_id,
+                    sig,
+                    doc.name_folded[:255] if doc.type == SUBJECT else None,
+                    doc.decision_no_folded[:255] or None,
+                    _days(doc.decision_date),
+                    doc.version,
+                    _pack(doc),
+                )
             )
-            for doc in docs
-        ]
+        return rows
 
-    def _token_rows(self, docs: list[IndexDoc]) -> list[tuple]:
+    def _token_rows(self, docs: list[IndexDoc], rows: list[tuple]) -> list[tuple]:
         return [
-            (token[:100], doc.order)
-            for doc in docs
+            (token[:100], row[0])
+            for row, doc in zip(rows, docs, strict=True)
             for token in sorted(set(tokens(" ".join(self._texts(doc)))))
         ]
 
-    def _insert(self, t: Tables, docs: list[IndexDoc]) -> None:
+    def _insert(self, t: Tables, docs: list[IndexDoc], rows: list[tuple] | None = None) -> None:
         if not docs:
             return
-        rows = self._rows(t, docs)
+        rows = rows if rows is not None else self._rows(t, docs)
         counts: dict[int, int] = {}
         for row in rows:
             counts[row[4]] = counts.get(row[4], 0) + 1
@@ -498,11 +512,12 @@ class EmbeddedBackend(SearchBackend):
             if self.use_fts:
                 cur.executemany(
                     f"INSERT INTO {t.fts} (rowid, name, former, body) VALUES (%s, %s, %s, %s)",
-                    [(doc.order, *self._columns(doc)) for doc in docs],
+                    [(row[0], *self._columns(doc)) for row, doc in zip(rows, docs, strict=True)],
                 )
             else:
                 cur.executemany(
-                    f"INSERT INTO {t.tok} (token, doc_id) VALUES (%s, %s)", self._token_rows(docs)
+                    f"INSERT INTO {t.tok} (token, doc_id) VALUES (%s, %s)",
+                    self._token_rows(docs, rows),
                 )
             self._adjust_counts(cur, t, counts)
 
@@ -704,31 +719,62 @@ class FtsMatcher(_Matcher):
         scope = f"{column} : " if column else ""
         return " AND ".join(f"{scope}{_phrase(term)}" for term in self.multi)
 
-    def _select(self, tier: Tier | None, allowed, extra: str = "", extra_params=()):
-        """SELECT of matching ids (all matches, or one tier's), filtered by signature."""
-        sql = "".join(" AND d.name_fold LIKE %s" for _ in self.singles)
+    def _select(
+        self, tier: Tier | None, allowed, extra: str = "", extra_params=(), rows: bool = False
+    ):
+        """SELECT of matching ids (all matches, or one tier's), filtered by signature.
+
+        `extra` may refer to the id column as {id}. Returns (sql, params, id column).
+        """
         params = ["%" + c + "%" for c in self.singles]
+        sql = "".join(" AND d.name_fold LIKE %s" for _ in self.singles)
         expression = tier.expression if tier else (self._expression() or None)
         if tier is not None:
             sql += tier.sql
             params += list(tier.params)
-        sql += _sig_clause(allowed) + extra
-        params += list(extra_params)
-        if expression:
+        if not expression:  # one-character terms only: names in the document rows
+            sql += _sig_clause(allowed) + extra.format(id="d.id")
             return (
-                f"SELECT f.rowid FROM {self.t.fts} f JOIN {self.t.doc} d ON d.id = f.rowid "
-                f"WHERE f.{self.t.fts} MATCH %s{sql}",
-                [expression, *params],
-                "f.rowid",
+                f"SELECT d.id FROM {self.t.doc} d WHERE d.type = 0{sql}",
+                [*params, *extra_params],
+                "d.id",
             )
-        return f"SELECT d.id FROM {self.t.doc} d WHERE d.type = 0{sql}", params, "d.id"
+        overflow = allowed is not None and any(sig > SIG_MASK for sig in allowed)
+        join = ""
+        if self.singles or overflow or rows:
+            join = f" JOIN {self.t.doc} d ON d.id = f.rowid"
+        sig_column = "d.sig" if overflow else f"(f.rowid & {SIG_MASK})"
+        sql += _sig_clause(allowed, sig_column) + extra.format(id="f.rowid")
+        return (
+            f"SELECT f.rowid FROM {self.t.fts} f{join} WHERE f.{self.t.fts} MATCH %s{sql}",
+            [expression, *params, *extra_params],
+            "f.rowid",
+        )
 
     def counts_by_signature(self) -> dict[int, int]:
-        sql, params, _ = self._select(None, None)
-        sql = re.sub(r"^SELECT \S+ FROM", "SELECT d.sig, COUNT(*) FROM", sql)
+        sql, params, column = self._select(None, None)
+        bits = f"({column} & {SIG_MASK})"
         with connection.cursor() as cur:
-            cur.execute(sql + " GROUP BY d.sig", params)
-            return dict(cur.fetchall())
+            cur.execute(
+                re.sub(r"^SELECT \S+ FROM", f"SELECT {bits}, COUNT(*) FROM", sql) + " GROUP BY 1",
+                params,
+            )
+            counts = dict(cur.fetchall())
+            overflow = counts.pop(0, 0)
+            if overflow:  # signatures past the bit limit: read them from the rows
+                joined = (
+                    sql
+                    if " JOIN " in sql
+                    else sql.replace(" WHERE ", f" JOIN {self.t.doc} d ON d.id = f.rowid WHERE ", 1)
+                )
+                cur.execute(
+                    re.sub(r"^SELECT \S+ FROM", "SELECT d.sig, COUNT(*) FROM", joined)
+                    + f" AND {bits} = 0 GROUP BY d.sig",
+                    params,
+                )
+                for sig, count in cur.fetchall():
+                    counts[sig] = counts.get(sig, 0) + count
+        return counts
 
     def _ids(self, tier, allowed, extra="", extra_params=(), limit=None) -> list[int]:
         sql, params, order = self._select(tier, allowed, extra, extra_params)
@@ -740,7 +786,7 @@ class FtsMatcher(_Matcher):
             return [row[0] for row in cur.fetchall()]
 
     def _in(self, ids: list[int]) -> tuple[str, list[int]]:
-        return f" AND d.id IN ({','.join(['%s'] * len(ids))})", ids
+        return f" AND {{id}} IN ({','.join(['%s'] * len(ids))})", ids
 
     def exact_ids(self, allowed) -> list[int]:
         candidates = self.exact_candidates(allowed)
@@ -784,7 +830,7 @@ class FtsMatcher(_Matcher):
         return ranked
 
     def by_date(self, allowed, need: int) -> list[int]:
-        sql, params, _ = self._select(None, allowed)
+        sql, params, _ = self._select(None, allowed, rows=True)
         with connection.cursor() as cur:
             cur.execute(f"{sql} ORDER BY {_DATE_ORDER} LIMIT %s", [*params, need])
             return [row[0] for row in cur.fetchall()]

@@ -234,3 +234,22 @@ class TestEmbeddedTokenTable(SearchBehaviour):
 @pytest.mark.elasticsearch
 class TestElasticsearch(SearchBehaviour):
     backend_kind = "elasticsearch"
+
+
+@pytest.mark.django_db
+def test_signatures_past_the_bit_limit_are_counted_from_rows(search_backend, monkeypatch):
+    """Facet signatures beyond what fits in the row id's low bits stay correct."""
+    from search.backends import embedded
+
+    build_world()
+    reindex()
+    queries = [{"q": "华信"}, {"q": "华信", "kind": "enterprise"}, {"q": "虚假宣传"}, {"q": ""}]
+    before = [search(**params) for params in queries]
+    monkeypatch.setattr(embedded, "SIG_MASK", 2)  # only signatures 1 and 2 fit now
+    search_backend.drop_all()
+    reindex()
+    for params, expected in zip(queries, before, strict=True):
+        results = search(**params)
+        assert results.total == expected.total
+        assert results.facets == expected.facets
+        assert keys(results) == keys(expected)
