@@ -20,15 +20,31 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 chromium = shared_browser.browser
 
 
-def logged_in(chromium, live_server, user):
-    """A browser context carrying a session of `user` (logins are tested elsewhere)."""
+@pytest.fixture
+def new_page(chromium):
+    """Pages in fresh browser contexts, all closed when the test ends (while the live
+    server still runs, so its keep-alive connections close cleanly)."""
+    contexts = []
+
+    def make(cookies=()):
+        context = chromium.new_context()
+        contexts.append(context)
+        if cookies:
+            context.add_cookies(list(cookies))
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def logged_in(new_page, live_server, user):
+    """A page carrying a session of `user` (logins are tested elsewhere)."""
     client = Client()
     client.force_login(user)
-    context = chromium.new_context()
-    context.add_cookies(
+    return new_page(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
-    return context.new_page()
 
 
 def challenge_answer(page) -> str:
@@ -37,7 +53,7 @@ def challenge_answer(page) -> str:
     return str(data["a"] + data["b"])
 
 
-def test_file_an_objection_and_follow_it_to_a_decision(chromium, live_server, tmp_path):
+def test_file_an_objection_and_follow_it_to_a_decision(new_page, live_server, tmp_path):
     from portal.accounts import roles
     from tests.factories import UserFactory, department
 
@@ -50,7 +66,7 @@ def test_file_an_objection_and_follow_it_to_a_decision(chromium, live_server, tm
     evidence.write_bytes(PDF_BYTES)
 
     # 1. The citizen files the objection.
-    citizen = chromium.new_context().new_page()
+    citizen = new_page()
     citizen.goto(f"{live_server.url}/objections/new/?record={record.pk}")
     assert record.decision_no in citizen.content()
     citizen.get_by_label("申请人姓名或单位名称").fill("李四")
@@ -68,7 +84,7 @@ def test_file_an_objection_and_follow_it_to_a_decision(chromium, live_server, tm
     assert case.evidence.get().original_name == "缴款凭证.pdf"
 
     # 2. Someone else's browser: a wrong secret shows nothing, the right one the case.
-    other = chromium.new_context().new_page()
+    other = new_page()
     other.goto(f"{live_server.url}/cases/{number}/")
     other.get_by_label("查询密码").fill("AAAA-BBBB-CCCC")
     other.locator("#main").get_by_role("button", name="查询").click()
@@ -78,7 +94,7 @@ def test_file_an_objection_and_follow_it_to_a_decision(chromium, live_server, tm
     assert other.locator("#case-stage").inner_text() == "已提交，待受理"
 
     # 3. The operator accepts and forwards the case to the source department.
-    desk = logged_in(chromium, live_server, operator)
+    desk = logged_in(new_page, live_server, operator)
     desk.goto(f"{live_server.url}/staff/cases/?overdue=0")
     desk.get_by_role("link", name=number).click()
     desk.locator("button[name=submit-accept]").click()
@@ -89,7 +105,7 @@ def test_file_an_objection_and_follow_it_to_a_decision(chromium, live_server, tm
     assert desk.locator("#case-stage").inner_text() == "已转数据来源部门核查"
 
     # 4. The department answers in its workspace.
-    department_page = logged_in(chromium, live_server, officer)
+    department_page = logged_in(new_page, live_server, officer)
     department_page.goto(f"{live_server.url}/workspace/cases/")
     department_page.get_by_role("link", name=number).click()
     assert "请核查罚款金额。" in department_page.content()
