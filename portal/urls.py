@@ -23,8 +23,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap),
     path("review/", include("portal.measures.urls")),
-    # Objections and repair: /objections/, /repair/, /cases/, /staff/cases/,
-    # /workspace/cases/ and /api/v1/cases/.
+    # Objections and repair, staff side: /staff/cases/, /workspace/cases/, /api/v1/cases/.
     path("", include("portal.objections.urls")),
 ]
 
