@@ -268,7 +268,7 @@ def batch_progress(batch: Batch) -> Progress:
 @contextlib.contextmanager
 def bulk_load_settings():
     """SQLite settings for a bulk load inside the load's transaction: a large page
-    cache (index pages stay in memory) and temporary data in memory."""
+    cache, so the indexes' pages stay in memory while a million rows go in."""
     if not is_sqlite():
         yield
         return
@@ -276,7 +276,6 @@ def bulk_load_settings():
         cursor.execute("PRAGMA cache_size")
         before = cursor.fetchone()[0]
         cursor.execute(f"PRAGMA cache_size = -{setting('PORTAL_IMPORT_SQLITE_CACHE_KIB', 262144)}")
-        cursor.execute("PRAGMA temp_store = MEMORY")
     try:
         yield
     finally:

@@ -1,14 +1,46 @@
-"""Department workspace views (thin: the work is in exchange.services)."""
+"""Department workspace views (thin: the work is in exchange.services).
 
+Every view is for a logged-in department officer and sees only the officer's
+own department: another department's batch is a 404, never a 403 that would
+confirm it exists.
+"""
+
+import functools
+
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
-from django.http import Http404
-from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from exchange import services
+from exchange.forms import TokenForm, UploadForm
+from exchange.models import (
+    Batch,
+    BatchRow,
+    BatchSource,
+    BatchStatus,
+    DepartmentToken,
+    RowOutcome,
+)
+from importers.report import error_report_xlsx
+from importers.templates import template_csv, template_filename, template_xlsx
+from portal.catalog.models import CatalogItem
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class WorkspaceLoginView(LoginView):
     template_name = "exchange/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("exchange:batch_list")
 
 
 @require_POST
@@ -17,10 +49,280 @@ def logout_view(request):
     return redirect("exchange:login")
 
 
-def _todo(request, *args, **kwargs):
+def officer_required(view):
+    """A logged-in department officer; sets request.department."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")
+        if not user.is_department_officer:
+            raise PermissionDenied(_("部门工作台仅供部门数据专员使用。"))
+        request.department = user.department
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def own_batch(request, pk) -> Batch:
+    return get_object_or_404(
+        Batch.objects.select_related("catalog_item", "department", "created_by"),
+        pk=pk,
+        department=request.department,
+    )
+
+
+def providable_items(department):
+    """Catalog items this department may submit: active, open to it or to any department."""
+    items = CatalogItem.objects.filter(is_active=True).prefetch_related("departments")
+    return [i for i in items if not i.departments.all() or department in i.departments.all()]
+
+
+def _context(request, section, **extra):
+    return {"workspace_section": section, "department": request.department, **extra}
+
+
+@officer_required
+@require_GET
+def batch_list(request):
+    batches = Batch.objects.filter(department=request.department).select_related(
+        "catalog_item", "created_by"
+    )
+    status = request.GET.get("status", "")
+    if status in BatchStatus.values:
+        batches = batches.filter(status=status)
+    page = Paginator(batches, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "exchange/batch_list.html",
+        _context(
+            request,
+            "batches",
+            page=page,
+            status=status,
+            statuses=BatchStatus.choices,
+            running=any(b.status in ("received", "validating", "committing") for b in page),
+        ),
+    )
+
+
+@officer_required
+def batch_upload(request):
+    items = providable_items(request.department)
+    form = UploadForm(request.POST or None, request.FILES or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch, _created = services.submit_batch(
+                department=request.department,
+                item=form.cleaned_data["catalog_item"],
+                fileobj=upload,
+                file_name=upload.name,
+                source=BatchSource.WEB,
+                user=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except services.SubmissionError as exc:
+            form.add_error("file", exc.message())
+        else:
+            messages.success(request, _("文件已接收，正在校验。"))
+            return redirect("exchange:batch_detail", pk=batch.pk)
+    return render(request, "exchange/batch_upload.html", _context(request, "batches", form=form))
+
+
+@officer_required
+@require_GET
+def batch_detail(request, pk):
+    batch = own_batch(request, pk)
+    progress = services.batch_progress(batch)
+    errors = Paginator(batch.row_errors.order_by("row", "id"), 50).get_page(
+        request.GET.get("errors")
+    )
+    fields = {f.key: f for f in batch.catalog_item.fields.all()}
+    error_rows = [
+        {"row": e.row, "column": e.column_label(fields), "message": e.message()} for e in errors
+    ]
+    return render(
+        request,
+        "exchange/batch_detail.html",
+        _context(
+            request,
+            "batches",
+            batch=batch,
+            progress=progress,
+            errors=errors,
+            error_rows=error_rows,
+            candidates=batch.candidates.select_related("matched_subject")[:50],
+            stalled=services.is_stalled(batch),
+        ),
+    )
+
+
+@officer_required
+@require_GET
+def batch_progress_json(request, pk):
+    batch = own_batch(request, pk)
+    data = services.batch_progress(batch).as_dict()
+    data.update(
+        {
+            "batch": batch.pk,
+            "accepted": batch.accepted,
+            "rejected": batch.rejected,
+            "created": batch.created_count,
+            "updated": batch.updated_count,
+            "unchanged": batch.unchanged_count,
+        }
+    )
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@officer_required
+@require_GET
+def batch_rows(request, pk):
+    batch = own_batch(request, pk)
+    rows = BatchRow.objects.filter(batch=batch)
+    outcome = request.GET.get("outcome", "")
+    if outcome in RowOutcome.values:
+        rows = rows.filter(outcome=outcome)
+    page = Paginator(rows.order_by("row"), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "exchange/batch_rows.html",
+        _context(
+            request,
+            "batches",
+            batch=batch,
+            page=page,
+            outcome=outcome,
+            outcomes=RowOutcome.choices,
+        ),
+    )
+
+
+@officer_required
+@require_GET
+def batch_error_report(request, pk):
+    batch = own_batch(request, pk)
+    if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING, BatchStatus.FAILED):
+        messages.error(request, _("此批次没有行错误报告。"))
+        return redirect("exchange:batch_detail", pk=batch.pk)
+    content = error_report_xlsx(batch, services.private_storage().path(batch.file_path))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'
+    return response
+
+
+@officer_required
+@require_POST
+def batch_commit(request, pk):
+    batch = own_batch(request, pk)
+    try:
+        services.request_commit(batch, actor=request.user)
+    except services.TransitionError:
+        messages.error(request, _("此批次当前不能入库。"))
+    else:
+        messages.success(request, _("已开始入库。"))
+    return redirect("exchange:batch_detail", pk=batch.pk)
+
+
+@officer_required
+@require_POST
+def batch_discard(request, pk):
+    batch = own_batch(request, pk)
+    try:
+        services.discard_batch(batch, actor=request.user)
+    except services.TransitionError:
+        messages.error(request, _("此批次当前不能放弃。"))
+    else:
+        messages.success(request, _("批次已放弃，未入库任何数据。"))
+    return redirect("exchange:batch_detail", pk=batch.pk)
+
+
+@officer_required
+@require_POST
+def batch_retry(request, pk):
+    batch = own_batch(request, pk)
+    if not services.is_stalled(batch):
+        messages.error(request, _("此批次仍在处理中，无需重试。"))
+    else:
+        services.retry_batch(batch, actor=request.user)
+        messages.success(request, _("已重新提交处理。"))
+    return redirect("exchange:batch_detail", pk=batch.pk)
+
+
+@officer_required
+@require_GET
+def template_list(request):
+    items = providable_items(request.department)
+    return render(
+        request, "exchange/template_list.html", _context(request, "templates", items=items)
+    )
+
+
+@officer_required
+@require_GET
+def template_download(request, code, fmt):
+    item = get_object_or_404(CatalogItem, code=code, is_active=True)
+    if item not in providable_items(request.department):
+        raise PermissionDenied
+    return template_response(item, fmt)
+
+
+def template_response(item, fmt):
+    from django.http import Http404
+
+    if fmt == "xlsx":
+        return _attachment(template_xlsx(item), XLSX, template_filename(item, "xlsx"))
+    if fmt == "csv":
+        return _attachment(
+            template_csv(item), "text/csv; charset=utf-8", template_filename(item, "csv")
+        )
     raise Http404
 
 
-batch_list = batch_upload = batch_detail = batch_progress_json = batch_rows = _todo
-batch_error_report = batch_commit = batch_discard = batch_retry = _todo
-template_list = template_download = token_list = token_revoke = _todo
+def _attachment(content: bytes, content_type: str, name: str):
+    import io
+
+    return FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=name, content_type=content_type
+    )
+
+
+@officer_required
+def token_list(request):
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = DepartmentToken.issue(
+            request.department, form.cleaned_data["label"], created_by=request.user
+        )
+        from portal.audit.services import record_event
+
+        record_event(
+            "exchange.token.issued",
+            actor=request.user,
+            target=_token,
+            data={"department": request.department.code, "label": _token.label},
+        )
+        form = TokenForm()
+    tokens = DepartmentToken.objects.filter(department=request.department)
+    return render(
+        request,
+        "exchange/token_list.html",
+        _context(request, "tokens", tokens=tokens, form=form, new_key=new_key),
+    )
+
+
+@officer_required
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(DepartmentToken, pk=pk, department=request.department)
+    token.revoke()
+    from portal.audit.services import record_event
+
+    record_event("exchange.token.revoked", actor=request.user, target=token, data={})
+    messages.success(request, _("令牌已吊销。"))
+    return redirect("exchange:token_list")

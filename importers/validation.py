@@ -74,6 +74,8 @@ def nfkc(text: str) -> str:
     if unicodedata.is_normalized("NFKC", text):
         return text
     return unicodedata.normalize("NFKC", text)
+
+
 _SEPARATOR_EDGES = re.compile(r" ?\x00 ?")
 
 

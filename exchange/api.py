@@ -1,0 +1,422 @@
+"""The department API (/api/v1/exchange/): token per department, JSON errors.
+
+Every response about a batch is scoped to the token's department; another
+department's batch answers 404. Errors are `{"error": code, "detail": text}`
+with 400 (bad request), 401 (no or bad token), 403 (not allowed), 404,
+409 (wrong state), 413 (file too large) and 415 (not CSV or XLSX).
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from exchange import services
+from exchange.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
+from exchange.models import Batch, BatchRow, BatchSource, RowError
+from exchange.views import XLSX, providable_items, template_response
+from importers.report import error_report_xlsx
+from portal.catalog.models import CatalogItem
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "file_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = (
+        response.data.get("detail", response.data)
+        if isinstance(response.data, dict)
+        else response.data
+    )
+    response.data = {
+        "error": getattr(exc, "error_code", None) or _CODES.get(response.status_code, "error"),
+        "detail": detail,
+    }
+    return response
+
+
+class ApiError(exceptions.APIException):
+    def __init__(self, status_code: int, code: str, detail: str):
+        self.status_code = status_code
+        self.error_code = code
+        super().__init__(detail)
+
+
+class DepartmentAPIView(APIView):
+    authentication_classes = [DepartmentTokenAuthentication]
+    permission_classes = [IsDepartment]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def batch(self, request, pk) -> Batch:
+        return get_object_or_404(
+            Batch.objects.select_related("catalog_item", "department"),
+            pk=pk,
+            department=request.department,
+        )
+
+
+class Pages(PageNumberPagination):
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "page_size"
+
+
+# -- serializers -------------------------------------------------------------
+
+
+class CatalogFieldSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    label_en = serializers.CharField()
+    field_type = serializers.CharField()
+    required = serializers.BooleanField()
+    required_if_field = serializers.CharField()
+    required_if_op = serializers.CharField()
+    required_if_value = serializers.CharField()
+    choices = serializers.ListField(source="choice_list", child=serializers.CharField())
+    default = serializers.CharField()
+
+
+class CatalogItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    schema_version = serializers.IntegerField()
+    natural_key = serializers.ListField(source="natural_key_fields", child=serializers.CharField())
+    fields = CatalogFieldSerializer(many=True, source="fields.all")
+    template_xlsx = serializers.SerializerMethodField()
+    template_csv = serializers.SerializerMethodField()
+
+    def _url(self, item, fmt):
+        request = self.context["request"]
+        return request.build_absolute_uri(
+            reverse("exchange_api:catalog_template", args=[item.code, fmt])
+        )
+
+    def get_template_xlsx(self, item) -> str:
+        return self._url(item, "xlsx")
+
+    def get_template_csv(self, item) -> str:
+        return self._url(item, "csv")
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    catalog = serializers.CharField(source="catalog_item.code")
+    department = serializers.CharField(source="department.code")
+    progress = serializers.SerializerMethodField()
+    file_error = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+    created = serializers.IntegerField(source="created_count")
+    updated = serializers.IntegerField(source="updated_count")
+    unchanged = serializers.IntegerField(source="unchanged_count")
+    rows = serializers.IntegerField(source="rows_total")
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "catalog",
+            "department",
+            "status",
+            "dry_run",
+            "auto_commit",
+            "file_name",
+            "file_size",
+            "file_format",
+            "encoding",
+            "idempotency_key",
+            "rows",
+            "accepted",
+            "rejected",
+            "created",
+            "updated",
+            "unchanged",
+            "error_count",
+            "candidate_count",
+            "file_error",
+            "progress",
+            "created_at",
+            "validated_at",
+            "committed_at",
+            "links",
+        ]
+
+    def get_progress(self, batch) -> dict:
+        return services.batch_progress(batch).as_dict()
+
+    def get_file_error(self, batch) -> dict | None:
+        if not batch.file_error_code:
+            return None
+        return {"code": batch.file_error_code, "detail": batch.file_error()}
+
+    def get_links(self, batch) -> dict:
+        request = self.context["request"]
+
+        def url(name):
+            return request.build_absolute_uri(reverse(f"exchange_api:{name}", args=[batch.pk]))
+
+        return {
+            "self": url("batch_detail"),
+            "errors": url("batch_errors"),
+            "rows": url("batch_rows"),
+            "report": url("batch_report"),
+            "commit": url("batch_commit"),
+            "discard": url("batch_discard"),
+        }
+
+
+class RowErrorSerializer(serializers.ModelSerializer):
+    message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RowError
+        fields = ["row", "column", "field", "code", "message"]
+
+    def get_message(self, error) -> str:
+        return error.message()
+
+
+class BatchRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BatchRow
+        fields = ["row", "outcome", "label"]
+
+
+# -- views -------------------------------------------------------------------
+
+
+class CatalogListView(DepartmentAPIView):
+    @extend_schema(
+        summary="Catalog items this department may submit, with their fields and templates",
+        responses=CatalogItemSerializer(many=True),
+    )
+    def get(self, request):
+        items = providable_items(request.department)
+        return Response(CatalogItemSerializer(items, many=True, context={"request": request}).data)
+
+
+class CatalogTemplateView(DepartmentAPIView):
+    @extend_schema(
+        summary="Download the import template (XLSX or CSV) of a catalog item",
+        responses={(200, XLSX): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, code, fmt):
+        item = get_object_or_404(CatalogItem, code=code, is_active=True)
+        if item not in providable_items(request.department):
+            raise ApiError(403, "item_not_allowed", _("本部门不是此目录项的提供部门。"))
+        return template_response(item, fmt)
+
+
+_BATCH_UPLOAD = inline_serializer(
+    "BatchUpload",
+    {
+        "catalog": serializers.CharField(help_text="catalog item code, e.g. ADM_PENALTY"),
+        "file": serializers.FileField(help_text="CSV (UTF-8, UTF-8 BOM, GBK) or XLSX"),
+        "dry_run": serializers.BooleanField(required=False, help_text="validate and plan only"),
+        "commit": serializers.BooleanField(
+            required=False, help_text="load the accepted rows right after validation"
+        ),
+    },
+)
+
+
+class BatchListView(DepartmentAPIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="This department's batches, newest first", responses=BatchSerializer(many=True)
+    )
+    def get(self, request):
+        batches = Batch.objects.filter(department=request.department).select_related(
+            "catalog_item", "department"
+        )
+        paginator = Pages()
+        page = paginator.paginate_queryset(batches, request, view=self)
+        data = BatchSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Submit a file as a new batch",
+        description=(
+            "Creates a batch and starts validation in the background; poll the batch for "
+            "progress. With `commit=true` the accepted rows are loaded right after validation "
+            "(all or nothing). Send an `Idempotency-Key` header to make retries safe: the same "
+            "key returns the batch it created first (200) instead of creating another."
+        ),
+        request={"multipart/form-data": _BATCH_UPLOAD},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        responses={
+            201: BatchSerializer,
+            200: OpenApiResponse(BatchSerializer, description="idempotent replay"),
+            400: OpenApiResponse(description="missing or invalid field"),
+            401: OpenApiResponse(description="no or bad token"),
+            403: OpenApiResponse(description="the department may not submit this item"),
+            404: OpenApiResponse(description="unknown catalog item"),
+            413: OpenApiResponse(description="file too large"),
+            415: OpenApiResponse(description="not a CSV or XLSX file"),
+        },
+    )
+    def post(self, request):
+        limit = services.setting("PORTAL_IMPORT_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > limit + 64 * 1024:
+            raise ApiError(
+                413,
+                "file_too_large",
+                _("请求大小超过上限 %(limit)d 字节。") % {"limit": limit},
+            )
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if key:
+            earlier = Batch.objects.filter(
+                department=request.department, idempotency_key=key[:100]
+            ).first()
+            if earlier is not None:
+                return self._batch_response(request, earlier, status.HTTP_200_OK)
+        code = str(request.data.get("catalog", "")).strip()
+        upload = request.FILES.get("file")
+        if not code:
+            raise ApiError(400, "catalog_required", _("缺少 catalog（目录项代码）。"))
+        if upload is None:
+            raise ApiError(400, "file_required", _("缺少 file（数据文件）。"))
+        item = CatalogItem.objects.filter(code=code).first()
+        if item is None:
+            raise ApiError(404, "unknown_item", _("未知的目录项：%(code)s") % {"code": code})
+        user, label = actor_of(request)
+        try:
+            batch, created = services.submit_batch(
+                department=request.department,
+                item=item,
+                fileobj=upload,
+                file_name=upload.name,
+                source=BatchSource.API,
+                user=user,
+                token=request.auth,
+                idempotency_key=key,
+                dry_run=_flag(request.data.get("dry_run")),
+                auto_commit=_flag(request.data.get("commit")),
+                max_bytes=limit,
+            )
+        except services.SubmissionError as exc:
+            raise ApiError(exc.status, exc.code, exc.message()) from exc
+        batch.refresh_from_db()
+        return self._batch_response(
+            request, batch, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    def _batch_response(self, request, batch, code):
+        data = BatchSerializer(batch, context={"request": request}).data
+        return Response(data, status=code, headers={"Location": data["links"]["self"]})
+
+
+def _flag(value) -> bool:
+    return str(value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class BatchDetailView(DepartmentAPIView):
+    @extend_schema(summary="A batch: status, counts and progress", responses=BatchSerializer)
+    def get(self, request, pk):
+        return Response(BatchSerializer(self.batch(request, pk), context={"request": request}).data)
+
+
+class BatchErrorsView(DepartmentAPIView):
+    @extend_schema(
+        summary="A batch's row errors (row, column, reason)",
+        responses=RowErrorSerializer(many=True),
+    )
+    def get(self, request, pk):
+        batch = self.batch(request, pk)
+        paginator = Pages()
+        page = paginator.paginate_queryset(
+            batch.row_errors.order_by("row", "id"), request, view=self
+        )
+        return paginator.get_paginated_response(RowErrorSerializer(page, many=True).data)
+
+
+class BatchRowsView(DepartmentAPIView):
+    @extend_schema(
+        summary="Per-row outcome: create / update / unchanged / rejected",
+        responses=BatchRowSerializer(many=True),
+    )
+    def get(self, request, pk):
+        batch = self.batch(request, pk)
+        paginator = Pages()
+        page = paginator.paginate_queryset(batch.rows.order_by("row"), request, view=self)
+        return paginator.get_paginated_response(BatchRowSerializer(page, many=True).data)
+
+
+class BatchReportView(DepartmentAPIView):
+    @extend_schema(
+        summary="The row-error report: rejected rows plus an error column (XLSX)",
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk):
+        from django.http import HttpResponse
+
+        batch = self.batch(request, pk)
+        if batch.status in ("received", "validating", "failed"):
+            raise ApiError(409, "not_validated", _("此批次没有行错误报告。"))
+        content = error_report_xlsx(batch, services.private_storage().path(batch.file_path))
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'
+        return response
+
+
+class BatchCommitView(DepartmentAPIView):
+    @extend_schema(
+        summary="Load a validated batch (all or nothing, in the background)",
+        request=None,
+        responses={202: BatchSerializer, 409: OpenApiResponse(description="not validated")},
+    )
+    def post(self, request, pk):
+        batch = self.batch(request, pk)
+        user, _label = actor_of(request)
+        try:
+            batch = services.request_commit(batch, actor=user)
+        except services.TransitionError as exc:
+            raise ApiError(409, "invalid_state", _("此批次当前不能入库。")) from exc
+        return Response(
+            BatchSerializer(batch, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class BatchDiscardView(DepartmentAPIView):
+    @extend_schema(
+        summary="Discard a batch that has not been loaded", request=None, responses=BatchSerializer
+    )
+    def post(self, request, pk):
+        batch = self.batch(request, pk)
+        user, _label = actor_of(request)
+        try:
+            batch = services.discard_batch(batch, actor=user)
+        except services.TransitionError as exc:
+            raise ApiError(409, "invalid_state", _("此批次当前不能放弃。")) from exc
+        return Response(BatchSerializer(batch, context={"request": request}).data)

@@ -1,0 +1,232 @@
+"""Import templates generated from a catalog item's field schema (XLSX and CSV).
+
+The data sheet's header row is the item's column labels (from the item's
+django-import-export resource), followed by one example row whose first cell
+starts with 【示例】 (uploads skip such rows). The XLSX adds drop-downs for
+enumerations, date formatting, an instructions sheet and the template version.
+Every cell is neutralised against formula injection.
+"""
+
+import datetime as dt
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from importers.resources import resource_for
+from importers.schema import EXAMPLE_MARKER
+from portal.catalog.models import CatalogItem, FieldType
+from portal.catalog.starter import department_uscc
+from portal.core.codes import make_uscc
+from portal.core.spreadsheets import neutralise, safe_row, write_csv
+
+TEMPLATE_ROWS = 5000  # rows prepared with drop-downs and date formats
+
+_EXAMPLES = {
+    "subject_name": "惠州市示例科技有限公司",
+    "legal_rep": "张三",
+    "decision_no": "惠市监罚〔2026〕1号",
+    "violation_type": "虚假宣传",
+    "facts": "经查，当事人在其网店发布虚假宣传内容。",
+    "basis": "《中华人民共和国反不正当竞争法》第八条第一款",
+    "content": "罚款1.5万元",
+    "fine_amount": "1.5",
+    "authority": "惠州市市场监督管理局",
+    "source_name": "惠州市市场监督管理局",
+    "decision_name": "食品经营许可决定书",
+    "certificate_name": "食品经营许可证",
+    "licence_no": "JY14413020000001",
+}
+
+TYPE_HELP = {
+    FieldType.TEXT: "文本",
+    FieldType.DATE: "日期，如 2024-05-01、2024/5/1、2024.5.1、2024年5月1日",
+    FieldType.DECIMAL: "数值",
+    FieldType.CHOICE: "单选，从可选值中选择",
+    FieldType.MULTI_CHOICE: "多选，多个值用 ; ； 、 或 , 分隔",
+    FieldType.USCC: "18位统一社会信用代码（含校验位）",
+    FieldType.ID_NUMBER: "证件号码；身份证须为18位且校验位正确",
+}
+
+
+def example_row(item: CatalogItem, fields=None) -> list:
+    """A plausible example value per column, respecting conditional requirements."""
+    fields = fields if fields is not None else list(item.fields.all())
+    today = dt.date.today()
+    values: dict = {}
+    for f in fields:
+        if f.key in _EXAMPLES:
+            value = _EXAMPLES[f.key]
+        elif f.field_type == FieldType.DATE:
+            value = (today - dt.timedelta(days=10)).isoformat() if f.required else ""
+        elif f.field_type == FieldType.DECIMAL:
+            value = "1.5" if f.required else ""
+        elif f.field_type == FieldType.CHOICE:
+            value = f.default or (f.choice_list[0] if f.choice_list else "")
+        elif f.field_type == FieldType.MULTI_CHOICE:
+            value = f.choice_list[2] if len(f.choice_list) > 2 else (f.choice_list or [""])[0]
+        elif f.field_type == FieldType.USCC:
+            value = (
+                department_uscc("MB1A0001")
+                if f.key != "uscc"
+                else make_uscc("9", "1", "441302", "EX000001")
+            )
+        elif f.field_type == FieldType.ID_NUMBER:
+            value = ""
+        else:
+            value = f"（{f.label}）" if f.required else ""
+        values[f.key] = value
+    # Fields required only under a condition the example does not meet stay empty.
+    for f in fields:
+        if f.required_if_field and not f.required:
+            current = values.get(f.required_if_field, "")
+            op, expected = f.required_if_op, f.required_if_value
+            holds = (
+                (op == "equals" and current == expected)
+                or (op == "not_equals" and current != expected)
+                or (op == "includes" and expected in str(current))
+            )
+            if not holds and f.field_type in (FieldType.ID_NUMBER, FieldType.CHOICE):
+                values[f.key] = ""
+    row = [values[f.key] for f in fields]
+    if row:
+        row[0] = f"{EXAMPLE_MARKER}{row[0]}"
+    return row
+
+
+def _rule_text(f) -> str:
+    parts = [TYPE_HELP.get(f.field_type, "")]
+    if f.required:
+        parts.append("必填")
+    elif f.required_if_field:
+        op = {"equals": "为", "not_equals": "不为", "includes": "包含"}.get(f.required_if_op, "")
+        parts.append(f"当「{f.required_if_field}」{op}「{f.required_if_value}」时必填")
+    if f.default:
+        parts.append(f"留空默认为「{f.default}」")
+    if f.max_length:
+        parts.append(f"不超过{f.max_length}字")
+    if f.min_value is not None:
+        parts.append(f"不小于{f.min_value.normalize():f}")
+    if f.not_before_field:
+        parts.append(f"不早于「{f.not_before_field}」")
+    if f.not_in_future:
+        parts.append("不得晚于今天")
+    if f.help_text:
+        parts.append(f.help_text)
+    return "；".join(p for p in parts if p)
+
+
+def template_filename(item: CatalogItem, ext: str) -> str:
+    return f"{item.code}_template_v{item.schema_version}.{ext}"
+
+
+def template_csv(item: CatalogItem) -> bytes:
+    """Header (labels) and the example row, UTF-8 with a BOM so Excel shows the Chinese."""
+    resource = resource_for(item)
+    fields = list(item.fields.all().order_by("sort_order", "id"))
+    return write_csv([resource.get_export_headers(), example_row(item, fields)])
+
+
+def template_xlsx(item: CatalogItem) -> bytes:
+    resource = resource_for(item)
+    fields = list(item.fields.all().order_by("sort_order", "id"))
+    headers = resource.get_export_headers()
+    workbook = Workbook()
+    data = workbook.active
+    data.title = "数据"
+    options = workbook.create_sheet("选项")
+    guide = workbook.create_sheet("填写说明")
+
+    required_fill = PatternFill("solid", fgColor="FFE4B5")
+    optional_fill = PatternFill("solid", fgColor="E8EEF7")
+    option_columns = 0
+    data.append(safe_row(headers))
+    data.append(safe_row(example_row(item, fields)))
+    for index, f in enumerate(fields, start=1):
+        cell = data.cell(row=1, column=index)
+        cell.font = Font(bold=True)
+        cell.fill = required_fill if f.required else optional_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.comment = Comment(neutralise(_rule_text(f)), "template")
+        example = data.cell(row=2, column=index)
+        example.font = Font(italic=True, color="808080")
+        letter = get_column_letter(index)
+        data.column_dimensions[letter].width = max(12, min(40, len(f.label) * 2 + 4))
+        target = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
+        if f.field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE) and f.choice_list:
+            option_columns += 1
+            column = get_column_letter(option_columns)
+            for row_index, choice in enumerate(f.choice_list, start=1):
+                options[f"{column}{row_index}"] = neutralise(choice)
+            source = f"'选项'!${column}$1:${column}${len(f.choice_list)}"
+            multiple = f.field_type == FieldType.MULTI_CHOICE
+            validation = DataValidation(
+                type="list",
+                formula1=source,
+                allow_blank=True,
+                showErrorMessage=not multiple,
+                errorTitle=_("无效的值"),
+                error=_("请从下拉列表中选择。"),
+                promptTitle=f.label[:32],
+                prompt=(_("可多选，用、分隔") if multiple else _("请从列表中选择"))[:255],
+                showInputMessage=True,
+            )
+            data.add_data_validation(validation)
+            validation.add(target)
+        elif f.field_type == FieldType.DATE:
+            validation = DataValidation(
+                type="custom",
+                formula1="TRUE",
+                allow_blank=True,
+                showErrorMessage=False,
+                promptTitle=f.label[:32],
+                prompt="2024-05-01 / 2024/5/1 / 2024.5.1 / 2024年5月1日",
+                showInputMessage=True,
+            )
+            data.add_data_validation(validation)
+            validation.add(target)
+            for row_index in range(2, 3):
+                data.cell(row=row_index, column=index).number_format = "yyyy-mm-dd"
+        elif f.field_type in (FieldType.USCC, FieldType.ID_NUMBER, FieldType.TEXT):
+            # Text format keeps long codes and numbers as typed (no 4.41E+17).
+            for row_index in range(3, 203):
+                data.cell(row=row_index, column=index).number_format = "@"
+    data.freeze_panes = "A2"
+    options.sheet_state = "hidden"
+
+    guide.append(
+        safe_row([f"{item.name}（{item.code}）导入模板", f"模板版本 v{item.schema_version}"])
+    )
+    guide.append(
+        safe_row(
+            [
+                "说明：在「数据」表第一行之后逐行填写，每行一条记录；第二行为示例（以【示例】开头，上传时自动跳过，可删除）。"
+                "表头可用字段名称或字段键。CSV 可用 UTF-8（可带 BOM）或 GBK 编码保存。"
+            ]
+        )
+    )
+    guide.append([])
+    guide.append(safe_row(["字段名称", "字段键", "类型与规则", "可选值", "是否公开"]))
+    for f in fields:
+        guide.append(
+            safe_row(
+                [
+                    f.label,
+                    f.key,
+                    _rule_text(f),
+                    "、".join(f.choice_list),
+                    "是" if f.is_public else "否（仅政府用户可见）",
+                ]
+            )
+        )
+    for letter, width in zip("ABCDE", (28, 20, 60, 40, 18), strict=True):
+        guide.column_dimensions[letter].width = width
+    guide["A1"].font = Font(bold=True, size=14)
+    workbook.properties.title = f"{item.code} v{item.schema_version}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

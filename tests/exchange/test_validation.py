@@ -1,0 +1,316 @@
+"""Every validation rule, with a good and a bad row, straight through the row validator."""
+
+import datetime as dt
+import unicodedata
+
+import pytest
+from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from importers.messages import render
+from importers.schema import ImportSchema
+from importers.validation import (
+    RowValidator,
+    check_resident_id,
+    normalise_row,
+    person_subject,
+)
+from portal.catalog.models import CatalogField
+from portal.core.codes import CodeError, make_resident_id, validate_resident_id
+from portal.core.text import normalise_text
+from portal.subjects.models import Subject
+from tests.exchange.conftest import penalty_row
+from tests.factories import catalog_item, next_resident_id
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 24)
+
+
+def validator(item_code="ADM_PENALTY", header="labels"):
+    item = catalog_item(item_code)
+    schema = ImportSchema.from_item(item)
+    names = [spec.label if header == "labels" else spec.key for spec in schema.fields]
+    return RowValidator(schema, schema.map_header(names), today=TODAY), schema
+
+
+def check(row: dict, item_code="ADM_PENALTY"):
+    v, schema = validator(item_code)
+    cells = [row.get(spec.key, "") for spec in schema.fields]
+    return v.validate(7, cells)
+
+
+def codes(problems):
+    return {(p[1], p[3]) for p in problems}
+
+
+def test_a_good_row_is_clean_and_normalised():
+    clean, problems = check(penalty_row(subject_name="  惠州市　测试１号 有限公司 "))
+    assert problems == []
+    assert clean.data["subject_name"] == "惠州市 测试1号 有限公司"
+    assert clean.data["penalty_types"] == ["警告", "罚款"]
+    assert clean.decision_date == dt.date(2026, 3, 15)
+    assert clean.severity == "general"
+    assert clean.natural_key == f"{clean.decision_no}|{clean.subject_code}"
+
+
+@pytest.mark.parametrize("key", ["subject_name", "decision_no", "facts", "basis", "authority"])
+def test_required_fields(key):
+    _, problems = check(penalty_row(**{key: ""}))
+    assert (key, "required") in codes(problems)
+    assert all(p[0] == 7 for p in problems)
+
+
+def test_uscc_required_unless_natural_person():
+    _, problems = check(penalty_row(uscc=""))
+    assert ("uscc", "required_if") in codes(problems)
+    person = penalty_row(
+        subject_kind="自然人", uscc="", id_type="身份证", id_number=next_resident_id()
+    )
+    clean, problems = check(person)
+    assert problems == []
+    assert clean.subject_code.startswith("P")
+
+
+def test_identity_fields_required_for_natural_persons():
+    _, problems = check(penalty_row(subject_kind="自然人", uscc=""))
+    assert {("id_type", "required_if"), ("id_number", "required_if")} <= codes(problems)
+
+
+def test_fine_required_when_penalty_includes_fine():
+    _, problems = check(penalty_row(penalty_types="罚款", fine_amount=""))
+    assert ("fine_amount", "required_if") in codes(problems)
+    clean, problems = check(penalty_row(penalty_types="警告", fine_amount="", content="警告"))
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-05-01", dt.date(2026, 5, 1)),
+        ("2026/5/1", dt.date(2026, 5, 1)),
+        ("2026.5.1", dt.date(2026, 5, 1)),
+        ("2026年5月1日", dt.date(2026, 5, 1)),
+        (dt.date(2026, 5, 1), dt.date(2026, 5, 1)),
+        (dt.datetime(2026, 5, 1, 0, 0), dt.date(2026, 5, 1)),
+        (46143, dt.date(2026, 5, 1)),  # an Excel date serial in a general cell
+        (46143.0, dt.date(2026, 5, 1)),
+    ],
+)
+def test_date_forms(value, expected):
+    clean, problems = check(penalty_row(decision_date=value))
+    assert problems == []
+    assert clean.decision_date == expected
+    assert clean.data["decision_date"] == expected.isoformat()
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "5/1/2026", "明天", "12"])
+def test_bad_dates(value):
+    _, problems = check(penalty_row(decision_date=value))
+    assert ("decision_date", "date") in codes(problems)
+
+
+def test_decision_date_not_in_future():
+    _, problems = check(penalty_row(decision_date="2026-11-25"))
+    assert ("decision_date", "future") in codes(problems)
+    assert check(penalty_row(decision_date="2026-11-24"))[1] == []
+
+
+def test_date_order():
+    _, problems = check(penalty_row(valid_until="2026-03-14"))
+    assert ("valid_until", "before") in codes(problems)
+    assert check(penalty_row(valid_until="2026-03-15", publish_until="2027-03-15"))[1] == []
+
+
+def test_enumerations():
+    _, problems = check(penalty_row(subject_kind="公司"))
+    assert ("subject_kind", "choice") in codes(problems)
+    _, problems = check(penalty_row(severity="很严重"))
+    assert ("severity", "choice") in codes(problems)
+    clean, problems = check(penalty_row(severity=""))
+    assert problems == [] and clean.data["severity"] == "一般"  # the catalog's default
+
+
+@pytest.mark.parametrize(
+    "written", ["警告;罚款", "警告；罚款", "警告、罚款", "警告,罚款", "警告，罚款 "]
+)
+def test_multi_value_separators(written):
+    clean, problems = check(penalty_row(penalty_types=written))
+    assert problems == []
+    assert clean.data["penalty_types"] == ["警告", "罚款"]
+
+
+def test_multi_value_refuses_unknown_values():
+    _, problems = check(penalty_row(penalty_types="罚款、打板子"))
+    [problem] = [p for p in problems if p[1] == "penalty_types"]
+    assert problem[3] == "multi_choice" and problem[4]["value"] == "打板子"
+
+
+@pytest.mark.parametrize(
+    "value, ok", [("1.5", True), ("0", True), ("1,200.50", True), ("-1", False), ("一万", False)]
+)
+def test_decimal(value, ok):
+    clean, problems = check(penalty_row(fine_amount=value))
+    if ok:
+        assert problems == []
+    else:
+        assert any(p[1] == "fine_amount" for p in problems)
+
+
+def test_uscc_check_character_and_normalisation():
+    good = penalty_row()
+    uscc = good["uscc"]
+    clean, problems = check({**good, "uscc": " " + uscc.lower()[:9] + "-" + uscc.lower()[9:]})
+    assert problems == [] and clean.uscc == uscc
+    wrong = uscc[:-1] + ("0" if uscc[-1] != "0" else "1")
+    _, problems = check({**good, "uscc": wrong})
+    assert ("uscc", "uscc.checksum") in codes(problems) or ("uscc", "uscc.org_checksum") in codes(
+        problems
+    )
+    _, problems = check({**good, "authority_uscc": "123"})
+    assert ("authority_uscc", "uscc.length") in codes(problems)
+
+
+def test_resident_id_check_digit():
+    number = next_resident_id()
+    bad = number[:-1] + ("0" if number[-1] != "0" else "1")
+    row = penalty_row(subject_kind="自然人", uscc="", id_type="身份证")
+    assert check({**row, "id_number": number})[1] == []
+    _, problems = check({**row, "id_number": bad})
+    assert ("id_number", "id.checksum") in codes(problems)
+
+
+def test_other_identity_documents_have_no_check_digit():
+    clean, problems = check(
+        penalty_row(subject_kind="自然人", uscc="", id_type="护照", id_number="e1234567")
+    )
+    assert problems == []
+    assert clean.person.identity_type == "护照"
+    assert "id_number" not in clean.data
+    assert clean.data["id_number_masked"] != "E1234567"
+
+
+def test_duplicate_rows_within_a_file():
+    v, schema = validator()
+    row = penalty_row()
+    cells = [row.get(spec.key, "") for spec in schema.fields]
+    assert v.validate(2, cells)[1] == []
+    _, problems = v.validate(9, list(cells))
+    assert [(p[0], p[3], p[4]["first"]) for p in problems] == [(9, "duplicate", 2)]
+
+
+def test_keys_work_as_headers_and_unknown_headers_are_refused():
+    v, schema = validator(header="keys")
+    assert v.validate(2, [penalty_row().get(s.key, "") for s in schema.fields])[1] == []
+    from importers.schema import FileRejected
+
+    with pytest.raises(FileRejected) as caught:
+        schema.map_header([*schema.labels, "随便一列"])
+    assert caught.value.code == "unknown_columns"
+    with pytest.raises(FileRejected) as caught:
+        schema.map_header(schema.labels[1:])
+    assert caught.value.code == "missing_columns"
+    assert "行政相对人名称" in caught.value.message()
+
+
+def test_a_neutralised_cell_from_our_own_report_is_read_back_as_typed():
+    clean, problems = check(penalty_row(remarks="'=1+1"))
+    assert problems == [] and clean.data["remarks"] == "=1+1"
+
+
+def test_messages_name_the_reason_in_the_ui_language():
+    _, problems = check(penalty_row(penalty_types="罚款", fine_amount=""))
+    [problem] = [p for p in problems if p[1] == "fine_amount"]
+    assert render(problem[3], problem[4]) == "当「处罚类别」包含「罚款」时必填"
+    with translation.override("en"):
+        assert render(problem[3], problem[4]) == 'Required when "Penalty types" includes "罚款"'
+
+
+def test_validation_follows_the_catalog():
+    """A catalog change changes validation: no code knows the fields."""
+    item = catalog_item("ADM_PENALTY")
+    field = CatalogField.objects.get(catalog_item=item, key="remarks")
+    field.required = True
+    field.max_length = 5
+    field.save()
+    _, problems = check(penalty_row())
+    assert ("remarks", "required") in codes(problems)
+    _, problems = check(penalty_row(remarks="太长太长太长"))
+    assert ("remarks", "max_length") in codes(problems)
+    CatalogField.objects.filter(catalog_item=item, key="severity").update(
+        choices="一般\n严重\n特别严重"
+    )
+    assert check(penalty_row(severity="特别严重"))[1] == []
+    assert ("severity", "choice") in codes(check(penalty_row(severity="轻微"))[1])
+
+
+def test_licences_validate_by_their_own_fields():
+    row = penalty_row(
+        decision_name="食品经营许可决定书",
+        licence_category="核准",
+        content="准予许可",
+        valid_from="2026-01-01",
+        valid_to="2025-12-31",
+    )
+    _, problems = check(row, "ADM_LICENSE")
+    assert ("valid_to", "before") in codes(problems)
+    assert "violation_type" not in {p[1] for p in problems}
+
+
+# -- the fast paths give the core's answers ------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=6))
+def test_row_normalisation_equals_normalise_text(cells):
+    cells = [c.replace("\x00", "") for c in cells]
+    assert normalise_row(cells) == [normalise_text(c) for c in cells]
+
+
+def test_row_normalisation_on_full_width_text():
+    cells = ["ＡＢＣ　１２３", "经查，当事人（惠州）", " a\u200b b ", "ｅ\u0301", "Å"]
+    assert normalise_row(cells) == [normalise_text(c) for c in cells]
+    assert unicodedata.is_normalized("NFKC", "".join(normalise_row(cells)))
+
+
+def test_fast_resident_check_agrees_with_the_core():
+    numbers = [
+        make_resident_id("441302", f"19{y:02d}0{m}1{d}", f"{y}{m}{d}")
+        for y in range(80, 99)
+        for m in range(1, 4)
+        for d in range(1, 4)
+    ]
+    numbers += [n[:-1] + "X" for n in numbers[:20]] + [
+        "442521198001011234",
+        "4413021990031500",
+        "441302199002301231",
+    ]
+    for number in numbers:
+        try:
+            expected = validate_resident_id(number)
+        except CodeError as exc:
+            expected = exc.reason
+        try:
+            got = check_resident_id(number)
+        except CodeError as exc:
+            got = exc.reason
+        assert got == expected, number
+
+
+def test_person_subject_matches_the_core_constructor():
+    for birth in ("19900315", "20150101", "19880229"):
+        number = next_resident_id(birth)
+        ours = person_subject(number, "张三", "身份证")
+        core = Subject.for_person(number, "张三", "身份证")
+        fields = [
+            "code",
+            "kind",
+            "identity_hash",
+            "identity_masked",
+            "identity_type",
+            "adult_on",
+            "name",
+            "name_normalised",
+        ]
+        assert [getattr(ours, f) for f in fields] == [getattr(core, f) for f in fields]
