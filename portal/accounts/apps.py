@@ -8,4 +8,20 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账户")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from portal.accounts import signals  # noqa: F401
+
+        # After the last app's migrations, so every permission and the page tree exist.
+        post_migrate.connect(_sync_roles_once, dispatch_uid="portal.accounts.sync_roles")
+
+
+def _sync_roles_once(sender, app_config, using="default", **kwargs):
+    # post_migrate fires once per app with models, after every migration has run and
+    # each app's permissions were created; syncing on the last one covers everything.
+    from django.apps import apps
+
+    if app_config is [config for config in apps.get_app_configs() if config.models_module][-1]:
+        from portal.accounts.roles import sync_role_permissions
+
+        sync_role_permissions(using=using)

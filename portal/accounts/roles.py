@@ -11,3 +11,73 @@ ROLE_LABELS = {
     DEPARTMENT_OFFICERS: _("部门数据专员"),
     REVIEWERS: _("政府审查人员"),
 }
+
+# What operators administer (DESIGN §2): the catalog, departments, users and roles,
+# objections and repairs, measures, the site's content. Every permission of these apps.
+OPERATOR_APPS = (
+    "catalog",
+    "measures",
+    "objections",
+    "exchange",
+    "reports",
+    "cms",
+    "wagtailimages",
+    "wagtaildocs",
+    "wagtailredirects",
+    "wagtailsettings",
+    "taggit",
+)
+OPERATOR_PERMISSIONS = (
+    "wagtailadmin.access_admin",
+    "accounts.add_user",
+    "accounts.change_user",
+    "accounts.view_user",
+    "auth.view_group",
+    "auth.change_group",
+    "subjects.view_subject",
+    "records.view_creditrecord",
+    "records.view_recordversion",
+    "audit.view_auditevent",
+    "wagtailcore.add_site",
+    "wagtailcore.change_site",
+    "wagtailcore.view_site",
+)
+# Page permissions on the whole site tree.
+OPERATOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+
+
+def sync_role_permissions(using="default", **kwargs) -> None:
+    """Create the role groups and give operators their permissions. Idempotent.
+
+    Run after every migrate, so permissions of apps added later reach operators too.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    for name in ROLE_LABELS:
+        Group.objects.using(using).get_or_create(name=name)
+    operators = Group.objects.using(using).get(name=OPERATORS)
+    named = Q()
+    for full_name in OPERATOR_PERMISSIONS:
+        app_label, codename = full_name.split(".")
+        named |= Q(content_type__app_label=app_label, codename=codename)
+    permissions = Permission.objects.using(using).filter(
+        named | Q(content_type__app_label__in=OPERATOR_APPS)
+    )
+    operators.permissions.add(*permissions)
+
+    from wagtail.models import GroupPagePermission, Page
+
+    root = Page.objects.using(using).filter(depth=1).first()
+    if root is None:
+        return
+    for codename in OPERATOR_PAGE_PERMISSIONS:
+        permission = (
+            Permission.objects.using(using)
+            .filter(content_type__app_label="wagtailcore", codename=codename)
+            .first()
+        )
+        if permission is not None:
+            GroupPagePermission.objects.using(using).get_or_create(
+                group=operators, page=root, permission=permission
+            )

@@ -54,3 +54,27 @@ def test_successful_login_is_audited_and_resets_failures(client):
     user.refresh_from_db()
     assert user.failed_login_count == 0
     assert AuditEvent.objects.filter(action="auth.login", actor=user).exists()
+
+
+def test_operators_without_superuser_rights_administer_the_catalog(client):
+    operator = UserFactory(role=roles.OPERATORS)
+    assert not operator.is_superuser
+    client.force_login(operator)
+    assert client.get("/admin/").status_code == 200
+    listing = client.get("/admin/snippets/catalog/catalogitem/")
+    assert listing.status_code == 200 and "ADM_PENALTY" in listing.content.decode()
+    from portal.catalog.models import CatalogItem
+
+    item = CatalogItem.objects.get(code="ADM_PENALTY")
+    assert client.get(f"/admin/snippets/catalog/catalogitem/edit/{item.pk}/").status_code == 200
+    assert client.get("/admin/snippets/records/creditrecord/").status_code == 200
+    assert client.get("/admin/pages/").status_code == 200
+
+
+def test_officers_and_reviewers_are_kept_out_of_the_admin(client):
+    for role in (roles.DEPARTMENT_OFFICERS, roles.REVIEWERS):
+        user = UserFactory(role=role)
+        client.force_login(user)
+        response = client.get("/admin/")
+        assert response.status_code == 302, role
+        assert client.get("/admin/snippets/catalog/catalogitem/").status_code in (302, 403)
