@@ -48,10 +48,6 @@ def tokens(text: object) -> list[str]:
     return result
 
 
-def token_string(text: object) -> str:
-    return " ".join(tokens(text))
-
-
 def query_terms(q: str) -> list[str]:
     """The meaningful parts of a query (split on whitespace): each must match."""
     return [part for part in fold(q).split(" ") if tokens(part)]

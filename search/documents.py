@@ -36,7 +36,6 @@ from elasticsearch_dsl import (
 from portal.catalog.models import CatalogItem, Department, FieldType, Openness
 from portal.core.text import normalise_text
 from portal.records.models import CreditRecord
-from portal.subjects.districts import DISTRICT_NAMES
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 from search.analysis import fold
 
@@ -363,10 +362,6 @@ def indexable_subject_ids() -> list[int]:
     SQLite's write-ahead log open and let it grow without bound.
     """
     return list(Subject.objects.order_by("pk").values_list("pk", flat=True))
-
-
-def district_label(code: str) -> str:
-    return DISTRICT_NAMES.get(code, code)
 
 
 # -- The Elasticsearch mapping of IndexDoc ---------------------------------------------------

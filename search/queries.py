@@ -7,8 +7,8 @@ from portal.core.codes import CodeError, validate_uscc
 from portal.core.text import normalise_code
 from portal.subjects.districts import DISTRICT_NAMES
 from portal.subjects.models import SubjectKind
-from search.analysis import highlight, query_terms
-from search.documents import RECORD, SUBJECT, IndexDoc
+from search.analysis import highlight
+from search.documents import SUBJECT, IndexDoc
 from search.service import FACETS, Hit, SearchQuery, SearchResults
 
 # Relevance tiers (higher first); the same numbers are the Elasticsearch constant scores.
@@ -83,10 +83,6 @@ def to_hit(doc: IndexDoc, terms: list[str], score: float) -> Hit:
     )
 
 
-def terms_of(query: SearchQuery) -> list[str]:
-    return query_terms(query.q)
-
-
 class FacetLabels:
     """Human labels for facet values, looked up once per query."""
 
@@ -126,15 +122,3 @@ def facet_lists(counts: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, 
             pairs.sort(key=lambda p: (-p[1], str(p[0])))
         result[facet] = [(str(v), labels.label(facet, str(v)), n) for v, n in pairs]
     return result
-
-
-def doc_facet_values(doc: IndexDoc) -> dict[str, list[str]]:
-    """The facet values one document counts under (record-only facets empty for subjects)."""
-    return {
-        "kind": [doc.kind],
-        "district": [doc.district] if doc.district else [],
-        "item": [doc.item_code] if doc.type == RECORD else [],
-        "department": [doc.department_code] if doc.type == RECORD else [],
-        "year": [str(doc.year)] if doc.type == RECORD and doc.year else [],
-        "list": list(doc.lists),
-    }

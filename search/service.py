@@ -8,6 +8,10 @@ backend directly. Disclosure rules are enforced when documents are built
 - search_public(SearchQuery) -> SearchResults
 - suggest(prefix, limit=8) -> [{"name", "code"}]
 - subject_profile(code) -> dict | None   (read from the database, the source of truth)
+
+search_public and suggest raise search.backends.SearchUnavailable when the
+Elasticsearch backend cannot be reached: show "search is unavailable" (the JSON
+API answers 503), never an empty result that would read as "no records".
 """
 
 from __future__ import annotations

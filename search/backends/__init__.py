@@ -33,12 +33,12 @@ def get_backend(name: str | None = None) -> SearchBackend:
             raise ImproperlyConfigured(
                 "PORTAL_SEARCH_BACKEND is elasticsearch but ELASTICSEARCH_URL is empty"
             )
-        plain = getattr(settings, "PORTAL_ELASTICSEARCH_PLAIN_JSON", False)
-        key = (name, prefix, url, plain)
+        key = (name, prefix, url)
         if key not in _cache:
             from search.backends.elasticsearch import ElasticsearchBackend
 
-            _cache[key] = ElasticsearchBackend(url=url, prefix=prefix, plain_json=plain)
+            # The client factory (make_client) reads the client options itself.
+            _cache[key] = ElasticsearchBackend(url=url, prefix=prefix)
         return _cache[key]
     raise ImproperlyConfigured(
         f"Unknown PORTAL_SEARCH_BACKEND {name!r} (embedded or elasticsearch)"

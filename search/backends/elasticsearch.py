@@ -177,7 +177,7 @@ def _es_source(doc: IndexDoc) -> dict:
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
-    def __init__(self, url: str, prefix: str, plain_json: bool = False):
+    def __init__(self, url: str, prefix: str, plain_json: bool | None = None):
         self.prefix = re.sub(r"[^a-z0-9_-]", "-", prefix.lower())
         self.alias = f"{self.prefix}-credit"
         self.building_alias = f"{self.alias}-building"
