@@ -6,7 +6,8 @@ from search import indexing
 
 
 def on_records_changed(sender, record_ids=(), reason="", **kwargs):
-    """portal.records.signals.records_changed (sent after commit): queue the records."""
+    """portal.records.signals.records_changing (sent inside the changing transaction):
+    note the records in the outbox, atomically with the change; indexing runs after commit."""
     indexing.queue_records(record_ids, reason)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from portal.audit.services import record_event
 from portal.records.disclosure import PUBLIC_STATES, PublicState, RecordStatus
 from portal.records.models import CreditRecord, RecordVersion
-from portal.records.signals import records_changed
+from portal.records.signals import records_changed, records_changing
 
 
 def content_hash(data: dict) -> str:
@@ -50,9 +50,11 @@ def new_version(
 
 
 def announce(record_ids, reason: str) -> None:
-    """Tell listeners (search, measures) about changed records once the change has committed."""
+    """Tell listeners about changed records: now, inside the caller's transaction
+    (records_changing), and again once it has committed (records_changed)."""
     ids = list(record_ids)
     if ids:
+        records_changing.send(sender=CreditRecord, record_ids=ids, reason=reason)
         transaction.on_commit(
             lambda: records_changed.send(sender=CreditRecord, record_ids=ids, reason=reason)
         )

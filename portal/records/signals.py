@@ -1,10 +1,15 @@
 """Announcements other apps listen to (search indexing, measures, reports).
 
-Sent only after the transaction that made the change has committed, with
-record ids, never objects, so listeners can enqueue idempotent tasks.
+Two signals carry the same record ids (never objects):
+- records_changing is sent inside the transaction that makes the change, so a
+  listener can write its own durable note (the search outbox) atomically with
+  the data: both commit or neither does;
+- records_changed is sent after that transaction has committed, for listeners
+  that act at once (caches, notifications).
 """
 
 from django.dispatch import Signal
 
 # record_ids: list[int]; reason: a ChangeReason value.
+records_changing = Signal()
 records_changed = Signal()

@@ -66,3 +66,23 @@ def test_engine_outage_loses_nothing(settings, request, django_capture_on_commit
     assert OutboxEntry.objects.count() == 0
     assert search(q=record.decision_no).total == 0
     backends._cache.clear()
+
+
+@pytest.mark.django_db
+def test_outbox_note_commits_with_the_change_or_not_at_all():
+    from django.db import transaction
+
+    record = make_record(OrganisationFactory())
+    OutboxEntry.objects.all().delete()
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        change_record(record, reason="objection", under_objection=True)
+        # Written inside the changing transaction, before any commit.
+        assert [e.record_ids for e in OutboxEntry.objects.all()] == [[record.pk]]
+        raise Abort
+    assert OutboxEntry.objects.count() == 0  # rolled back with the change
+    change_record(record, reason="objection", under_objection=True)
+    assert OutboxEntry.objects.count() == 1
