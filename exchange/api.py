@@ -25,6 +25,7 @@ from rest_framework.views import APIView, exception_handler
 
 from exchange import services
 from exchange.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
+from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, RowError
 from exchange.views import XLSX, providable_items, template_response
 from importers.report import error_report_xlsx
@@ -74,6 +75,10 @@ class DepartmentAPIView(APIView):
 
     def get_exception_handler(self):
         return api_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        activate_for(request, accept_header=True)
+        super().initial(request, *args, **kwargs)
 
     def batch(self, request, pk) -> Batch:
         return get_object_or_404(

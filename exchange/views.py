@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exchange import services
 from exchange.forms import TokenForm, UploadForm
+from exchange.i18n import activate_for
 from exchange.models import (
     Batch,
     BatchRow,
@@ -39,6 +40,10 @@ class WorkspaceLoginView(LoginView):
     template_name = "exchange/login.html"
     redirect_authenticated_user = True
 
+    def dispatch(self, request, *args, **kwargs):
+        activate_for(request)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_default_redirect_url(self):
         return reverse("exchange:batch_list")
 
@@ -54,6 +59,7 @@ def officer_required(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        activate_for(request)
         user = request.user
         if not user.is_authenticated:
             return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")

@@ -143,7 +143,8 @@ class ImportSchema:
                 repeated.append(text)
             else:
                 columns[spec.key] = index
-                header_text[spec.key] = text
+                # Messages name the column as the file wrote it.
+                header_text[spec.key] = str(cell).strip()
         if not columns and not unknown:
             raise FileRejected("no_header")
         if repeated:

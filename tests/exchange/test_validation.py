@@ -241,8 +241,8 @@ def test_validation_follows_the_catalog():
     CatalogField.objects.filter(catalog_item=item, key="severity").update(
         choices="一般\n严重\n特别严重"
     )
-    assert check(penalty_row(severity="特别严重"))[1] == []
-    assert ("severity", "choice") in codes(check(penalty_row(severity="轻微"))[1])
+    assert check(penalty_row(severity="特别严重", remarks="无"))[1] == []
+    assert ("severity", "choice") in codes(check(penalty_row(severity="轻微", remarks="无"))[1])
 
 
 def test_licences_validate_by_their_own_fields():
