@@ -35,11 +35,10 @@ from exchange.models import (
     BatchStatus,
     IdentityCandidate,
     RowError,
-    RowOutcome,
 )
-from importers.readers import file_format_of, open_table, sniff_format
+from exchange.pipeline import ReadJob, iter_messages
+from importers.readers import file_format_of, sniff_format
 from importers.schema import FileRejected, ImportSchema
-from importers.validation import RowValidator
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem, Department
 from portal.tasks import enqueue_on_commit
@@ -306,18 +305,17 @@ def process_file(
     actor=None,
     phase: str = BatchStatus.VALIDATING,
     after_chunk=None,
+    parallel: bool | None = None,
 ) -> ProcessResult:
     """Validate (and with write=True load) every row of the batch's file, streaming.
 
     Runs inside the caller's transaction. Stores the batch's row errors and
     per-row outcomes (the first PORTAL_IMPORT_ROW_OUTCOMES rows). Raises
     FileRejected for a file that cannot be read or whose header does not match.
+    A big file is read and validated by a second process while this one writes.
     """
     item = batch.catalog_item
-    schema = ImportSchema.from_item(item)
     today = today or timezone.localdate()
-    outcome_limit = setting("PORTAL_IMPORT_ROW_OUTCOMES", 100_000)
-    max_rows = setting("PORTAL_IMPORT_MAX_ROWS", 2_000_000)
     loader = ChunkLoader(
         item=item,
         department=batch.department,
@@ -326,63 +324,48 @@ def process_file(
         today=today,
         actor=actor,
     )
+    job = ReadJob(
+        path=private_storage().path(batch.file_path),
+        file_name=batch.file_name,
+        schema=ImportSchema.from_item(item),
+        today=today,
+        chunk_rows=CHUNK_ROWS,
+        max_rows=setting("PORTAL_IMPORT_MAX_ROWS", 2_000_000),
+        rule=item.disclosure_rule(),
+        item_is_public=item.is_public,
+        title_field=item.title_field,
+    )
+    if parallel is None:
+        parallel = setting("PORTAL_IMPORT_PARALLEL", True) and batch.file_size >= setting(
+            "PORTAL_IMPORT_PARALLEL_MIN_BYTES", 8 * 1024 * 1024
+        )
+    findings = FindingsWriter(batch, setting("PORTAL_IMPORT_ROW_OUTCOMES", 100_000))
     result = ProcessResult()
-    path = private_storage().path(batch.file_path)
-    with open_table(path, batch.file_name) as table:
-        header = schema.map_header(table.header()[1])
-        if table.encoding and batch.encoding != table.encoding:
-            batch.encoding = table.encoding
-            Batch.objects.filter(pk=batch.pk).update(encoding=table.encoding)
-        validator = RowValidator(schema, header, today)
-        findings = FindingsWriter(batch, outcome_limit)
-        chunk, errors, outcomes = [], [], []
-        rejected_rows: set[int] = set()
-
-        def flush():
-            if chunk:
-                chunk_outcomes, problems = loader.process(chunk)
-                outcomes.extend(chunk_outcomes)
-                errors.extend(problems)
-                rejected_rows.update(p[0] for p in problems)
-                chunk.clear()
-            findings.store(errors, outcomes, result)
-            result.rejected += len(rejected_rows)
-            rejected_rows.clear()
-            report_progress(batch.pk, phase, table.progress(), result.rows_total)
-            if after_chunk is not None:
-                after_chunk(result)
-
-        for number, cells in table.rows():
-            if validator.is_example(cells):
-                continue
-            result.rows_total += 1
-            if result.rows_total > max_rows:
-                raise FileRejected("too_many_rows", {"limit": max_rows})
-            clean, problems = validator.validate(number, cells)
-            if problems:
-                errors.extend(problems)
-                rejected_rows.add(number)
-                outcomes.append((number, RowOutcome.REJECTED, _row_label(cells, header)))
-            else:
-                chunk.append(clean)
-            if len(chunk) >= CHUNK_ROWS or len(errors) >= CHUNK_ROWS:
-                flush()
-        flush()
+    for message in iter_messages(job, parallel=parallel):
+        if message[0] == "encoding":
+            if message[1] and batch.encoding != message[1]:
+                batch.encoding = message[1]
+                Batch.objects.filter(pk=batch.pk).update(encoding=message[1])
+            continue
+        _, clean_rows, problems, outcomes, rows_total, fraction = message
+        rejected_rows = {p[0] for p in problems}
+        if clean_rows:
+            chunk_outcomes, conflicts = loader.process(clean_rows)
+            outcomes.extend(chunk_outcomes)
+            problems.extend(conflicts)
+            rejected_rows.update(p[0] for p in conflicts)
+        result.rows_total = rows_total
+        result.rejected += len(rejected_rows)
+        findings.store(problems, outcomes, result)
+        report_progress(batch.pk, phase, fraction, rows_total)
+        if after_chunk is not None:
+            after_chunk(result)
     counts = loader.counts
     result.created = counts.created
     result.updated = counts.updated
     result.unchanged = counts.unchanged
     result.candidates = counts.candidates
     return result
-
-
-def _row_label(cells, header) -> str:
-    parts = []
-    for key in ("decision_no", "subject_name"):
-        index = header.columns.get(key)
-        if index is not None and index < len(cells) and cells[index] not in (None, ""):
-            parts.append(str(cells[index]))
-    return " ".join(parts)[:300]
 
 
 class FindingsWriter:

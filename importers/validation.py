@@ -17,12 +17,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from importers.schema import EXAMPLE_MARKER, FieldSpec, HeaderMap, ImportSchema
 from portal.catalog.models import SEVERITY_BY_LABEL, FieldType
 from portal.core.codes import CodeError, validate_resident_id, validate_uscc
 from portal.core.dates import DateFormatError, parse_date
 from portal.core.identity import hash_identity, mask_identity, person_code
+from portal.core.text import normalise_code
 from portal.records.disclosure import RecordStatus
 from portal.subjects.models import (
     KIND_LABEL_INDIVIDUAL_BUSINESS,
@@ -151,26 +153,50 @@ def check_resident_id(number: str) -> str:
     return number
 
 
-def person_subject(number: str, name: str, identity_type: str) -> Subject:
-    """Subject.for_person, field for field, with the fast resident-number check.
+class PersonIdentity(NamedTuple):
+    """What is kept of a natural person's identity: never the clear number."""
 
-    The core constructor checks a resident number through python-stdnum's
-    slow place lookup; here check_resident_id does it (same verdict), and the
-    subject is built from the same core helpers: hash_identity, mask_identity,
-    person_code. tests/exchange compares the two on many numbers.
+    code: str
+    identity_hash: str
+    identity_masked: str
+    identity_type: str
+    adult_on: dt.date | None
+
+
+def person_identity(number: str, identity_type: str) -> PersonIdentity:
+    """The fields Subject.for_person derives from an identity document, checked as it checks.
+
+    For a resident identity number check_resident_id gives the core check's
+    verdict fast; the hash, the mask and the code come from the same core
+    helpers (hash_identity, mask_identity, person_code). tests/exchange
+    compares the result with Subject.for_person on many numbers.
     """
-    if identity_type != RESIDENT_ID:
-        return Subject.for_person(number, name, identity_type=identity_type)
-    number = check_resident_id(number)
-    hashed = hash_identity(number)
-    birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    if identity_type == RESIDENT_ID:
+        number = check_resident_id(number)
+        hashed = hash_identity(number)
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        adult_on = add_years(birth, 18)
+    else:
+        number = normalise_code(number)
+        if not number:
+            raise CodeError("empty", "")
+        hashed = hash_identity(f"{identity_type}:{number}")
+        adult_on = None
+    return PersonIdentity(
+        person_code(hashed), hashed, mask_identity(number), identity_type, adult_on
+    )
+
+
+def person_subject(number: str, name: str, identity_type: str) -> Subject:
+    """An unsaved Subject for a person, as Subject.for_person builds it."""
+    identity = person_identity(number, identity_type)
     subject = Subject(
-        code=person_code(hashed),
+        code=identity.code,
         kind=SubjectKind.NATURAL_PERSON,
-        identity_hash=hashed,
-        identity_masked=mask_identity(number),
-        identity_type=identity_type,
-        adult_on=add_years(birth, 18),
+        identity_hash=identity.identity_hash,
+        identity_masked=identity.identity_masked,
+        identity_type=identity.identity_type,
+        adult_on=identity.adult_on,
     )
     subject.set_name(name)
     return subject
@@ -194,7 +220,7 @@ class CleanRow:
     subject_name: str
     subject_kind: str
     uscc: str
-    person: Subject | None
+    person: PersonIdentity | None
     legal_rep: str
     decision_no: str
     decision_date: dt.date
@@ -202,6 +228,13 @@ class CleanRow:
     valid_until: dt.date | None
     publish_until: dt.date | None
     status: str
+    # Filled by exchange.loader.Preparer (in the reading process when loading in parallel).
+    digest: str = ""
+    canonical: str = ""
+    title: str = ""
+    window: tuple | None = None
+    public_state: str = ""
+    snapshot_json: str = ""
 
 
 # (row, field key, column as written, code, params)
@@ -446,7 +479,7 @@ class RowValidator:
                 return None
             id_type = values.get("id_type") or RESIDENT_ID
             try:
-                person = person_subject(number, values.get("subject_name", ""), id_type)
+                person = person_identity(number, id_type)
             except CodeError as exc:
                 spec = self.schema.by_key.get("id_number")
                 problems.append(

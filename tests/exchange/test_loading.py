@@ -337,3 +337,52 @@ def test_new_version_fields_are_what_the_fast_path_fills():
         ]
     )
     assert version.number == record.version
+
+
+def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch):
+    """Big files are read and validated by a second process beside the writer."""
+    from exchange.models import BatchRow
+
+    monkeypatch.setattr(services, "CHUNK_ROWS", 40)
+    rows = [penalty_row() for _ in range(150)]
+    rows[7]["facts"] = ""
+    rows[90]["uscc"] = "bad"
+    rows.append(
+        penalty_row(
+            subject_kind="自然人",
+            uscc="",
+            id_type="身份证",
+            id_number=make_resident_id("441302", "19900101", "321"),
+        )
+    )
+
+    def run(parallel, dept):
+        batch = submit(penalty_csv(rows), department=department(dept))
+        Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.VALIDATING)
+        batch.refresh_from_db()
+        result = services.process_file(batch, write=True, parallel=parallel)
+        outcomes = list(
+            BatchRow.objects.filter(batch=batch).order_by("row").values_list("row", "outcome")
+        )
+        errors = list(
+            RowError.objects.filter(batch=batch).order_by("row").values_list("row", "field", "code")
+        )
+        records = list(
+            CreditRecord.objects.filter(department__code=dept)
+            .order_by("decision_no")
+            .values_list(
+                "subject__code",
+                "natural_key",
+                "data",
+                "content_hash",
+                "public_state",
+                "disclosure_ends",
+                "versions__snapshot",
+            )
+        )
+        return (result.rows_total, result.rejected, result.created), outcomes, errors, records
+
+    inline = run(False, "MARKET")
+    child = run(True, "TAX")
+    assert inline[0] == (151, 2, 149)
+    assert child == inline

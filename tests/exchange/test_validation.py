@@ -298,11 +298,20 @@ def test_fast_resident_check_agrees_with_the_core():
         assert got == expected, number
 
 
-def test_person_subject_matches_the_core_constructor():
-    for birth in ("19900315", "20150101", "19880229"):
-        number = next_resident_id(birth)
-        ours = person_subject(number, "张三", "身份证")
-        core = Subject.for_person(number, "张三", "身份证")
+@pytest.mark.parametrize(
+    "identity_type, number",
+    [
+        ("身份证", next_resident_id("19900315")),
+        ("身份证", next_resident_id("20150101")),
+        ("身份证", next_resident_id("19880229")),
+        ("护照", "E12345678"),
+        ("港澳居民来往内地通行证", "h1234567801"),
+    ],
+)
+def test_person_subject_matches_the_core_constructor(identity_type, number):
+    if True:
+        ours = person_subject(number, "张三", identity_type)
+        core = Subject.for_person(number, "张三", identity_type)
         fields = [
             "code",
             "kind",

@@ -1,0 +1,181 @@
+"""Reading and validating a file as a stream of chunks, in this process or beside it.
+
+Reading, validating and preparing rows (hashes, windows, snapshots) needs no
+database, and on a big file it costs about as much as writing. For files over
+PORTAL_IMPORT_PARALLEL_MIN_BYTES it therefore runs in a second process
+(a plain `python` subprocess running child_main, so it also works inside
+Celery's daemonic workers) that streams chunks back through a pipe while this
+process writes the previous chunk to the database: two cores instead of one.
+Smaller files are read inline. Both paths run the same generator.
+"""
+
+import datetime as dt
+import os
+import pickle
+import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from importers.readers import open_table
+from importers.schema import FileRejected, ImportSchema
+
+# Messages: ("encoding", name) · ("chunk", rows, problems, rejected, rows_total, fraction)
+# · ("rejected", code, params) · ("failed", text) · ("end",)
+_LENGTH = struct.Struct("!Q")
+
+
+@dataclass
+class ReadJob:
+    path: str
+    file_name: str
+    schema: ImportSchema
+    today: dt.date
+    chunk_rows: int
+    max_rows: int
+    rule: object
+    item_is_public: bool
+    title_field: str
+    identity_key: str = ""
+
+
+def _row_label(cells, header) -> str:
+    parts = []
+    for key in ("decision_no", "subject_name"):
+        index = header.columns.get(key)
+        if index is not None and index < len(cells) and cells[index] not in (None, ""):
+            parts.append(str(cells[index]))
+    return " ".join(parts)[:300]
+
+
+def read_chunks(job: ReadJob, *, detach_data: bool = False) -> Iterator[tuple]:
+    """The file as messages (see above). FileRejected for a bad file or header."""
+    from exchange.loader import Preparer
+    from exchange.models import RowOutcome
+    from importers.validation import RowValidator
+
+    preparer = Preparer(
+        rule=job.rule,
+        item_is_public=job.item_is_public,
+        title_field=job.title_field,
+        today=job.today,
+    )
+    with open_table(job.path, job.file_name) as table:
+        header = job.schema.map_header(table.header()[1])
+        yield ("encoding", table.encoding)
+        validator = RowValidator(job.schema, header, job.today)
+        rows_total = 0
+        clean_rows, problems, rejected = [], [], []
+        for number, cells in table.rows():
+            if validator.is_example(cells):
+                continue
+            rows_total += 1
+            if rows_total > job.max_rows:
+                raise FileRejected("too_many_rows", {"limit": job.max_rows})
+            clean, found = validator.validate(number, cells)
+            if found:
+                problems.extend(found)
+                rejected.append((number, RowOutcome.REJECTED, _row_label(cells, header)))
+            else:
+                preparer.prepare(clean)
+                if detach_data:
+                    clean.data = None  # the canonical JSON carries it
+                clean_rows.append(clean)
+            if len(clean_rows) >= job.chunk_rows or len(problems) >= job.chunk_rows:
+                yield ("chunk", clean_rows, problems, rejected, rows_total, table.progress())
+                clean_rows, problems, rejected = [], [], []
+        yield ("chunk", clean_rows, problems, rejected, rows_total, 1.0)
+
+
+def iter_messages(job: ReadJob, *, parallel: bool) -> Iterator[tuple]:
+    if not parallel:
+        yield from read_chunks(job)
+        return
+    try:
+        reader = ReaderProcess(job)
+    except OSError:
+        yield from read_chunks(job)
+        return
+    with reader:
+        yield from reader.messages()
+
+
+class ReaderProcess:
+    """A `python` child running child_main: the job on stdin, chunks on stdout."""
+
+    def __init__(self, job: ReadJob):
+        from django.conf import settings
+
+        env = dict(os.environ)
+        env["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
+        base = str(settings.BASE_DIR)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [base, env.get("PYTHONPATH", "")]))
+        job.identity_key = settings.PORTAL_IDENTITY_HASH_KEY
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", _CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=base,
+            env=env,
+        )
+        self.process.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+        self.process.stdin.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.stdout.close()
+        self.process.wait()
+
+    def messages(self) -> Iterator[tuple]:
+        stream = self.process.stdout
+        while True:
+            head = stream.read(_LENGTH.size)
+            if len(head) < _LENGTH.size:
+                code = self.process.wait()
+                raise RuntimeError(f"the file reader process stopped (exit status {code})")
+            (size,) = _LENGTH.unpack(head)
+            message = pickle.loads(stream.read(size))  # noqa: S301 - our own child process
+            kind = message[0]
+            if kind == "end":
+                return
+            if kind == "rejected":
+                raise FileRejected(message[1], message[2])
+            if kind == "failed":
+                raise RuntimeError(f"the file reader process failed: {message[1]}")
+            yield message
+
+
+# Django is set up before this module (whose imports need the app registry) is imported.
+_CHILD = "import django; django.setup(); from exchange.pipeline import child_main; child_main()"
+
+
+def child_main() -> None:
+    job = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - written by our parent
+    from django.conf import settings
+
+    if job.identity_key:
+        settings.PORTAL_IDENTITY_HASH_KEY = job.identity_key
+    out = sys.stdout.buffer
+
+    def send(message):
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(_LENGTH.pack(len(data)))
+        out.write(data)
+        out.flush()
+
+    try:
+        for message in read_chunks(job, detach_data=True):
+            send(message)
+    except FileRejected as exc:
+        send(("rejected", exc.code, exc.params))
+    except BrokenPipeError:
+        return
+    except Exception as exc:  # reported to the parent, which rolls its transaction back
+        send(("failed", f"{type(exc).__name__}: {exc}"))
+        raise
+    send(("end",))
