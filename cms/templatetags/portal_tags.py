@@ -33,7 +33,11 @@ def site_chrome(context):
     request = context.get("request")
     if request is None:
         return None
-    return SiteChrome.for_request(request)
+    # No Wagtail site matches (a fresh or flushed database): plain chrome, not an error page.
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
+    return SiteChrome.for_site(site)
 
 
 def _route_prefix(request, home, name: str, key: str, sample) -> str:

@@ -162,3 +162,13 @@ def test_editors_can_open_the_site_chrome_and_page_forms_in_wagtail(client, site
         assert client.get(f"/admin/pages/add/cms/{model}/{site.pk}/").status_code == 200, model
     news_index = NewsPage.objects.first().get_parent()
     assert client.get(f"/admin/pages/add/cms/newspage/{news_index.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_pages_outside_wagtail_render_even_without_a_site(client):
+    from wagtail.models import Site
+
+    Site.objects.all().delete()
+    response = client.get("/accounts/second-factor/")  # a plain Django page using base.html
+    assert response.status_code in (200, 302)
+    assert client.get("/objections/new/").status_code == 200

@@ -10,24 +10,20 @@ from portal.objections import challenge
 from portal.objections.models import Case, Stage
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
-from tests.browser import conftest as shared_browser
 from tests.factories import make_record
 from tests.objections.helpers import PDF_BYTES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The browser tests' shared session fixture (Debian's chromium, never downloaded).
-chromium = shared_browser.browser
-
 
 @pytest.fixture
-def new_page(chromium):
+def new_page(browser):
     """Pages in fresh browser contexts, all closed when the test ends (while the live
     server still runs, so its keep-alive connections close cleanly)."""
     contexts = []
 
     def make(cookies=()):
-        context = chromium.new_context()
+        context = browser.new_context()
         contexts.append(context)
         if cookies:
             context.add_cookies(list(cookies))
