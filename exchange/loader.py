@@ -146,10 +146,9 @@ class Preparer:
         )
         snap = snapshot(record)
         del snap["data"]
-        # The snapshot as JSON, its data spliced in from the canonical encoding.
-        row.snapshot_json = (
-            json.dumps(snap, ensure_ascii=False)[:-1] + ', "data": ' + row.canonical + "}"
-        )
+        # The snapshot as JSON; its data is spliced in from the canonical encoding
+        # when the version is written (CleanRow.snapshot_json).
+        row.snapshot_head = json.dumps(snap, ensure_ascii=False)
         return row
 
 
@@ -165,6 +164,7 @@ class FastTable:
         self.model = model
         fields = list(model._meta.concrete_fields)
         self.attnames = [f.attname for f in fields]
+        self.index = {name: i for i, name in enumerate(self.attnames)}
         self.getter = itemgetter(*self.attnames)
         self.adapters = []
         for index, f in enumerate(fields):
@@ -541,41 +541,64 @@ class ChunkLoader:
             created_at=now,
             updated_at=now,
             state_changed_at=now,
+            decision_date=self.today,
+            public_state="",
         )
-        values = dict(template.__dict__)
         # The version row as new_version() makes it (number 1, reason "batch").
-        template.decision_date = self.today
-        template.public_state = ""
         version = dict(
             new_version(
                 template, reason="batch", reference=self.reference, actor=self.actor
             ).__dict__
         )
         version["created_at"] = now
+        base_record = records_table.row(template.__dict__)
+        base_version = versions_table.row(version)
+        at, vat = records_table.index, versions_table.index
+        i_id, i_subject, i_key, i_no = (
+            at["id"],
+            at["subject_id"],
+            at["natural_key"],
+            at["decision_no"],
+        )
+        i_date, i_severity, i_title = at["decision_date"], at["severity"], at["title"]
+        i_valid, i_publish, i_ends = at["valid_until"], at["publish_until"], at["disclosure_ends"]
+        i_repair, i_publishable, i_data = at["repair_from"], at["publishable"], at["data"]
+        i_hash, i_status, i_state = at["content_hash"], at["status"], at["public_state"]
+        v_id, v_record, v_state, v_snapshot = (
+            vat["id"],
+            vat["record_id"],
+            vat["public_state"],
+            vat["snapshot"],
+        )
         record_rows, version_rows, ids = [], [], []
         record_ids = records_table.next_ids(len(creates))
-        version_ids = iter(versions_table.next_ids(len(creates)))
-        for row, pk in zip(creates, record_ids, strict=True):
-            values["id"] = pk
-            values["subject_id"] = subjects[row.subject_code].pk
-            values["natural_key"] = row.natural_key
-            values["decision_no"] = row.decision_no
-            values["decision_date"] = row.decision_date
-            values["severity"] = row.severity
-            values["title"] = row.title
-            values["valid_until"] = row.valid_until
-            values["publish_until"] = row.publish_until
-            values["disclosure_ends"], values["repair_from"], values["publishable"] = row.window
-            values["data"] = row.canonical
-            values["content_hash"] = row.digest
-            values["status"] = row.status
-            values["public_state"] = row.public_state
-            record_rows.append(records_table.row(values))
-            version["id"] = next(version_ids)
-            version["record_id"] = pk
-            version["public_state"] = row.public_state
-            version["snapshot"] = row.snapshot_json
-            version_rows.append(versions_table.row(version))
+        version_ids = versions_table.next_ids(len(creates))
+        for row, pk, version_pk in zip(creates, record_ids, version_ids, strict=True):
+            ends, repair_from, publishable = row.window
+            record = base_record.copy()
+            record[i_id] = pk
+            record[i_subject] = subjects[row.subject_code].pk
+            record[i_key] = row.natural_key
+            record[i_no] = row.decision_no
+            record[i_date] = row.decision_date.isoformat()
+            record[i_severity] = row.severity
+            record[i_title] = row.title
+            record[i_valid] = row.valid_until.isoformat() if row.valid_until else None
+            record[i_publish] = row.publish_until.isoformat() if row.publish_until else None
+            record[i_ends] = ends.isoformat() if ends else None
+            record[i_repair] = repair_from.isoformat() if repair_from else None
+            record[i_publishable] = 1 if publishable else 0
+            record[i_data] = row.canonical
+            record[i_hash] = row.digest
+            record[i_status] = row.status
+            record[i_state] = row.public_state
+            record_rows.append(record)
+            version = base_version.copy()
+            version[v_id] = version_pk
+            version[v_record] = pk
+            version[v_state] = row.public_state
+            version[v_snapshot] = row.snapshot_json
+            version_rows.append(version)
             ids.append(pk)
         records_table.insert(record_rows)
         versions_table.insert(version_rows)

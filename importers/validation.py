@@ -36,6 +36,12 @@ from portal.subjects.models import (
 from portal.subjects.models import _add_years as add_years
 
 RESIDENT_ID = "身份证"
+# Plain strings (not Choices members): rows travel between processes.
+_SEVERITY_CODES = {label: str(code.value) for label, code in SEVERITY_BY_LABEL.items()}
+_NATURAL_PERSON = str(SubjectKind.NATURAL_PERSON.value)
+_INDIVIDUAL_BUSINESS = str(SubjectKind.INDIVIDUAL_BUSINESS.value)
+_ACTIVE = str(RecordStatus.ACTIVE.value)
+_REVOKED = str(RecordStatus.REVOKED.value)
 MULTI_SEPARATORS = re.compile(r"[;；、,，]")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
 _INVISIBLE_CHARS = ("\u200b", "\u200c", "\u200d", "\ufeff")
@@ -234,7 +240,61 @@ class CleanRow:
     title: str = ""
     window: tuple | None = None
     public_state: str = ""
-    snapshot_json: str = ""
+    snapshot_head: str = ""  # the first version's snapshot as JSON, without its data
+
+    @property
+    def snapshot_json(self) -> str:
+        return self.snapshot_head[:-1] + ', "data": ' + self.canonical + "}"
+
+    def __reduce__(self):
+        # Cheap to send between processes: plain values, dates as day numbers.
+        values = [getattr(self, name) for name in _ROW_FIELDS]
+        for index in _DATE_INDEXES:
+            if values[index] is not None:
+                values[index] = values[index].toordinal()
+        window = values[_WINDOW_INDEX]
+        if window is not None:
+            values[_WINDOW_INDEX] = (_ordinal(window[0]), _ordinal(window[1]), window[2])
+        person = values[_PERSON_INDEX]
+        if person is not None:
+            values[_PERSON_INDEX] = (*person[:4], _ordinal(person[4]))
+        return (_restore_row, (values,))
+
+
+def _ordinal(value):
+    return None if value is None else value.toordinal()
+
+
+_ROW_FIELDS = [f for f in CleanRow.__slots__]
+_DATE_FIELDS = {"decision_date", "valid_until", "publish_until"}
+_DATE_INDEXES = [_ROW_FIELDS.index(name) for name in sorted(_DATE_FIELDS)]
+_WINDOW_INDEX = _ROW_FIELDS.index("window")
+_PERSON_INDEX = _ROW_FIELDS.index("person")
+
+
+def _date(value):
+    return None if value is None else dt.date.fromordinal(value)
+
+
+_fromordinal = dt.date.fromordinal
+
+
+def _restore_row(values) -> CleanRow:
+    for index in _DATE_INDEXES:
+        if values[index] is not None:
+            values[index] = _fromordinal(values[index])
+    window = values[_WINDOW_INDEX]
+    if window is not None:
+        ends, repair_from, publishable = window
+        values[_WINDOW_INDEX] = (
+            _fromordinal(ends) if ends is not None else None,
+            _fromordinal(repair_from) if repair_from is not None else None,
+            publishable,
+        )
+    person = values[_PERSON_INDEX]
+    if person is not None:
+        values[_PERSON_INDEX] = PersonIdentity(*person[:4], _date(person[4]))
+    return CleanRow(*values)
 
 
 # (row, field key, column as written, code, params)
@@ -492,14 +552,14 @@ class RowValidator:
                     )
                 )
                 return None
-            return (SubjectKind.NATURAL_PERSON, person.code, "", person)
+            return (_NATURAL_PERSON, person.code, "", person)
         uscc = values.get("uscc", "")
         if not uscc:
             return None
         if kind_label == KIND_LABEL_INDIVIDUAL_BUSINESS:
-            kind = SubjectKind.INDIVIDUAL_BUSINESS
+            kind = _INDIVIDUAL_BUSINESS
         else:
-            kind = kind_from_uscc(uscc)
+            kind = kind_from_uscc(uscc).value
         return (kind, uscc, uscc, None)
 
     def _clean_row(self, row, values, dates, subject, problems) -> CleanRow | None:
@@ -581,8 +641,8 @@ class RowValidator:
             legal_rep=data.get("legal_rep", ""),
             decision_no=data.get("decision_no", "")[:200],
             decision_date=decision_date,
-            severity=SEVERITY_BY_LABEL.get(data.get("severity", ""), ""),
+            severity=_SEVERITY_CODES.get(data.get("severity", ""), ""),
             valid_until=dates.get("valid_until") or dates.get("valid_to"),
             publish_until=dates.get("publish_until"),
-            status=RecordStatus.REVOKED if data.get("status") == "无效" else RecordStatus.ACTIVE,
+            status=_REVOKED if data.get("status") == "无效" else _ACTIVE,
         )
