@@ -100,7 +100,7 @@ TRANSITIONS = {
         BatchStatus.COMMITTED,
     },
     BatchStatus.VALIDATED: {BatchStatus.COMMITTING, BatchStatus.DISCARDED},
-    BatchStatus.COMMITTING: {BatchStatus.COMMITTING, BatchStatus.COMMITTED},
+    BatchStatus.COMMITTING: {BatchStatus.COMMITTING, BatchStatus.COMMITTED, BatchStatus.FAILED},
     BatchStatus.COMMITTED: set(),
     BatchStatus.DISCARDED: set(),
     BatchStatus.FAILED: {BatchStatus.DISCARDED},

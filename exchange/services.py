@@ -502,27 +502,19 @@ def validate_batch(
             fused = batch.auto_commit and not batch.dry_run
             _reset_findings(batch)
             try:
-                with bulk_load(expected_rows(batch)) if fused else contextlib.nullcontext():
-                    result = process_file(
-                        batch,
-                        write=fused,
-                        today=today,
-                        actor=actor,
-                        after_chunk=after_chunk,
-                    )
+                # A file found bad halfway (an encoding error in row 900,000) must
+                # leave nothing behind: the savepoint takes back what went before.
+                with transaction.atomic():
+                    with bulk_load(expected_rows(batch)) if fused else contextlib.nullcontext():
+                        result = process_file(
+                            batch,
+                            write=fused,
+                            today=today,
+                            actor=actor,
+                            after_chunk=after_chunk,
+                        )
             except FileRejected as exc:
-                batch.file_error_code = exc.code
-                batch.file_error_params = exc.params
-                _set_status(batch, BatchStatus.FAILED)
-                batch.validated_at = timezone.now()
-                batch.save()
-                record_event(
-                    "exchange.batch.rejected",
-                    actor=actor,
-                    target=batch,
-                    data={"code": exc.code, "params": exc.params},
-                )
-                return batch
+                return _reject_file(batch, exc, actor)
             _apply_result(batch, result)
             batch.file_error_code = ""
             batch.file_error_params = {}
@@ -538,6 +530,21 @@ def validate_batch(
     except Exception as exc:
         _record_failure(batch_id, exc)
         raise
+    return batch
+
+
+def _reject_file(batch: Batch, exc: FileRejected, actor) -> Batch:
+    batch.file_error_code = exc.code
+    batch.file_error_params = exc.params
+    _set_status(batch, BatchStatus.FAILED)
+    batch.validated_at = batch.validated_at or timezone.now()
+    batch.save()
+    record_event(
+        "exchange.batch.rejected",
+        actor=actor,
+        target=batch,
+        data={"code": exc.code, "params": exc.params},
+    )
     return batch
 
 
@@ -594,15 +601,19 @@ def commit_batch(
                 batch.status = BatchStatus.COMMITTING
             actor = actor or batch.created_by
             _reset_findings(batch)
-            with bulk_load(expected_rows(batch)):
-                result = process_file(
-                    batch,
-                    write=True,
-                    today=today,
-                    actor=actor,
-                    phase=BatchStatus.COMMITTING,
-                    after_chunk=after_chunk,
-                )
+            try:
+                with transaction.atomic(), bulk_load(expected_rows(batch)):
+                    result = process_file(
+                        batch,
+                        write=True,
+                        today=today,
+                        actor=actor,
+                        phase=BatchStatus.COMMITTING,
+                        after_chunk=after_chunk,
+                    )
+            except FileRejected as exc:
+                # The stored file no longer reads as it did when validated.
+                return _reject_file(batch, exc, actor)
             _apply_result(batch, result)
             _set_status(batch, BatchStatus.COMMITTED)
             batch.committed_at = timezone.now()

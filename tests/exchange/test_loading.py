@@ -386,3 +386,15 @@ def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch
     child = run(True, "TAX")
     assert inline[0] == (151, 2, 149)
     assert child == inline
+
+
+def test_a_file_found_bad_halfway_leaves_nothing(monkeypatch):
+    """An encoding error far into the file, after chunks were loaded: nothing stays."""
+    monkeypatch.setattr(services, "CHUNK_ROWS", 500)
+    good = penalty_csv([penalty_row() for _ in range(3500)])  # beyond the 1 MiB sniffed
+    assert len(good) > 1024 * 1024
+    batch = submit(good + "惠州市坏编码公司".encode("gbk") + b",x\n", auto_commit=True)
+    batch = services.validate_batch(batch.pk)
+    assert batch.status == BatchStatus.FAILED and batch.file_error_code == "encoding"
+    assert CreditRecord.objects.count() == 0 and Subject.objects.count() == 0
+    assert not RowError.objects.filter(batch=batch).exists()
