@@ -279,12 +279,19 @@ def bulk_load(expected_rows: int):
     if not is_sqlite():
         yield
         return
+    big = expected_rows >= setting("PORTAL_IMPORT_REINDEX_MIN_ROWS", 100_000)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
+        cache_before = cursor.fetchone()[0]
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        checkpoint_before = cursor.fetchone()[0]
         cursor.execute(f"PRAGMA cache_size = -{setting('PORTAL_IMPORT_SQLITE_CACHE_KIB', 262144)}")
+        if big:
+            # The commit would copy the whole load from the WAL into the database
+            # file before returning; a background connection does it instead.
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
         dropped = []
-        if expected_rows >= setting("PORTAL_IMPORT_REINDEX_MIN_ROWS", 100_000):
+        if big:
             cursor.execute(f'SELECT MAX("id") FROM "{CreditRecord._meta.db_table}"')  # noqa: S608
             existing = cursor.fetchone()[0] or 0
             if expected_rows > existing:
@@ -297,11 +304,44 @@ def bulk_load(expected_rows: int):
                 for name, sql in cursor.fetchall():
                     cursor.execute(f'DROP INDEX "{name}"')
                     dropped.append(sql)
-    yield
+
+    def restore():
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_before)}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint_before)}")
+
+    try:
+        yield
+    except BaseException:
+        restore()  # the rollback takes the index drops back
+        raise
     with connection.cursor() as cursor:
         for sql in dropped:
             cursor.execute(sql)
-        cursor.execute(f"PRAGMA cache_size = {int(before)}")
+    if big:
+        transaction.on_commit(lambda: (restore(), checkpoint_in_background()))
+    else:
+        restore()
+
+
+def checkpoint_in_background() -> None:
+    """Copy the write-ahead log into the SQLite database file on a connection of its own."""
+    import sqlite3
+    import threading
+
+    path = connection.settings_dict["NAME"]
+
+    def run():
+        try:
+            db = sqlite3.connect(path, timeout=60)
+            try:
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            logger.warning("WAL checkpoint after a bulk load failed: %s", exc)
+
+    threading.Thread(target=run, name="sqlite-checkpoint").start()
 
 
 def expected_rows(batch: Batch) -> int:
@@ -492,7 +532,8 @@ def validate_batch(
     try:
         with transaction.atomic():
             batch = (
-                Batch.objects.select_for_update()
+                # Lock the batch row only: PostgreSQL cannot lock the nullable created_by join.
+                Batch.objects.select_for_update(of=("self",))
                 .select_related("catalog_item", "department", "created_by")
                 .get(pk=batch_id)
             )
@@ -591,7 +632,8 @@ def commit_batch(
     try:
         with transaction.atomic():
             batch = (
-                Batch.objects.select_for_update()
+                # Lock the batch row only: PostgreSQL cannot lock the nullable created_by join.
+                Batch.objects.select_for_update(of=("self",))
                 .select_related("catalog_item", "department", "created_by")
                 .get(pk=batch_id)
             )
