@@ -12,9 +12,11 @@ Smaller files are read inline. Both paths run the same generator.
 import datetime as dt
 import os
 import pickle
+import queue
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -132,22 +134,43 @@ class ReaderProcess:
         self.process.wait()
 
     def messages(self) -> Iterator[tuple]:
+        # A thread drains the pipe into a small queue, so the reader process never
+        # waits for this one to finish writing a chunk (and only then for the next).
+        frames: queue.Queue = queue.Queue(maxsize=4)
+        stop = threading.Event()
+        thread = threading.Thread(target=self._drain, args=(frames, stop), daemon=True)
+        thread.start()
+        try:
+            while True:
+                frame = frames.get()
+                if frame is None:
+                    code = self.process.wait()
+                    raise RuntimeError(f"the file reader process stopped (exit status {code})")
+                message = pickle.loads(frame)  # noqa: S301 - our own child process
+                kind = message[0]
+                if kind == "end":
+                    return
+                if kind == "rejected":
+                    raise FileRejected(message[1], message[2])
+                if kind == "failed":
+                    raise RuntimeError(f"the file reader process failed: {message[1]}")
+                yield message
+        finally:
+            stop.set()
+
+    def _drain(self, frames: queue.Queue, stop: threading.Event) -> None:
         stream = self.process.stdout
-        while True:
+        while not stop.is_set():
             head = stream.read(_LENGTH.size)
-            if len(head) < _LENGTH.size:
-                code = self.process.wait()
-                raise RuntimeError(f"the file reader process stopped (exit status {code})")
-            (size,) = _LENGTH.unpack(head)
-            message = pickle.loads(stream.read(size))  # noqa: S301 - our own child process
-            kind = message[0]
-            if kind == "end":
+            frame = stream.read(_LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else None
+            while not stop.is_set():
+                try:
+                    frames.put(frame, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            if frame is None:
                 return
-            if kind == "rejected":
-                raise FileRejected(message[1], message[2])
-            if kind == "failed":
-                raise RuntimeError(f"the file reader process failed: {message[1]}")
-            yield message
 
 
 # Django is set up before this module (whose imports need the app registry) is imported.

@@ -329,7 +329,9 @@ def checkpoint_in_background() -> None:
     import sqlite3
     import threading
 
-    path = connection.settings_dict["NAME"]
+    path = str(connection.settings_dict["NAME"])
+    if "memory" in path or not Path(path).exists():
+        return  # an in-memory test database has nothing to copy
 
     def run():
         try:

@@ -398,3 +398,34 @@ def test_a_file_found_bad_halfway_leaves_nothing(monkeypatch):
     assert batch.status == BatchStatus.FAILED and batch.file_error_code == "encoding"
     assert CreditRecord.objects.count() == 0 and Subject.objects.count() == 0
     assert not RowError.objects.filter(batch=batch).exists()
+
+
+def _record_indexes():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
+            "('records_creditrecord', 'records_recordversion') ORDER BY name"
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_first_load_rebuilds_the_indexes_it_dropped(settings, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's bulk-load mode")
+    settings.PORTAL_IMPORT_REINDEX_MIN_ROWS = 1
+    before = _record_indexes()
+    assert len(before) > 5
+    monkeypatch.setattr(services, "CHUNK_ROWS", 5)
+
+    def crash(result):
+        assert len(_record_indexes()) < len(before)  # dropped while loading
+        raise RuntimeError("killed")
+
+    batch = submit(penalty_csv([penalty_row() for _ in range(12)]), auto_commit=True)
+    with pytest.raises(RuntimeError):
+        services.validate_batch(batch.pk, after_chunk=crash)
+    assert _record_indexes() == before and CreditRecord.objects.count() == 0
+    batch = services.validate_batch(batch.pk)
+    assert batch.status == BatchStatus.COMMITTED and CreditRecord.objects.count() == 12
+    assert _record_indexes() == before
