@@ -10,6 +10,7 @@ Smaller files are read inline. Both paths run the same generator.
 """
 
 import datetime as dt
+import gc
 import os
 import pickle
 import queue
@@ -191,6 +192,7 @@ def child_main() -> None:
         out.write(data)
         out.flush()
 
+    gc.disable()  # see exchange.services.without_cyclic_gc
     try:
         for message in read_chunks(job, detach_data=True):
             send(message)
