@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from importers.readers import open_table
 from importers.schema import FileRejected, ImportSchema
 
-# Messages: ("encoding", name) · ("chunk", rows, problems, rejected, rows_total, fraction)
+# Messages: ("header", encoding, header_text) · ("chunk", rows, problems, rejected, rows_total, fraction)
 # · ("rejected", code, params) · ("failed", text) · ("end",)
 _LENGTH = struct.Struct("!Q")
 
@@ -52,8 +52,15 @@ def _row_label(cells, header) -> str:
     return " ".join(parts)[:300]
 
 
-def read_chunks(job: ReadJob, *, detach_data: bool = False) -> Iterator[tuple]:
-    """The file as messages (see above). FileRejected for a bad file or header."""
+def read_chunks(
+    job: ReadJob, *, part: int = 0, parts: int = 1, detach_data: bool = False
+) -> Iterator[tuple]:
+    """The file as messages (see above). FileRejected for a bad file or header.
+
+    The file is cut into chunks of job.chunk_rows data rows; this reader
+    validates chunk i when i % parts == part and only counts the others, so
+    several readers can share a file and their chunks interleave in order.
+    """
     from exchange.loader import Preparer
     from exchange.models import RowOutcome
     from importers.validation import RowValidator
@@ -66,9 +73,11 @@ def read_chunks(job: ReadJob, *, detach_data: bool = False) -> Iterator[tuple]:
     )
     with open_table(job.path, job.file_name) as table:
         header = job.schema.map_header(table.header()[1])
-        yield ("encoding", table.encoding)
+        yield ("header", table.encoding, header.header_text)
         validator = RowValidator(job.schema, header, job.today)
         rows_total = 0
+        chunk_index, in_chunk = 0, 0
+        mine = part == 0
         clean_rows, problems, rejected = [], [], []
         for number, cells in table.rows():
             if validator.is_example(cells):
@@ -76,38 +85,59 @@ def read_chunks(job: ReadJob, *, detach_data: bool = False) -> Iterator[tuple]:
             rows_total += 1
             if rows_total > job.max_rows:
                 raise FileRejected("too_many_rows", {"limit": job.max_rows})
-            clean, found = validator.validate(number, cells)
-            if found:
-                problems.extend(found)
-                rejected.append((number, RowOutcome.REJECTED, _row_label(cells, header)))
-            else:
-                preparer.prepare(clean)
-                if detach_data:
-                    clean.data = None  # the canonical JSON carries it
-                clean_rows.append(clean)
-            if len(clean_rows) >= job.chunk_rows or len(problems) >= job.chunk_rows:
-                yield ("chunk", clean_rows, problems, rejected, rows_total, table.progress())
-                clean_rows, problems, rejected = [], [], []
-        yield ("chunk", clean_rows, problems, rejected, rows_total, 1.0)
+            if mine:
+                clean, found = validator.validate(number, cells)
+                if found:
+                    problems.extend(found)
+                    rejected.append((number, RowOutcome.REJECTED, _row_label(cells, header)))
+                else:
+                    preparer.prepare(clean)
+                    if detach_data:
+                        clean.data = None  # the canonical JSON carries it
+                    clean_rows.append(clean)
+            in_chunk += 1
+            if in_chunk == job.chunk_rows:
+                if mine:
+                    yield ("chunk", clean_rows, problems, rejected, rows_total, table.progress())
+                    clean_rows, problems, rejected = [], [], []
+                chunk_index += 1
+                in_chunk = 0
+                mine = chunk_index % parts == part
+        if mine and (in_chunk or chunk_index == 0):
+            yield ("chunk", clean_rows, problems, rejected, rows_total, 1.0)
 
 
-def iter_messages(job: ReadJob, *, parallel: bool) -> Iterator[tuple]:
-    if not parallel:
+def iter_messages(job: ReadJob, *, readers: int = 0) -> Iterator[tuple]:
+    """Messages of the whole file in order: read inline (readers=0) or by that
+    many reader processes, whose chunks are taken in turn."""
+    if readers <= 0:
         yield from read_chunks(job)
         return
     try:
-        reader = ReaderProcess(job)
+        processes = [ReaderProcess(job, part=k, parts=readers) for k in range(readers)]
     except OSError:
         yield from read_chunks(job)
         return
-    with reader:
-        yield from reader.messages()
+    try:
+        streams = [process.messages() for process in processes]
+        headers = [next(stream) for stream in streams]
+        yield headers[0]
+        turn = 0
+        while True:
+            message = next(streams[turn % readers], None)
+            if message is None:  # the reader whose turn it is has no more chunks: done
+                return
+            yield message
+            turn += 1
+    finally:
+        for process in processes:
+            process.close()
 
 
 class ReaderProcess:
     """A `python` child running child_main: the job on stdin, chunks on stdout."""
 
-    def __init__(self, job: ReadJob):
+    def __init__(self, job: ReadJob, *, part: int = 0, parts: int = 1):
         from django.conf import settings
 
         env = dict(os.environ)
@@ -122,13 +152,10 @@ class ReaderProcess:
             cwd=base,
             env=env,
         )
-        self.process.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+        self.process.stdin.write(pickle.dumps((job, part, parts), protocol=pickle.HIGHEST_PROTOCOL))
         self.process.stdin.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
+    def close(self):
         if self.process.poll() is None:
             self.process.kill()
         self.process.stdout.close()
@@ -179,7 +206,7 @@ _CHILD = "import django; django.setup(); from exchange.pipeline import child_mai
 
 
 def child_main() -> None:
-    job = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - written by our parent
+    job, part, parts = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - from our parent
     from django.conf import settings
 
     if job.identity_key:
@@ -194,7 +221,7 @@ def child_main() -> None:
 
     gc.disable()  # see exchange.services.without_cyclic_gc
     try:
-        for message in read_chunks(job, detach_data=True):
+        for message in read_chunks(job, part=part, parts=parts, detach_data=True):
             send(message)
     except FileRejected as exc:
         send(("rejected", exc.code, exc.params))

@@ -36,10 +36,12 @@ from exchange.models import (
     BatchStatus,
     IdentityCandidate,
     RowError,
+    RowOutcome,
 )
 from exchange.pipeline import ReadJob, iter_messages
 from importers.readers import file_format_of, sniff_format
 from importers.schema import FileRejected, ImportSchema
+from importers.validation import DuplicateFilter
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem, Department
 from portal.records.models import CreditRecord, RecordVersion
@@ -375,14 +377,14 @@ def process_file(
     actor=None,
     phase: str = BatchStatus.VALIDATING,
     after_chunk=None,
-    parallel: bool | None = None,
+    readers: int | None = None,
 ) -> ProcessResult:
     """Validate (and with write=True load) every row of the batch's file, streaming.
 
     Runs inside the caller's transaction. Stores the batch's row errors and
     per-row outcomes (the first PORTAL_IMPORT_ROW_OUTCOMES rows). Raises
     FileRejected for a file that cannot be read or whose header does not match.
-    A big file is read and validated by a second process while this one writes.
+    A big file is read and validated by reader processes while this one writes.
     """
     item = batch.catalog_item
     today = today or timezone.localdate()
@@ -394,10 +396,11 @@ def process_file(
         today=today,
         actor=actor,
     )
+    schema = ImportSchema.from_item(item)
     job = ReadJob(
         path=private_storage().path(batch.file_path),
         file_name=batch.file_name,
-        schema=ImportSchema.from_item(item),
+        schema=schema,
         today=today,
         chunk_rows=CHUNK_ROWS,
         max_rows=setting("PORTAL_IMPORT_MAX_ROWS", 2_000_000),
@@ -405,16 +408,15 @@ def process_file(
         item_is_public=item.is_public,
         title_field=item.title_field,
     )
-    if parallel is None:
-        parallel = setting("PORTAL_IMPORT_PARALLEL", True) and batch.file_size >= setting(
-            "PORTAL_IMPORT_PARALLEL_MIN_BYTES", 8 * 1024 * 1024
-        )
+    if readers is None:
+        readers = reader_processes(batch)
     findings = FindingsWriter(batch, setting("PORTAL_IMPORT_ROW_OUTCOMES", 100_000))
     result = ProcessResult()
     with without_cyclic_gc():
         _consume(
-            iter_messages(job, parallel=parallel),
+            iter_messages(job, readers=readers),
             batch,
+            schema,
             loader,
             findings,
             result,
@@ -427,6 +429,16 @@ def process_file(
     result.unchanged = counts.unchanged
     result.candidates = counts.candidates
     return result
+
+
+def reader_processes(batch: Batch) -> int:
+    """How many processes read a file: none for small files (read inline); for big
+    ones PORTAL_IMPORT_READERS (CSV; an XLSX sheet is unpacked whole, so one)."""
+    if batch.file_size < setting("PORTAL_IMPORT_PARALLEL_MIN_BYTES", 8 * 1024 * 1024):
+        return 0
+    if batch.file_format != "csv":
+        return 1
+    return max(0, int(setting("PORTAL_IMPORT_READERS", 2)))
 
 
 @contextlib.contextmanager
@@ -442,14 +454,22 @@ def without_cyclic_gc():
             gc.enable()
 
 
-def _consume(messages, batch, loader, findings, result, phase, after_chunk) -> None:
+def _consume(messages, batch, schema, loader, findings, result, phase, after_chunk) -> None:
+    duplicates = None
     for message in messages:
-        if message[0] == "encoding":
-            if message[1] and batch.encoding != message[1]:
-                batch.encoding = message[1]
-                Batch.objects.filter(pk=batch.pk).update(encoding=message[1])
+        if message[0] == "header":
+            _, encoding, header_text = message
+            duplicates = DuplicateFilter(schema, header_text)
+            if encoding and batch.encoding != encoding:
+                batch.encoding = encoding
+                Batch.objects.filter(pk=batch.pk).update(encoding=encoding)
             continue
         _, clean_rows, problems, outcomes, rows_total, fraction = message
+        if clean_rows:
+            clean_rows, repeated = duplicates.filter(clean_rows)
+            if repeated:
+                problems.extend(repeated)
+                outcomes.extend((p[0], RowOutcome.REJECTED, p[4]["key"][:300]) for p in repeated)
         rejected_rows = {p[0] for p in problems}
         if clean_rows:
             chunk_outcomes, conflicts = loader.process(clean_rows)

@@ -343,7 +343,6 @@ class RowValidator:
         self.today = today or dt.date.today()
         self._uscc = _Memo(validate_uscc)
         self._date = _Memo(parse_date)
-        self._seen: dict[int, int] = {}
         self.columns = dict(header.header_text)
         self.cells = []
         for spec in schema.fields:
@@ -614,21 +613,6 @@ class RowValidator:
                 )
             )
             return None
-        digest = int.from_bytes(hashlib.blake2b(natural_key.encode(), digest_size=8).digest())
-        first = self._seen.get(digest)
-        if first is not None:
-            key = self.natural_key[0]
-            problems.append(
-                (
-                    row,
-                    key,
-                    self.columns.get(key, key),
-                    "duplicate",
-                    {"first": first, "key": natural_key},
-                )
-            )
-            return None
-        self._seen[digest] = row
         return CleanRow(
             row=row,
             data=data,
@@ -646,3 +630,38 @@ class RowValidator:
             publish_until=dates.get("publish_until"),
             status=_REVOKED if data.get("status") == "无效" else _ACTIVE,
         )
+
+
+class DuplicateFilter:
+    """Rows repeating an earlier row's natural key within one file are refused.
+
+    Runs where the chunks come together (the writing process), so it sees the
+    whole file even when several processes read it.
+    """
+
+    def __init__(self, schema: ImportSchema, header_text: dict):
+        self.key = schema.natural_key[0] if schema.natural_key else ""
+        self.column = header_text.get(self.key, self.key)
+        self.seen: dict[int, int] = {}
+
+    def filter(self, rows: list[CleanRow]) -> tuple[list[CleanRow], list[RowProblem]]:
+        kept, problems = [], []
+        for row in rows:
+            digest = int.from_bytes(
+                hashlib.blake2b(row.natural_key.encode(), digest_size=8).digest(), "big"
+            )
+            first = self.seen.get(digest)
+            if first is None:
+                self.seen[digest] = row.row
+                kept.append(row)
+            else:
+                problems.append(
+                    (
+                        row.row,
+                        self.key,
+                        self.column,
+                        "duplicate",
+                        {"first": first, "key": row.natural_key},
+                    )
+                )
+        return kept, problems

@@ -347,6 +347,7 @@ def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch
     rows = [penalty_row() for _ in range(150)]
     rows[7]["facts"] = ""
     rows[90]["uscc"] = "bad"
+    rows[120] = dict(rows[3])  # a repeat, found across the readers' chunks
     rows.append(
         penalty_row(
             subject_kind="自然人",
@@ -356,11 +357,11 @@ def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch
         )
     )
 
-    def run(parallel, dept):
+    def run(readers, dept):
         batch = submit(penalty_csv(rows), department=department(dept))
         Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.VALIDATING)
         batch.refresh_from_db()
-        result = services.process_file(batch, write=True, parallel=parallel)
+        result = services.process_file(batch, write=True, readers=readers)
         outcomes = list(
             BatchRow.objects.filter(batch=batch).order_by("row").values_list("row", "outcome")
         )
@@ -382,10 +383,10 @@ def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch
         )
         return (result.rows_total, result.rejected, result.created), outcomes, errors, records
 
-    inline = run(False, "MARKET")
-    child = run(True, "TAX")
-    assert inline[0] == (151, 2, 149)
-    assert child == inline
+    inline = run(0, "MARKET")
+    assert inline[0] == (151, 3, 148)
+    assert run(1, "TAX") == inline
+    assert run(2, "COURT") == inline  # two readers taking chunks in turn
 
 
 def test_a_file_found_bad_halfway_leaves_nothing(monkeypatch):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from importers.messages import render
 from importers.schema import ImportSchema
 from importers.validation import (
+    DuplicateFilter,
     RowValidator,
     check_resident_id,
     normalise_row,
@@ -195,9 +196,16 @@ def test_duplicate_rows_within_a_file():
     v, schema = validator()
     row = penalty_row()
     cells = [row.get(spec.key, "") for spec in schema.fields]
-    assert v.validate(2, cells)[1] == []
-    _, problems = v.validate(9, list(cells))
-    assert [(p[0], p[3], p[4]["first"]) for p in problems] == [(9, "duplicate", 2)]
+    first, _ = v.validate(2, cells)
+    again, _ = v.validate(9, list(cells))
+    other, _ = v.validate(10, [penalty_row().get(spec.key, "") for spec in schema.fields])
+    duplicates = DuplicateFilter(schema, v.columns)
+    kept, problems = duplicates.filter([first, again])
+    assert kept == [first]
+    assert [(p[0], p[2], p[3], p[4]["first"]) for p in problems] == [
+        (9, "行政处罚决定书文号", "duplicate", 2)
+    ]
+    assert duplicates.filter([other, first])[0] == [other]
 
 
 def test_keys_work_as_headers_and_unknown_headers_are_refused():
