@@ -85,6 +85,8 @@ def nfkc(text: str) -> str:
 
 
 _SEPARATOR_EDGES = re.compile(r" ?\x00 ?")
+# Whitespace other than single spaces inside cells: most rows have none.
+_NEEDS_SPACING = re.compile(r"[^\S ]|  | \x00|\x00 ")
 
 
 def normalise_row(cells) -> list[str]:
@@ -96,16 +98,17 @@ def normalise_row(cells) -> list[str]:
     """
     parts = [c if type(c) is str else cell_text(c) for c in cells]
     joined = "\x00".join(parts)
+    if joined.count("\x00") != len(parts) - 1:  # a NUL inside a cell: cell by cell
+        return [fast_text(p) for p in parts]
     if not joined.isascii():
-        if "\x00" in "".join(parts):
-            return [fast_text(p) for p in parts]
         joined = nfkc(joined)
         for char in _INVISIBLE_CHARS:
             if char in joined:
                 joined = joined.translate(_INVISIBLE)
                 break
-    joined = _SEPARATOR_EDGES.sub("\x00", _WS.sub(" ", joined)).strip(" ")
-    return joined.split("\x00")
+    if _NEEDS_SPACING.search(joined):
+        joined = _SEPARATOR_EDGES.sub("\x00", _WS.sub(" ", joined))
+    return joined.strip(" ").split("\x00")
 
 
 def fast_code(value) -> str:
@@ -351,9 +354,9 @@ class RowValidator:
             extra = None
             if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
                 extra = (frozenset(spec.choices), "、".join(spec.choices))
-            self.cells.append(
-                (spec.key, header.columns[spec.key], _KINDS.get(spec.type, _TEXT), spec, extra)
-            )
+            kind = _KINDS.get(spec.type, _TEXT)
+            plain = kind == _TEXT and not spec.max_length  # taken as it is, once normalised
+            self.cells.append((spec.key, header.columns[spec.key], kind, spec, extra, plain))
         self.defaults = [(s.key, s.default) for s in schema.fields if s.default]
         self.required = [s for s in schema.fields if s.required]
         self.required_keys = frozenset(s.key for s in self.required)
@@ -436,7 +439,7 @@ class RowValidator:
         dates: dict = {}
         texts = normalise_row(cells)
         count = len(texts)
-        for key, index, kind, spec, extra in self.cells:
+        for key, index, kind, spec, extra, plain in self.cells:
             if index >= count:
                 continue
             text = texts[index]
@@ -444,6 +447,9 @@ class RowValidator:
                 continue
             if text[0] == "'" and text[1:2] in _TRIGGERS:
                 text = text[1:]  # a cell neutralised by our own exports, uploaded again
+            if plain:
+                values[key] = text
+                continue
             try:
                 value = self._clean(kind, spec, extra, text, cells[index])
             except CellError as exc:
