@@ -15,6 +15,7 @@ import datetime as dt
 import gc
 import hashlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,7 +226,7 @@ def _progress_key(batch_id: int) -> str:
 def report_progress(batch_id: int, phase: str, fraction: float, rows: int) -> None:
     cache.set(
         _progress_key(batch_id),
-        {"phase": phase, "fraction": round(fraction, 4), "rows": rows},
+        {"phase": phase, "fraction": round(fraction, 4), "rows": rows, "at": time.time()},
         timeout=6 * 3600,
     )
 
@@ -318,9 +319,14 @@ def bulk_load(expected_rows: int):
     except BaseException:
         restore()  # the rollback takes the index drops back
         raise
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         for sql in dropped:
             cursor.execute(sql)
+    if dropped:
+        logger.info(
+            "bulk load: %d indexes rebuilt in %.1f s", len(dropped), time.perf_counter() - started
+        )
     if big:
         transaction.on_commit(lambda: (restore(), checkpoint_in_background()))
     else:
@@ -736,9 +742,25 @@ def is_stalled(batch: Batch, now=None) -> bool:
         return False
     if batch.last_failure:
         return True
-    minutes = setting("PORTAL_IMPORT_STALLED_MINUTES", 30)
+    quiet = setting("PORTAL_IMPORT_STALLED_MINUTES", 30) * 60
+    now = now or timezone.now()
+    live = cache.get(_progress_key(batch.pk)) or {}
+    if live.get("at") and now.timestamp() - live["at"] < quiet:
+        return False
     started = batch.started_at or batch.created_at
-    return (now or timezone.now()) - started > dt.timedelta(minutes=minutes)
+    return (now - started).total_seconds() > quiet
+
+
+def resume_stalled_batches(now=None) -> int:
+    """Scheduled: send again the work of batches a lost worker left (safe: the tasks
+    are idempotent and wait for any load still running). Gives up after a few tries."""
+    resumed = 0
+    limit = setting("PORTAL_IMPORT_MAX_ATTEMPTS", 5)
+    for batch in Batch.objects.filter(status__in=list(IN_PROGRESS), attempts__lt=limit):
+        if is_stalled(batch, now):
+            retry_batch(batch)
+            resumed += 1
+    return resumed
 
 
 def retry_batch(batch: Batch, actor=None) -> Batch:

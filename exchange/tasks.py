@@ -20,3 +20,9 @@ def validate_batch_task(batch_id: int) -> str:
 def commit_batch_task(batch_id: int, actor_id: int | None = None) -> str:
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     return services.commit_batch(batch_id, actor=actor).status
+
+
+@shared_task(name="exchange.tasks.resume_stalled_batches")
+def resume_stalled_batches() -> int:
+    """Scheduled: batches left half-done by a lost worker are sent again."""
+    return services.resume_stalled_batches()

@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "search.tasks.catch_up",
         "schedule": 60,
     },
+    # Import batches a lost worker left half-done: their (idempotent) work sent again.
+    "exchange-resume-stalled-batches": {
+        "task": "exchange.tasks.resume_stalled_batches",
+        "schedule": 10 * 60,
+    },
 }
 # In the embedded mode, run enqueued tasks on a background thread after commit
 # so web requests return at once; tests set this off to run them inline.

@@ -430,3 +430,18 @@ def test_a_big_first_load_rebuilds_the_indexes_it_dropped(settings, monkeypatch)
     batch = services.validate_batch(batch.pk)
     assert batch.status == BatchStatus.COMMITTED and CreditRecord.objects.count() == 12
     assert _record_indexes() == before
+
+
+def test_stalled_batches_are_sent_again(django_capture_on_commit_callbacks):
+    import datetime as dt_
+
+    from django.utils import timezone
+
+    quiet = submit(penalty_csv([penalty_row()]))  # received; its task never ran
+    Batch.objects.filter(pk=quiet.pk).update(created_at=timezone.now() - dt_.timedelta(hours=2))
+    fresh = submit(penalty_csv([penalty_row()]))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.resume_stalled_batches() == 1
+    quiet.refresh_from_db()
+    fresh.refresh_from_db()
+    assert quiet.status == BatchStatus.VALIDATED and fresh.status == BatchStatus.RECEIVED
