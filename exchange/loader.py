@@ -126,6 +126,7 @@ class Preparer:
     def prepare(self, row: CleanRow) -> CleanRow:
         row.digest, row.canonical = hash_and_json(row.data)
         row.title = str(row.data.get(self.title_field, ""))[:300]
+        row.name_normalised = normalise_name(row.subject_name)
         row.window = self.window(row)
         record = self.record
         values = record.__dict__
@@ -270,7 +271,7 @@ def subject_for(row: CleanRow) -> Subject:
             code=person.code,
             kind=SubjectKind.NATURAL_PERSON,
             name=row.subject_name,
-            name_normalised=normalise_name(row.subject_name),
+            name_normalised=row.name_normalised or normalise_name(row.subject_name),
             identity_hash=person.identity_hash,
             identity_masked=person.identity_masked,
             identity_type=person.identity_type,
@@ -281,7 +282,7 @@ def subject_for(row: CleanRow) -> Subject:
         uscc=row.uscc,
         kind=row.subject_kind,
         name=row.subject_name,
-        name_normalised=normalise_name(row.subject_name),
+        name_normalised=row.name_normalised or normalise_name(row.subject_name),
         legal_representative=row.legal_rep[:100],
     )
 
@@ -312,6 +313,9 @@ class ChunkLoader:
         # SQLite: plain INSERTs with ids assigned here; elsewhere Django's bulk_create.
         self.fast = is_sqlite() if fast is None else fast
         self._tables: dict = {}
+        # Subjects this load has already looked up or created (a file names the
+        # same subjects again and again); bounded, cleared when it grows large.
+        self._known: dict[str, KnownSubject] = {}
 
     # -- lookups (plain SQL: with 900 parameters a query, the ORM's per-parameter work shows)
 
@@ -393,7 +397,10 @@ class ChunkLoader:
         A new organisation whose normalised name equals an existing subject's
         (under another code) becomes a review candidate; the two are never merged.
         """
-        subjects = self._subjects(list({r.subject_code for r in rows}))
+        known_here = self._known
+        wanted = {r.subject_code for r in rows}
+        subjects = {code: known_here[code] for code in wanted if code in known_here}
+        subjects.update(self._subjects([code for code in wanted if code not in subjects]))
         new: dict[str, tuple[Subject, CleanRow]] = {}
         aliases = {}
         for row in rows:
@@ -415,6 +422,9 @@ class ChunkLoader:
                     subject.pk, subject.code, subject.name, subject.adult_on
                 )
             self._name_candidates(new)
+        if len(known_here) > 500_000:
+            known_here.clear()
+        known_here.update(subjects)
         for subject_id, name in aliases:
             # One at a time (they are rare), so listeners of SubjectName saves hear of them.
             SubjectName.objects.get_or_create(

@@ -283,7 +283,7 @@ def bulk_load(expected_rows: int):
     if not is_sqlite():
         yield
         return
-    big = expected_rows >= setting("PORTAL_IMPORT_REINDEX_MIN_ROWS", 100_000)
+    big = expected_rows >= setting("PORTAL_IMPORT_DEFER_CHECKPOINT_ROWS", 50_000)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         cache_before = cursor.fetchone()[0]
@@ -295,7 +295,9 @@ def bulk_load(expected_rows: int):
             # file before returning; a background connection does it instead.
             cursor.execute("PRAGMA wal_autocheckpoint = 0")
         dropped = []
-        if big:
+        if expected_rows >= setting("PORTAL_IMPORT_REINDEX_MIN_ROWS", 100_000):
+            # Sorting for the rebuild may use a second core (the readers are done by then).
+            cursor.execute(f"PRAGMA threads = {int(setting('PORTAL_IMPORT_SQLITE_THREADS', 2))}")
             cursor.execute(f'SELECT MAX("id") FROM "{CreditRecord._meta.db_table}"')  # noqa: S608
             existing = cursor.fetchone()[0] or 0
             if expected_rows > existing:

@@ -244,6 +244,7 @@ class CleanRow:
     window: tuple | None = None
     public_state: str = ""
     snapshot_head: str = ""  # the first version's snapshot as JSON, without its data
+    name_normalised: str = ""
 
     @property
     def snapshot_json(self) -> str:
