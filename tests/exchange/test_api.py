@@ -204,3 +204,31 @@ def test_openapi_schema_and_docs_are_published(client):
     assert "/api/v1/exchange/batches/" in text and "DepartmentToken" in text
     assert "Idempotency-Key" in text
     assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_tokens_from_the_command_line_authenticate(client, market):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("issue_department_token", "--department", "MARKET", "--label", "ops", stdout=out)
+    key = out.getvalue().strip()
+    assert DepartmentToken.objects.get(department=market, label="ops").prefix == key[:8]
+    assert client.get(BATCHES, **auth(key)).status_code == 200
+
+
+def test_operators_review_candidates_in_the_admin(admin_client):
+    from exchange.models import IdentityCandidate
+    from tests.factories import OrganisationFactory
+
+    existing = OrganisationFactory(name="惠州市同名商贸有限公司")
+    batch = load(penalty_csv([penalty_row(subject_name="惠州市同名商贸有限公司")]))
+    candidate = IdentityCandidate.objects.get(batch=batch)
+    assert candidate.matched_subject == existing
+    url = f"/django-admin/exchange/identitycandidate/{candidate.pk}/change/"
+    assert admin_client.get(url).status_code == 200
+    admin_client.post(url, {"status": "different", "note": "不同主体"})
+    candidate.refresh_from_db()
+    assert candidate.status == "different" and candidate.reviewed_by is not None
+    assert admin_client.get("/django-admin/exchange/batch/").status_code == 200
