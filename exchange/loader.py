@@ -150,7 +150,67 @@ class Preparer:
         # The snapshot as JSON; its data is spliced in from the canonical encoding
         # when the version is written (CleanRow.snapshot_json).
         row.snapshot_head = json.dumps(snap, ensure_ascii=False)
+        ends, repair_from, publishable = row.window
+        # The record's own columns, as SQLite stores them (RECORD_PART order).
+        row.record_part = (
+            row.natural_key,
+            row.decision_no,
+            row.decision_date.isoformat(),
+            row.severity,
+            row.title,
+            row.valid_until.isoformat() if row.valid_until else None,
+            row.publish_until.isoformat() if row.publish_until else None,
+            ends.isoformat() if ends else None,
+            repair_from.isoformat() if repair_from else None,
+            1 if publishable else 0,
+            row.canonical,
+            row.digest,
+            row.status,
+        )
         return row
+
+
+# The columns a Preparer fills in CleanRow.record_part, in the table's order.
+RECORD_PART = [
+    "natural_key",
+    "decision_no",
+    "decision_date",
+    "severity",
+    "title",
+    "valid_until",
+    "publish_until",
+    "disclosure_ends",
+    "repair_from",
+    "publishable",
+    "data",
+    "content_hash",
+    "status",
+]
+RECORD_LAYOUT = [
+    "id",
+    "subject_id",
+    "catalog_item_id",
+    "department_id",
+    *RECORD_PART,
+    "under_objection",
+    "public_state",
+    "version",
+    "created_at",
+    "updated_at",
+    "state_changed_at",
+]
+VERSION_LAYOUT = [
+    "id",
+    "record_id",
+    "number",
+    "created_at",
+    "actor_id",
+    "reason",
+    "reference",
+    "comment",
+    "public_state",
+    "snapshot",
+]
 
 
 class FastTable:
@@ -583,6 +643,22 @@ class ChunkLoader:
         record_rows, version_rows, ids = [], [], []
         record_ids = records_table.next_ids(len(creates))
         version_ids = versions_table.next_ids(len(creates))
+        if records_table.attnames == RECORD_LAYOUT and versions_table.attnames == VERSION_LAYOUT:
+            # The usual case: whole rows from the prepared parts, no per-column work.
+            head = base_record[2:4]
+            tail = base_record[-6:]
+            state_at = len(RECORD_LAYOUT) - 5
+            vhead = base_version[2:8]
+            for row, pk, version_pk in zip(creates, record_ids, version_ids, strict=True):
+                record = [pk, subjects[row.subject_code].pk, *head, *row.record_part, *tail]
+                record[state_at] = row.public_state
+                record_rows.append(record)
+                version_rows.append([version_pk, pk, *vhead, row.public_state, row.snapshot_json])
+                ids.append(pk)
+            records_table.insert(record_rows)
+            versions_table.insert(version_rows)
+            self.counts.created += len(ids)
+            return ids
         for row, pk, version_pk in zip(creates, record_ids, version_ids, strict=True):
             ends, repair_from, publishable = row.window
             record = base_record.copy()

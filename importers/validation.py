@@ -245,6 +245,7 @@ class CleanRow:
     public_state: str = ""
     snapshot_head: str = ""  # the first version's snapshot as JSON, without its data
     name_normalised: str = ""
+    record_part: tuple | None = None
 
     @property
     def snapshot_json(self) -> str:
