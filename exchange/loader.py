@@ -482,7 +482,7 @@ class ChunkLoader:
                     subject.pk, subject.code, subject.name, subject.adult_on
                 )
             self._name_candidates(new)
-        if len(known_here) > 500_000:
+        if len(known_here) > 100_000:
             known_here.clear()
         known_here.update(subjects)
         for subject_id, name in aliases:

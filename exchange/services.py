@@ -45,7 +45,7 @@ from importers.schema import FileRejected, ImportSchema
 from importers.validation import DuplicateFilter
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem, Department
-from portal.records.models import CreditRecord, RecordVersion
+from portal.records.models import CreditRecord
 from portal.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -269,16 +269,21 @@ def batch_progress(batch: Batch) -> Progress:
 # -- processing ------------------------------------------------------------------
 
 
+# Indexes a load only ever appends to (one catalog item, one department, a few
+# states): cheap to keep. Rebuilding any index reads the whole (wide) table.
+_APPEND_ONLY_INDEXES = {"catalog_item_id", "department_id", "public_state"}
+
+
 @contextlib.contextmanager
 def bulk_load(expected_rows: int):
     """SQLite settings for a bulk load, inside the load's transaction.
 
     A large page cache keeps index pages in memory. When the file is bigger
     than the records table already is (a first load, a migration), the
-    records' and versions' secondary indexes are dropped for the load and
-    built again at its end, in the same transaction: building an index once
-    is much cheaper than updating it a million times. A failed load rolls
-    the drops back with everything else.
+    records' secondary indexes that take keys in random order are dropped
+    for the load and built again at its end, in the same transaction:
+    building an index once is cheaper than updating it a million times. A
+    failed load rolls the drops back with everything else.
     """
     if not is_sqlite():
         yield
@@ -301,13 +306,16 @@ def bulk_load(expected_rows: int):
             cursor.execute(f'SELECT MAX("id") FROM "{CreditRecord._meta.db_table}"')  # noqa: S608
             existing = cursor.fetchone()[0] or 0
             if expected_rows > existing:
-                tables = [CreditRecord._meta.db_table, RecordVersion._meta.db_table]
                 cursor.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                    "AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN (%s, %s)",
-                    tables,
+                    "AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name = %s",
+                    [CreditRecord._meta.db_table],
                 )
                 for name, sql in cursor.fetchall():
+                    cursor.execute(f'PRAGMA index_info("{name}")')
+                    columns = [row[2] for row in cursor.fetchall()]
+                    if len(columns) == 1 and columns[0] in _APPEND_ONLY_INDEXES:
+                        continue
                     cursor.execute(f'DROP INDEX "{name}"')
                     dropped.append(sql)
 
