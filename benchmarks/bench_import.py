@@ -55,6 +55,16 @@ def peak_rss_mib(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its (finished) reader processes: a figure the
+    other work on a shared machine does not move, unlike the wall time."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 # -- steps (each runs in a fresh process) ----------------------------------------
 
 
@@ -74,13 +84,16 @@ def step_ours(path: Path) -> dict:
             max_bytes=None,
             enqueue=False,
         )
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     batch = services.validate_batch(batch.pk)
     seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
     from portal.records.models import CreditRecord, RecordVersion
 
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "load_average": os.getloadavg()[0],
         "status": batch.status,
         "rows": batch.rows_total,
         "accepted": batch.accepted,
@@ -381,8 +394,9 @@ def report(args, results: dict) -> None:
         f"{floor['rows'] / floor['seconds']:>10.0f}{floor['peak_rss_mib']:>14.0f}",
         "",
         f"ours vs peer: {peer_full / ours['seconds']:.1f}x faster; ours vs floor: {ours['seconds'] / floor['seconds']:.1f}x slower",
-        f"(peak RSS: writer + reader process; ours loaded {ours['records']} records and {ours['versions']} versions; "
-        f"peer row errors: {peer['errors']})",
+        f"(peak RSS: writer + largest reader process; ours loaded {ours['records']} records and "
+        f"{ours['versions']} versions; CPU of ours, CSV: {ours['cpu_seconds']:.0f} s over all its "
+        f"processes; load average at its end {ours['load_average']:.1f}; peer row errors: {peer['errors']})",
     ]
     print("\n".join(lines))
     print(json.dumps({"args": vars(args), **results}))
