@@ -376,6 +376,7 @@ class ChunkLoader:
         # Subjects this load has already looked up or created (a file names the
         # same subjects again and again); bounded, cleared when it grows large.
         self._known: dict[str, KnownSubject] = {}
+        self._had_records: bool | None = None
 
     # -- lookups (plain SQL: with 900 parameters a query, the ORM's per-parameter work shows)
 
@@ -392,6 +393,16 @@ class ChunkLoader:
                         adult_on = dt.date.fromisoformat(adult_on)
                     found[code] = KnownSubject(pk, code, name, adult_on)
         return found
+
+    def _may_exist(self) -> bool:
+        """False while this department has no record of this item but what this load
+        wrote: then no row can match an existing record (the file's own repeats are
+        refused before loading), and the per-chunk lookup is skipped."""
+        if self._had_records is None:
+            self._had_records = CreditRecord.objects.filter(
+                catalog_item_id=self.item.pk, department_id=self.department.pk
+            ).exists()
+        return self._had_records or not self.write
 
     def _records(self, keys: list[str]) -> dict:
         found = {}
@@ -414,7 +425,7 @@ class ChunkLoader:
         for row in rows:
             if not row.digest:
                 self.preparer.prepare(row)
-        existing = self._records([r.natural_key for r in rows])
+        existing = self._records([r.natural_key for r in rows]) if self._may_exist() else {}
         outcomes, problems = [], []
         creates, updates = [], []
         for row in rows:
@@ -517,15 +528,18 @@ class ChunkLoader:
             if subject.name_normalised and not subject.is_natural_person:
                 by_name.setdefault(subject.name_normalised, []).append((subject, row))
         matches: dict[str, set] = {}
-        for part in _chunks(list(by_name)):
-            for sid, name in Subject.objects.filter(name_normalised__in=part).values_list(
-                "id", "name_normalised"
-            ):
-                matches.setdefault(name, set()).add(sid)
-            for sid, name in SubjectName.objects.filter(name_normalised__in=part).values_list(
-                "subject_id", "name_normalised"
-            ):
-                matches.setdefault(name, set()).add(sid)
+        sources = [
+            (Subject._meta.db_table, "id"),
+            (SubjectName._meta.db_table, "subject_id"),
+        ]
+        with connection.cursor() as cursor:
+            for part in _chunks(list(by_name)):
+                marks = ", ".join(["%s"] * len(part))
+                for table, column in sources:
+                    sql = f'SELECT "{column}", "name_normalised" FROM "{table}" WHERE "name_normalised" IN ({marks})'  # noqa: S608
+                    cursor.execute(sql, part)
+                    for sid, name in cursor.fetchall():
+                        matches.setdefault(name, set()).add(sid)
         candidates = []
         for name, ids in matches.items():
             for subject, row in by_name[name]:
