@@ -15,6 +15,7 @@ import datetime as dt
 import gc
 import hashlib
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -449,12 +450,18 @@ def process_file(
 
 def reader_processes(batch: Batch) -> int:
     """How many processes read a file: none for small files (read inline); for big
-    ones PORTAL_IMPORT_READERS (CSV; an XLSX sheet is unpacked whole, so one)."""
+    ones one or two (PORTAL_IMPORT_READERS overrides; an XLSX sheet is unpacked whole
+    in each reader, so it gets one)."""
     if batch.file_size < setting("PORTAL_IMPORT_PARALLEL_MIN_BYTES", 8 * 1024 * 1024):
         return 0
     if batch.file_format != "csv":
         return 1
-    return max(0, int(setting("PORTAL_IMPORT_READERS", 2)))
+    configured = setting("PORTAL_IMPORT_READERS", None)
+    if configured is not None:
+        return max(0, int(configured))
+    # The writer and one reader keep two cores busy; a second reader (which also
+    # parses the whole file to find its chunks) pays off with cores to spare.
+    return 2 if (os.cpu_count() or 1) > 2 else 1
 
 
 @contextlib.contextmanager
