@@ -17,9 +17,6 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
 
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission(actions)
-
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action)
 

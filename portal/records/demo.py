@@ -19,7 +19,7 @@ from portal.catalog.models import CatalogItem, Department
 from portal.core.codes import make_resident_id, make_uscc
 from portal.records.disclosure import RecordStatus
 from portal.records.models import ChangeReason, CreditRecord, RecordVersion
-from portal.records.services import content_hash, new_version
+from portal.records.services import announce, content_hash, new_version
 from portal.subjects.districts import DISTRICTS
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 
@@ -537,7 +537,5 @@ def seed_demo_data(
                 "as_of": as_of.isoformat(),
             },
         )
-        from portal.records.services import announce
-
         announce([r.pk for r in new_records], ChangeReason.SEED)
     return result

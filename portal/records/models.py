@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalog.models import CatalogItem, Department, Severity
@@ -27,8 +28,6 @@ class CreditRecordQuerySet(models.QuerySet):
         """Records that still bind their subject, whoever may see them: active (not revoked,
         corrected or repaired) and inside their disclosure window. Government users and
         joint rewards and penalties use this; shared-only items count here too."""
-        from django.utils import timezone
-
         today = today or timezone.localdate()
         return self.filter(status=RecordStatus.ACTIVE, decision_date__lte=today).filter(
             models.Q(disclosure_ends__isnull=True) | models.Q(disclosure_ends__gte=today)
