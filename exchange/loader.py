@@ -17,7 +17,6 @@ with plain INSERTs of the same values (tests/exchange compares the two).
 """
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from operator import itemgetter
@@ -33,7 +32,7 @@ from portal.catalog.models import CatalogItem, Department
 from portal.core.names import normalise_name
 from portal.records.disclosure import RecordStatus, disclosure_window
 from portal.records.models import CreditRecord, RecordVersion
-from portal.records.services import announce, new_version, snapshot
+from portal.records.services import announce, hashed_json, new_version, snapshot
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 
 LOOKUP_CHUNK = 900  # stays under SQLite's 999 bound parameters per query
@@ -46,12 +45,6 @@ def _chunks(values: list, size: int = LOOKUP_CHUNK):
 
 def is_sqlite() -> bool:
     return connection.vendor == "sqlite"
-
-
-def hash_and_json(data: dict) -> tuple[str, str]:
-    """(content_hash(data), the same canonical JSON): one encoding serves both."""
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest(), canonical
 
 
 @dataclass
@@ -85,6 +78,7 @@ class Preparer:
         self.title_field = title_field
         self.today = today
         self.windows: dict = {}
+        self.names: dict[str, str] = {}  # a subject's rows repeat its name
         # A working copy for the core's record methods; never saved.
         self.record = CreditRecord(
             version=1, status=RecordStatus.ACTIVE, under_objection=False, decision_date=today
@@ -124,9 +118,15 @@ class Preparer:
         return found
 
     def prepare(self, row: CleanRow) -> CleanRow:
-        row.digest, row.canonical = hash_and_json(row.data)
+        row.digest, row.canonical = hashed_json(row.data)
         row.title = str(row.data.get(self.title_field, ""))[:300]
-        row.name_normalised = normalise_name(row.subject_name)
+        name = row.subject_name
+        normalised = self.names.get(name)
+        if normalised is None:
+            if len(self.names) > 200_000:
+                self.names.clear()
+            normalised = self.names[name] = normalise_name(name)
+        row.name_normalised = normalised
         row.window = self.window(row)
         record = self.record
         values = record.__dict__

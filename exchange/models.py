@@ -223,7 +223,10 @@ class Batch(models.Model):
 class RowError(models.Model):
     """One problem with one cell (or the whole row) of a batch."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="row_errors")
+    # Indexed by the (batch, row) index, which starts with it.
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, related_name="row_errors", db_index=False
+    )
     row = models.PositiveIntegerField(_("行号"))
     field = models.CharField(_("字段键"), max_length=64, blank=True)
     column = models.CharField(_("列"), max_length=150, blank=True)
@@ -260,7 +263,8 @@ class RowOutcome(models.TextChoices):
 class BatchRow(models.Model):
     """What validation found a row would do (the dry-run plan), kept per row."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows")
+    # Indexed by unique_batch_row, which starts with it.
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows", db_index=False)
     row = models.PositiveIntegerField(_("行号"))
     outcome = models.CharField(_("结果"), max_length=10, choices=RowOutcome.choices)
     label = models.CharField(_("记录"), max_length=300, blank=True)

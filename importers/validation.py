@@ -12,11 +12,11 @@ authority's code) are checked once and remembered.
 """
 
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 from typing import NamedTuple
 
 from importers.schema import EXAMPLE_MARKER, FieldSpec, HeaderMap, ImportSchema
@@ -24,7 +24,7 @@ from portal.catalog.models import SEVERITY_BY_LABEL, FieldType
 from portal.core.codes import CodeError, validate_resident_id, validate_uscc
 from portal.core.dates import DateFormatError, parse_date
 from portal.core.identity import hash_identity, mask_identity, person_code
-from portal.core.text import normalise_code
+from portal.core.text import fold_width, normalise_code
 from portal.records.disclosure import RecordStatus
 from portal.subjects.models import (
     KIND_LABEL_INDIVIDUAL_BUSINESS,
@@ -50,14 +50,13 @@ NATURAL_KEY_MAX = 255
 
 
 def fast_text(value) -> str:
-    """portal.core.text.normalise_text, with shortcuts for text that is already clean."""
+    """portal.core.text.clean_text, with shortcuts for text that is already clean."""
     if value is None:
         return ""
     if type(value) is not str:
         value = cell_text(value)
     if not value.isascii():
-        if not unicodedata.is_normalized("NFKC", value):
-            value = unicodedata.normalize("NFKC", value)
+        value = fold_width(value)
         for char in _INVISIBLE_CHARS:
             if char in value:
                 value = value.translate(_INVISIBLE)
@@ -65,32 +64,21 @@ def fast_text(value) -> str:
     return " ".join(value.split())
 
 
-_WS = re.compile(r"\s+")
-# Full-width ASCII forms and the ideographic space: what Chinese text mostly needs
-# NFKC for. Each is a starter that decomposes to one ASCII starter, so replacing
-# them first leaves the NFKC of the whole text unchanged, and is much cheaper.
-_FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
-_FULL_WIDTH_MAP = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
-_full_width_char = _FULL_WIDTH_MAP.__getitem__
-
-
-def nfkc(text: str) -> str:
-    """unicodedata.normalize("NFKC", text), fast for CJK text with full-width punctuation."""
-    if unicodedata.is_normalized("NFKC", text):
-        return text
-    text = _FULL_WIDTH.sub(lambda m: _full_width_char(m.group()), text)
-    if unicodedata.is_normalized("NFKC", text):
+def full_fold(text: str) -> str:
+    """NFKC for a cell that is matched, not kept as written (codes, dates, amounts, choices)."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     return unicodedata.normalize("NFKC", text)
 
 
+_WS = re.compile(r"\s+")
 _SEPARATOR_EDGES = re.compile(r" ?\x00 ?")
 # Whitespace other than single spaces inside cells: most rows have none.
 _NEEDS_SPACING = re.compile(r"[^\S ]|  | \x00|\x00 ")
 
 
 def normalise_row(cells) -> list[str]:
-    """normalise_text applied to every cell of a row, in three passes over the whole row.
+    """clean_text applied to every cell of a row, in three passes over the whole row.
 
     The cells are joined with NUL (which neither CSV nor XLSX text can hold and
     which NFKC never composes with), folded, whitespace-collapsed, and split
@@ -101,7 +89,7 @@ def normalise_row(cells) -> list[str]:
     if joined.count("\x00") != len(parts) - 1:  # a NUL inside a cell: cell by cell
         return [fast_text(p) for p in parts]
     if not joined.isascii():
-        joined = nfkc(joined)
+        joined = fold_width(joined)
         for char in _INVISIBLE_CHARS:
             if char in joined:
                 joined = joined.translate(_INVISIBLE)
@@ -109,11 +97,6 @@ def normalise_row(cells) -> list[str]:
     if _NEEDS_SPACING.search(joined):
         joined = _SEPARATOR_EDGES.sub("\x00", _WS.sub(" ", joined))
     return joined.strip(" ").split("\x00")
-
-
-def fast_code(value) -> str:
-    """portal.core.text.normalise_code: no whitespace, no hyphens, upper case."""
-    return "".join(fast_text(value).split()).replace("-", "").upper()
 
 
 def cell_text(value) -> str:
@@ -252,54 +235,12 @@ class CleanRow:
         return self.snapshot_head[:-1] + ', "data": ' + self.canonical + "}"
 
     def __reduce__(self):
-        # Cheap to send between processes: plain values, dates as day numbers.
-        values = [getattr(self, name) for name in _ROW_FIELDS]
-        for index in _DATE_INDEXES:
-            if values[index] is not None:
-                values[index] = values[index].toordinal()
-        window = values[_WINDOW_INDEX]
-        if window is not None:
-            values[_WINDOW_INDEX] = (_ordinal(window[0]), _ordinal(window[1]), window[2])
-        person = values[_PERSON_INDEX]
-        if person is not None:
-            values[_PERSON_INDEX] = (*person[:4], _ordinal(person[4]))
-        return (_restore_row, (values,))
+        # Sent between processes as its bare values: pickle's own handling of
+        # dates and tuples is cheaper both ways than any conversion in Python.
+        return (CleanRow, _row_values(self))
 
 
-def _ordinal(value):
-    return None if value is None else value.toordinal()
-
-
-_ROW_FIELDS = [f for f in CleanRow.__slots__]
-_DATE_FIELDS = {"decision_date", "valid_until", "publish_until"}
-_DATE_INDEXES = [_ROW_FIELDS.index(name) for name in sorted(_DATE_FIELDS)]
-_WINDOW_INDEX = _ROW_FIELDS.index("window")
-_PERSON_INDEX = _ROW_FIELDS.index("person")
-
-
-def _date(value):
-    return None if value is None else dt.date.fromordinal(value)
-
-
-_fromordinal = dt.date.fromordinal
-
-
-def _restore_row(values) -> CleanRow:
-    for index in _DATE_INDEXES:
-        if values[index] is not None:
-            values[index] = _fromordinal(values[index])
-    window = values[_WINDOW_INDEX]
-    if window is not None:
-        ends, repair_from, publishable = window
-        values[_WINDOW_INDEX] = (
-            _fromordinal(ends) if ends is not None else None,
-            _fromordinal(repair_from) if repair_from is not None else None,
-            publishable,
-        )
-    person = values[_PERSON_INDEX]
-    if person is not None:
-        values[_PERSON_INDEX] = PersonIdentity(*person[:4], _date(person[4]))
-    return CleanRow(*values)
+_row_values = attrgetter(*CleanRow.__slots__)
 
 
 # (row, field key, column as written, code, params)
@@ -378,6 +319,7 @@ class RowValidator:
             if spec.max_length and len(text) > spec.max_length:
                 raise CellError("max_length", {"length": len(text), "max": spec.max_length})
             return text
+        text = full_fold(text)
         if kind == _USCC or kind == _ID:
             code = text.replace(" ", "").replace("-", "").upper()
             if kind == _ID:
@@ -655,9 +597,9 @@ class DuplicateFilter:
     def filter(self, rows: list[CleanRow]) -> tuple[list[CleanRow], list[RowProblem]]:
         kept, problems = [], []
         for row in rows:
-            digest = int.from_bytes(
-                hashlib.blake2b(row.natural_key.encode(), digest_size=8).digest(), "big"
-            )
+            # A 64-bit hash, as the blake2b digest it replaces, but free: a str
+            # keeps its hash. Keys are not kept, so a million rows cost ~100 MiB less.
+            digest = hash(row.natural_key)
             first = self.seen.get(digest)
             if first is None:
                 self.seen[digest] = row.row

@@ -27,6 +27,11 @@ from portal.core.text import normalise_code
 
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_VALUES = {c: i for i, c in enumerate(_ORG_ALPHABET)}
+# GB 32100-2015, as python-stdnum's stdnum.cn.uscc has them.
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUES = {c: i for i, c in enumerate(_USCC_ALPHABET)}
 
 
 class CodeError(ValueError):
@@ -49,9 +54,31 @@ def uscc_check_character(first17: str) -> str:
     return uscc.calc_check_digit(first17)
 
 
+def uscc_passes(code: str) -> bool:
+    """Whether a normalised code passes every check validate_uscc makes.
+
+    Plain arithmetic, for the common case of a valid code: departments send
+    them by the million. A code that fails goes through the full check, which
+    says what is wrong; tests compare the two on many codes.
+    """
+    if len(code) != 18 or not code[:8].isdigit():
+        return False
+    try:
+        total = sum(_USCC_VALUES[c] * w for c, w in zip(code, _USCC_WEIGHTS))  # noqa: B905
+        if _USCC_ALPHABET[(31 - total) % 31] != code[17]:
+            return False
+        org = sum(_ORG_VALUES[c] * w for c, w in zip(code[8:16], _ORG_WEIGHTS))  # noqa: B905
+    except KeyError:  # a character outside the alphabets
+        return False
+    value = 11 - org % 11
+    return code[16] == ("X" if value == 10 else "0" if value == 11 else str(value))
+
+
 def validate_uscc(value: object) -> str:
     """Return the normalised USCC or raise CodeError saying what is wrong."""
     code = normalise_code(value)
+    if uscc_passes(code):
+        return code
     try:
         uscc.validate(code)
     except InvalidLength as exc:

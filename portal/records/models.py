@@ -40,11 +40,21 @@ class CreditRecordQuerySet(models.QuerySet):
 class CreditRecord(models.Model):
     """One credit record of one subject under one catalog item."""
 
+    # No single-column indexes where a composite index below starts with the
+    # column: each index costs every insert, and the composite serves the same lookups.
     subject = models.ForeignKey(
-        Subject, verbose_name=_("信用主体"), on_delete=models.PROTECT, related_name="records"
+        Subject,
+        verbose_name=_("信用主体"),
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
     )
     catalog_item = models.ForeignKey(
-        CatalogItem, verbose_name=_("目录项"), on_delete=models.PROTECT, related_name="records"
+        CatalogItem,
+        verbose_name=_("目录项"),
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
     )
     department = models.ForeignKey(
         Department, verbose_name=_("提供部门"), on_delete=models.PROTECT, related_name="records"
@@ -69,9 +79,7 @@ class CreditRecord(models.Model):
         _("记录状态"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )
     under_objection = models.BooleanField(_("异议处理中"), default=False)
-    public_state = models.CharField(
-        _("公示状态"), max_length=16, choices=PublicState.choices, db_index=True
-    )
+    public_state = models.CharField(_("公示状态"), max_length=16, choices=PublicState.choices)
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -159,7 +167,10 @@ class ChangeReason(models.TextChoices):
 class RecordVersion(models.Model):
     """A snapshot of a record after each change: who, when and why."""
 
-    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="versions")
+    # Indexed by unique_record_version, which starts with it.
+    record = models.ForeignKey(
+        CreditRecord, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     number = models.PositiveIntegerField(_("版本号"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     actor = models.ForeignKey(

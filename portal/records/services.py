@@ -12,11 +12,20 @@ from portal.records.disclosure import PUBLIC_STATES, PublicState, RecordStatus
 from portal.records.models import CreditRecord, RecordVersion
 from portal.records.signals import records_changed, records_changing
 
+# One encoder for every canonical encoding (json.dumps builds a new one per call
+# when given options, which shows when a department sends a million rows).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
+def hashed_json(data: dict) -> tuple[str, str]:
+    """(content_hash(data), the canonical JSON it hashes): one encoding serves both."""
+    canonical = _CANONICAL.encode(data)
+    return hashlib.sha256(canonical.encode()).hexdigest(), canonical
+
 
 def content_hash(data: dict) -> str:
     """A stable digest of a record's fields, to tell an unchanged resubmission."""
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashed_json(data)[0]
 
 
 def snapshot(record: CreditRecord) -> dict:

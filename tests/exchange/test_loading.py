@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from exchange import services
-from exchange.loader import ChunkLoader, hash_and_json
+from exchange.loader import ChunkLoader
 from exchange.models import Batch, BatchRow, BatchStatus, IdentityCandidate, RowError
 from importers.schema import ImportSchema
 from importers.validation import RowValidator
@@ -14,7 +14,7 @@ from portal.audit.models import AuditEvent
 from portal.core.codes import make_resident_id
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord, RecordVersion
-from portal.records.services import content_hash, new_version, snapshot
+from portal.records.services import content_hash, hashed_json, new_version, snapshot
 from portal.records.signals import records_changed
 from portal.subjects.models import Subject, SubjectName
 from tests.exchange.conftest import fixture_path, load, penalty_csv, penalty_row, submit
@@ -86,7 +86,8 @@ def test_a_changed_row_updates_the_record_with_a_new_version():
     changed = load(penalty_csv([{**row, "facts": "经复核，违法事实更正。"}]))
     assert (changed.created_count, changed.updated_count) == (0, 1)
     record = CreditRecord.objects.get(decision_no=row["decision_no"])
-    assert record.version == 2 and record.data["facts"] == "经复核,违法事实更正。"  # NFKC
+    # Kept as written: full-width punctuation is Chinese, not a width variant.
+    assert record.version == 2 and record.data["facts"] == "经复核，违法事实更正。"
     assert list(record.versions.values_list("number", "reference")) == [
         (1, record.versions.first().reference),
         (2, f"batch:{changed.pk}"),
@@ -309,13 +310,17 @@ def test_the_fast_sqlite_path_writes_what_the_django_path_writes():
     assert minor.public_state == PublicState.NOT_PUBLIC
 
 
-def test_hash_and_json_is_the_cores_content_hash():
-    data = {"b": ["警告", "罚款"], "a": "惠州", "n": "1.5"}
-    digest, canonical = hash_and_json(data)
-    assert digest == content_hash(data)
+def test_hashed_json_keeps_the_stored_hash_format():
+    """Hashes already stored were taken over this exact encoding: it must not drift,
+    or every resubmitted row would count as changed."""
+    import hashlib
     import json
 
-    assert json.loads(canonical) == data
+    data = {"b": ["警告", "罚款"], "a": "惠州", "n": "1.5", "d": dt.date(2026, 1, 2)}
+    digest, canonical = hashed_json(data)
+    assert canonical == json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    assert canonical == '{"a": "惠州", "b": ["警告", "罚款"], "d": "2026-01-02", "n": "1.5"}'
+    assert digest == hashlib.sha256(canonical.encode()).hexdigest() == content_hash(data)
 
 
 def test_new_version_fields_are_what_the_fast_path_fills():

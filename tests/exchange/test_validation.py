@@ -1,7 +1,6 @@
 """Every validation rule, with a good and a bad row, straight through the row validator."""
 
 import datetime as dt
-import unicodedata
 
 import pytest
 from django.utils import translation
@@ -19,7 +18,7 @@ from importers.validation import (
 )
 from portal.catalog.models import CatalogField
 from portal.core.codes import CodeError, make_resident_id, validate_resident_id
-from portal.core.text import normalise_text
+from portal.core.text import clean_text
 from portal.subjects.models import Subject
 from tests.exchange.conftest import penalty_row
 from tests.factories import catalog_item, next_resident_id
@@ -271,15 +270,27 @@ def test_licences_validate_by_their_own_fields():
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=6))
-def test_row_normalisation_equals_normalise_text(cells):
+def test_row_normalisation_equals_clean_text(cells):
     cells = [c.replace("\x00", "") for c in cells]
-    assert normalise_row(cells) == [normalise_text(c) for c in cells]
+    assert normalise_row(cells) == [clean_text(c) for c in cells]
 
 
 def test_row_normalisation_on_full_width_text():
     cells = ["ＡＢＣ　１２３", "经查，当事人（惠州）", " a\u200b b ", "ｅ\u0301", "Å"]
-    assert normalise_row(cells) == [normalise_text(c) for c in cells]
-    assert unicodedata.is_normalized("NFKC", "".join(normalise_row(cells)))
+    # Letters, digits and spaces folded; Chinese punctuation kept as written.
+    assert normalise_row(cells) == ["ABC 123", "经查，当事人（惠州）", "a b", "é", "Å"]
+    assert normalise_row(cells) == [clean_text(c) for c in cells]
+
+
+def test_matched_cells_are_fully_folded():
+    """Codes, amounts and dates typed with full-width punctuation still read."""
+    row = penalty_row(fine_amount="３３．４", decision_date="２０２６／１／５")
+    row["uscc"] = row["uscc"][:6] + "－" + row["uscc"][6:]
+    clean, problems = check(row)
+    assert problems == []
+    assert clean.data["fine_amount"] == "33.4"
+    assert clean.decision_date == dt.date(2026, 1, 5)
+    assert "－" not in clean.uscc and len(clean.uscc) == 18
 
 
 def test_fast_resident_check_agrees_with_the_core():

@@ -1,15 +1,22 @@
 """Check characters of both code kinds, in every input form departments use."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.cn import uscc as stdnum_uscc
 
 from portal.core.codes import (
+    _ORG_ALPHABET,
+    _USCC_ALPHABET,
     CodeError,
     make_resident_id,
     make_uscc,
     organisation_code_check_character,
+    uscc_passes,
     validate_resident_id,
     validate_uscc,
 )
+from portal.core.text import normalise_code
 
 VALID_USCC = "91110000600037341L"  # the example of GB 32100 and python-stdnum
 VALID_ID = "11010519491231002X"  # the example number of GB 11643
@@ -67,6 +74,56 @@ class TestUSCC:
     def test_assembled_codes_are_valid(self):
         code = make_uscc("9", "1", "441302", "MA4W0001")
         assert validate_uscc(code) == code
+
+
+def full_uscc_check(code: str) -> bool:
+    """validate_uscc's checks spelled out with python-stdnum (the fast path's reference),
+    for a normalised code (stdnum would also accept lower case and hyphens)."""
+    if normalise_code(code) != code or not stdnum_uscc.is_valid(code):
+        return False
+    body, check = code[8:16], code[16]
+    if any(c not in _ORG_ALPHABET for c in body) or check not in "0123456789X":
+        return False
+    return organisation_code_check_character(body) == check
+
+
+def near_valid_codes():
+    """Codes with a correct final check character about half the time, and a
+    correct organisation check character some of the time: all the branches."""
+    characters = st.sampled_from(_USCC_ALPHABET + "IOSVZ-a")
+
+    @st.composite
+    def build(draw):
+        head = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=8, max_size=8)))
+        body = "".join(draw(st.lists(characters, min_size=8, max_size=8)))
+        if draw(st.booleans()) and all(c in _ORG_ALPHABET for c in body):
+            org = organisation_code_check_character(body)
+        else:
+            org = draw(characters)
+        first17 = head + body + org
+        if draw(st.booleans()) and all(c in _USCC_ALPHABET for c in first17):
+            return first17 + stdnum_uscc.calc_check_digit(first17)
+        return first17 + draw(characters)
+
+    return build()
+
+
+class TestUSCCFastPath:
+    @settings(max_examples=3000, deadline=None)
+    @given(near_valid_codes())
+    def test_agrees_with_the_full_check(self, code):
+        assert uscc_passes(code) is full_uscc_check(code)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=20))
+    def test_any_text_is_refused_or_valid(self, text):
+        assert uscc_passes(text) is (len(text) == 18 and full_uscc_check(text))
+
+    def test_known_codes(self):
+        assert uscc_passes(VALID_USCC)
+        assert uscc_passes(make_uscc("9", "1", "441302", "MA4W0001"))
+        assert not uscc_passes("91110000600037341M")
+        assert not uscc_passes("91110000600037341l")  # normalised codes only
 
 
 class TestResidentId:

@@ -1,10 +1,12 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.core.dates import DateFormatError, parse_date
 from portal.core.names import normalise_name
-from portal.core.text import normalise_code, normalise_text
+from portal.core.text import clean_text, fold_width, normalise_code, normalise_text
 
 
 def test_text_is_nfkc_folded_and_trimmed():
@@ -63,3 +65,24 @@ def test_different_names_stay_apart():
     assert normalise_name("华信科技有限公司", city="惠州") != normalise_name(
         "华信科技股份有限公司", city="惠州"
     )
+
+
+class TestCleanText:
+    """Text that is kept and published: widths folded, Chinese punctuation as written."""
+
+    def test_letters_digits_and_spaces_fold_punctuation_stays(self):
+        assert clean_text("  经查，当事人（惠州）罚款１２万元；ＡＢＣ　x\u200b ") == (
+            "经查，当事人（惠州）罚款12万元；ABC x"
+        )
+        assert clean_text(None) == ""
+
+    def test_clean_text_is_already_normal(self):
+        assert fold_width("经查，当事人") == "经查，当事人"
+        assert fold_width("ｅ\u0301，Å") == "é，Å"
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(max_size=30))
+    def test_matching_keys_see_no_difference(self, text):
+        # normalise_text (names, search terms) folds what clean_text keeps.
+        assert normalise_text(clean_text(text)) == normalise_text(text)
+        assert clean_text(clean_text(text)) == clean_text(text)
