@@ -78,7 +78,6 @@ class Preparer:
         self.title_field = title_field
         self.today = today
         self.windows: dict = {}
-        self.names: dict[str, str] = {}  # a subject's rows repeat its name
         # A working copy for the core's record methods; never saved.
         self.record = CreditRecord(
             version=1, status=RecordStatus.ACTIVE, under_objection=False, decision_date=today
@@ -120,13 +119,6 @@ class Preparer:
     def prepare(self, row: CleanRow) -> CleanRow:
         row.digest, row.canonical = hashed_json(row.data)
         row.title = str(row.data.get(self.title_field, ""))[:300]
-        name = row.subject_name
-        normalised = self.names.get(name)
-        if normalised is None:
-            if len(self.names) > 200_000:
-                self.names.clear()
-            normalised = self.names[name] = normalise_name(name)
-        row.name_normalised = normalised
         row.window = self.window(row)
         record = self.record
         values = record.__dict__
@@ -149,7 +141,7 @@ class Preparer:
         del snap["data"]
         # The snapshot as JSON; its data is spliced in from the canonical encoding
         # when the version is written (CleanRow.snapshot_json).
-        row.snapshot_head = json.dumps(snap, ensure_ascii=False)
+        row.snapshot_head = _SNAPSHOT_JSON.encode(snap)
         ends, repair_from, publishable = row.window
         # The record's own columns, as SQLite stores them (RECORD_PART order).
         row.record_part = (
@@ -169,6 +161,9 @@ class Preparer:
         )
         return row
 
+
+# Snapshots as UTF-8 JSON (JSONField reads any JSON), with one encoder for all.
+_SNAPSHOT_JSON = json.JSONEncoder(ensure_ascii=False)
 
 # The columns a Preparer fills in CleanRow.record_part, in the table's order.
 RECORD_PART = [
@@ -331,7 +326,7 @@ def subject_for(row: CleanRow) -> Subject:
             code=person.code,
             kind=SubjectKind.NATURAL_PERSON,
             name=row.subject_name,
-            name_normalised=row.name_normalised or normalise_name(row.subject_name),
+            name_normalised=normalise_name(row.subject_name),
             identity_hash=person.identity_hash,
             identity_masked=person.identity_masked,
             identity_type=person.identity_type,
@@ -342,7 +337,7 @@ def subject_for(row: CleanRow) -> Subject:
         uscc=row.uscc,
         kind=row.subject_kind,
         name=row.subject_name,
-        name_normalised=row.name_normalised or normalise_name(row.subject_name),
+        name_normalised=normalise_name(row.subject_name),
         legal_representative=row.legal_rep[:100],
     )
 

@@ -227,7 +227,6 @@ class CleanRow:
     window: tuple | None = None
     public_state: str = ""
     snapshot_head: str = ""  # the first version's snapshot as JSON, without its data
-    name_normalised: str = ""
     record_part: tuple | None = None
 
     @property
@@ -289,6 +288,12 @@ class RowValidator:
         self.today = today or dt.date.today()
         self._uscc = _Memo(validate_uscc)
         self._date = _Memo(parse_date)
+        # Cells already accepted, per kind, by their text: departments repeat the
+        # same choices, dates, amounts and authority codes row after row. Only
+        # immutable values (a multi-choice list could be changed by its user).
+        self.accepted = [
+            {} if kind in (_CHOICE, _DATE, _DECIMAL, _USCC) else None for kind in range(7)
+        ]
         self.columns = dict(header.header_text)
         self.cells = []
         for spec in schema.fields:
@@ -298,8 +303,9 @@ class RowValidator:
             if spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
                 extra = (frozenset(spec.choices), "、".join(spec.choices))
             kind = _KINDS.get(spec.type, _TEXT)
-            plain = kind == _TEXT and not spec.max_length  # taken as it is, once normalised
-            self.cells.append((spec.key, header.columns[spec.key], kind, spec, extra, plain))
+            # Text is checked here, in the loop; other kinds by _clean.
+            limit = (spec.max_length or 0) if kind == _TEXT else -1
+            self.cells.append((spec.key, header.columns[spec.key], kind, spec, extra, limit))
         self.defaults = [(s.key, s.default) for s in schema.fields if s.default]
         self.required = [s for s in schema.fields if s.required]
         self.required_keys = frozenset(s.key for s in self.required)
@@ -314,11 +320,7 @@ class RowValidator:
     # -- cells ---------------------------------------------------------------
 
     def _clean(self, kind, spec, extra, text, raw):
-        """The value of one non-empty cell, or CellError."""
-        if kind == _TEXT:
-            if spec.max_length and len(text) > spec.max_length:
-                raise CellError("max_length", {"length": len(text), "max": spec.max_length})
-            return text
+        """The value of one non-empty cell that is not text, or CellError."""
         text = full_fold(text)
         if kind == _USCC or kind == _ID:
             code = text.replace(" ", "").replace("-", "").upper()
@@ -383,7 +385,7 @@ class RowValidator:
         dates: dict = {}
         texts = normalise_row(cells)
         count = len(texts)
-        for key, index, kind, spec, extra, plain in self.cells:
+        for key, index, kind, spec, extra, limit in self.cells:
             if index >= count:
                 continue
             text = texts[index]
@@ -391,14 +393,38 @@ class RowValidator:
                 continue
             if text[0] == "'" and text[1:2] in _TRIGGERS:
                 text = text[1:]  # a cell neutralised by our own exports, uploaded again
-            if plain:
-                values[key] = text
+            if limit >= 0:  # text
+                if limit and len(text) > limit:
+                    problems.append(
+                        (
+                            row,
+                            key,
+                            self.columns[key],
+                            "max_length",
+                            {"length": len(text), "max": limit},
+                        )
+                    )
+                else:
+                    values[key] = text
                 continue
+            raw = cells[index]
+            accepted = self.accepted[kind] if type(raw) is str else None
+            if accepted is not None:
+                value = accepted.get(text)
+                if value is not None:
+                    if kind == _DATE:
+                        dates[key] = value
+                    values[key] = value
+                    continue
             try:
-                value = self._clean(kind, spec, extra, text, cells[index])
+                value = self._clean(kind, spec, extra, text, raw)
             except CellError as exc:
                 problems.append((row, key, self.columns[key], exc.code, exc.params))
                 continue
+            if accepted is not None:
+                if len(accepted) >= _CACHE_LIMIT:
+                    accepted.clear()
+                accepted[text] = value
             if kind == _DATE:
                 dates[key] = value
             elif kind == _MULTI and not value:
