@@ -468,7 +468,7 @@ def reader_processes(batch: Batch) -> int:
 def without_cyclic_gc():
     """Rows make millions of short-lived containers and few reference cycles; the
     cyclic collector would walk the whole heap again and again for nothing. The
-    consumer collects the young generations after each chunk instead."""
+    consumer collects the young generations every few chunks instead."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -480,6 +480,7 @@ def without_cyclic_gc():
 
 def _consume(messages, batch, schema, loader, findings, result, phase, after_chunk) -> None:
     duplicates = None
+    chunks = 0
     for message in messages:
         if message[0] == "header":
             _, encoding, header_text = message
@@ -504,7 +505,9 @@ def _consume(messages, batch, schema, loader, findings, result, phase, after_chu
         result.rejected += len(rejected_rows)
         findings.store(problems, outcomes, result)
         report_progress(batch.pk, phase, fraction, rows_total)
-        gc.collect(1)  # the chunk's few reference cycles; never the whole heap
+        chunks += 1
+        if chunks % 8 == 0:
+            gc.collect(1)  # the last chunks' few reference cycles; never the whole heap
         if after_chunk is not None:
             after_chunk(result)
 

@@ -1,7 +1,9 @@
 """The production configuration: settings pass Django's deploy checks, the stack is sound."""
 
+import contextlib
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +60,10 @@ def test_health_check_answers_any_host_over_plain_http(tmp_path):
     env = production_env(database=tmp_path / "deploy.sqlite3")
     migrate = run_manage("migrate", "--noinput", env=env)
     assert migrate.returncode == 0, migrate.stderr
+    # A new embedded database: write-ahead log, and 16 KiB pages for wide JSON rows.
+    with contextlib.closing(sqlite3.connect(tmp_path / "deploy.sqlite3")) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == 16384
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
