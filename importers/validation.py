@@ -1,6 +1,6 @@
 """Row validation driven by the catalog schema (DESIGN §3).
 
-Input is normalised first (NFKC, whitespace, codes upper-cased), then checked:
+Input is normalised first (widths folded, whitespace, codes upper-cased), then checked:
 required and conditionally required fields, types, enumerations, multi-value
 fields, check characters, date order, dates not in the future, duplicate rows
 within the file. Conflicts with existing records need the database and are
@@ -81,7 +81,7 @@ def normalise_row(cells) -> list[str]:
     """clean_text applied to every cell of a row, in three passes over the whole row.
 
     The cells are joined with NUL (which neither CSV nor XLSX text can hold and
-    which NFKC never composes with), folded, whitespace-collapsed, and split
+    which no normalisation composes with), folded, whitespace-collapsed, and split
     again: one C-speed pass instead of a dozen small ones per cell.
     """
     parts = [c if type(c) is str else cell_text(c) for c in cells]

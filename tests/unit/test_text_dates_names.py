@@ -68,7 +68,8 @@ def test_different_names_stay_apart():
 
 
 class TestCleanText:
-    """Text that is kept and published: widths folded, Chinese punctuation as written."""
+    """Text that is kept and published: full-width letters, digits and spaces folded,
+    everything else as written."""
 
     def test_letters_digits_and_spaces_fold_punctuation_stays(self):
         assert clean_text("  经查，当事人（惠州）罚款１２万元；ＡＢＣ　x\u200b ") == (
@@ -76,7 +77,10 @@ class TestCleanText:
         )
         assert clean_text(None) == ""
 
-    def test_clean_text_is_already_normal(self):
+    def test_official_text_is_not_rewritten(self):
+        assert clean_text("面积100㎡，①号楼，温度30℃") == "面积100㎡，①号楼，温度30℃"
+
+    def test_canonical_composition(self):
         assert fold_width("经查，当事人") == "经查，当事人"
         assert fold_width("ｅ\u0301，Å") == "é，Å"
 
