@@ -398,8 +398,32 @@ def report(args, results: dict) -> None:
         f"{ours['versions']} versions; CPU of ours, CSV: {ours['cpu_seconds']:.0f} s over all its "
         f"processes; load average at its end {ours['load_average']:.1f}; peer row errors: {peer['errors']})",
     ]
+    lines += targets(args, results)
     print("\n".join(lines))
     print(json.dumps({"args": vars(args), **results}))
+
+
+def targets(args, results: dict) -> list[str]:
+    """The issue's targets, where the run is big enough for them to apply."""
+    ours = results["ours_csv"]
+    lines = []
+    if args.rows >= 1_000_000:
+        memory = ours["peak_rss_mib"] + ours["reader_peak_rss_mib"]
+        lines.append(
+            f"target: {args.rows} CSV rows in < 90 s: {verdict(ours['seconds'] < 90)} "
+            f"({ours['seconds']:.1f} s); peak memory < 1 GiB: {verdict(memory < 1024)} "
+            f"({memory:.0f} MiB over writer and reader)"
+        )
+    if "ours_xlsx" in results and args.xlsx_rows >= 200_000:
+        seconds = results["ours_xlsx"]["seconds"]
+        lines.append(
+            f"target: {args.xlsx_rows} XLSX rows in < 60 s: {verdict(seconds < 60)} ({seconds:.1f} s)"
+        )
+    return lines
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
 
 
 if __name__ == "__main__":
