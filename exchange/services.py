@@ -295,7 +295,7 @@ def bulk_load(expected_rows: int):
         cache_before = cursor.fetchone()[0]
         cursor.execute("PRAGMA wal_autocheckpoint")
         checkpoint_before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{setting('PORTAL_IMPORT_SQLITE_CACHE_KIB', 262144)}")
+        cursor.execute(f"PRAGMA cache_size = -{setting('PORTAL_IMPORT_SQLITE_CACHE_KIB', 131072)}")
         if big:
             # The commit would copy the whole load from the WAL into the database
             # file before returning; a background connection does it instead.
