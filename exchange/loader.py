@@ -30,6 +30,7 @@ from exchange.models import IdentityCandidate, RowOutcome
 from importers.validation import CleanRow, RowProblem
 from portal.catalog.models import CatalogItem, Department
 from portal.core.names import normalise_name
+from portal.core.text import normalise_text
 from portal.records.disclosure import RecordStatus, disclosure_window
 from portal.records.models import CreditRecord, RecordVersion
 from portal.records.services import announce, hashed_json, new_version, snapshot
@@ -342,6 +343,12 @@ def subject_for(row: CleanRow) -> Subject:
     )
 
 
+def _another_name(name: str, known: str) -> bool:
+    """Whether a row names its subject differently from the database: a width or
+    punctuation variant of the same name (（惠阳） for (惠阳)) is not a former name."""
+    return name != known and normalise_text(name) != normalise_text(known)
+
+
 class ChunkLoader:
     """Classifies and (optionally) writes chunks of valid rows for one batch."""
 
@@ -472,7 +479,7 @@ class ChunkLoader:
         for row in rows:
             known = subjects.get(row.subject_code)
             if known is not None:
-                if row.subject_name and row.subject_name != known.name:
+                if row.subject_name and _another_name(row.subject_name, known.name):
                     aliases[(known.pk, row.subject_name)] = True
             elif row.subject_code not in new:
                 new[row.subject_code] = (subject_for(row), row)

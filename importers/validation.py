@@ -24,7 +24,7 @@ from portal.catalog.models import SEVERITY_BY_LABEL, FieldType
 from portal.core.codes import CodeError, validate_resident_id, validate_uscc
 from portal.core.dates import DateFormatError, parse_date
 from portal.core.identity import hash_identity, mask_identity, person_code
-from portal.core.text import fold_width, normalise_code
+from portal.core.text import fold_width, normalise_code, normalise_text
 from portal.records.disclosure import RecordStatus
 from portal.subjects.models import (
     KIND_LABEL_INDIVIDUAL_BUSINESS,
@@ -288,12 +288,6 @@ class RowValidator:
         self.today = today or dt.date.today()
         self._uscc = _Memo(validate_uscc)
         self._date = _Memo(parse_date)
-        # Cells already accepted, per kind, by their text: departments repeat the
-        # same choices, dates, amounts and authority codes row after row. Only
-        # immutable values (a multi-choice list could be changed by its user).
-        self.accepted = [
-            {} if kind in (_CHOICE, _DATE, _DECIMAL, _USCC) else None for kind in range(7)
-        ]
         self.columns = dict(header.header_text)
         self.cells = []
         for spec in schema.fields:
@@ -305,7 +299,14 @@ class RowValidator:
             kind = _KINDS.get(spec.type, _TEXT)
             # Text is checked here, in the loop; other kinds by _clean.
             limit = (spec.max_length or 0) if kind == _TEXT else -1
-            self.cells.append((spec.key, header.columns[spec.key], kind, spec, extra, limit))
+            # Values this column has already accepted, by their text: departments
+            # repeat the same choices, dates, amounts and authority codes row after
+            # row. Per column, since each has its own rules (choices, minimum); only
+            # immutable values (a multi-choice list could be changed by its user).
+            accepted = {} if kind in (_CHOICE, _DATE, _DECIMAL, _USCC) else None
+            self.cells.append(
+                (spec.key, header.columns[spec.key], kind, spec, extra, limit, accepted)
+            )
         self.defaults = [(s.key, s.default) for s in schema.fields if s.default]
         self.required = [s for s in schema.fields if s.required]
         self.required_keys = frozenset(s.key for s in self.required)
@@ -385,7 +386,7 @@ class RowValidator:
         dates: dict = {}
         texts = normalise_row(cells)
         count = len(texts)
-        for key, index, kind, spec, extra, limit in self.cells:
+        for key, index, kind, spec, extra, limit, accepted in self.cells:
             if index >= count:
                 continue
             text = texts[index]
@@ -408,8 +409,8 @@ class RowValidator:
                     values[key] = text
                 continue
             raw = cells[index]
-            accepted = self.accepted[kind] if type(raw) is str else None
-            if accepted is not None:
+            cached = accepted is not None and type(raw) is str  # not Excel's typed cells
+            if cached:
                 value = accepted.get(text)
                 if value is not None:
                     if kind == _DATE:
@@ -421,7 +422,7 @@ class RowValidator:
             except CellError as exc:
                 problems.append((row, key, self.columns[key], exc.code, exc.params))
                 continue
-            if accepted is not None:
+            if cached:
                 if len(accepted) >= _CACHE_LIMIT:
                     accepted.clear()
                 accepted[text] = value
@@ -563,7 +564,13 @@ class RowValidator:
                 parts.append(code)
             else:
                 value = data.get(key, "")
-                parts.append(";".join(value) if isinstance(value, list) else str(value))
+                value = ";".join(value) if isinstance(value, list) else str(value)
+                # Keys compare as NFKC (as they always have), though kept text keeps
+                # its punctuation: （2026） and (2026) name one decision, in this file
+                # and in the database.
+                if not value.isascii() and not unicodedata.is_normalized("NFKC", value):
+                    value = normalise_text(value)
+                parts.append(value)
         natural_key = "|".join(parts)
         decision_date = dates.get("decision_date")
         if decision_date is None:

@@ -157,6 +157,31 @@ def test_a_code_attaches_to_its_subject_and_a_new_name_is_kept():
     assert SubjectName.objects.filter(subject=subject, name="惠州市新名字有限公司").exists()
 
 
+def test_a_width_variant_of_the_subjects_name_is_not_a_former_name():
+    subject = OrganisationFactory(name="惠州市测试(惠阳)有限公司")
+    load(penalty_csv([penalty_row(uscc=subject.uscc, subject_name="惠州市测试（惠阳）有限公司")]))
+    assert CreditRecord.objects.get().subject == subject
+    assert not SubjectName.objects.filter(subject=subject).exists()
+
+
+def test_a_width_variant_of_a_decision_number_is_the_same_decision():
+    """Kept text keeps its punctuation, but keys compare folded: the second spelling
+    updates the record (or is a repeat within one file), never a second record."""
+    row = penalty_row(decision_no="惠市监罚（2026）88号")
+    first = load(penalty_csv([row]))
+    assert first.created_count == 1
+    again = load(penalty_csv([{**row, "decision_no": "惠市监罚(2026)88号"}]))
+    assert (again.created_count, again.updated_count) == (0, 1)
+    record = CreditRecord.objects.get()
+    assert record.natural_key.startswith("惠市监罚(2026)88号|")
+    assert record.decision_no == "惠市监罚(2026)88号"
+
+    both = penalty_row(decision_no="惠市监罚（2026）99号")
+    repeated = load(penalty_csv([both, {**both, "decision_no": "惠市监罚(2026)99号"}]))
+    assert (repeated.created_count, repeated.rejected) == (1, 1)
+    assert RowError.objects.get(batch=repeated).code == "duplicate"
+
+
 def test_a_name_only_match_becomes_a_candidate_never_a_merge():
     existing = OrganisationFactory(name="惠州市同名科技有限公司")
     batch = load(penalty_csv([penalty_row(subject_name="惠州市同名科技有限责任公司")]))

@@ -282,6 +282,22 @@ def test_row_normalisation_on_full_width_text():
     assert normalise_row(cells) == [clean_text(c) for c in cells]
 
 
+def test_a_value_accepted_in_one_column_is_checked_again_in_another():
+    """Each column has its own rules: 一般 is a severity, not a subject kind."""
+    v, schema = validator()
+
+    def cells(row):
+        return [row.get(spec.key, "") for spec in schema.fields]
+
+    _, problems = v.validate(2, cells(penalty_row(severity="一般")))
+    assert problems == []
+    _, problems = v.validate(3, cells(penalty_row(subject_kind="一般")))
+    assert ("subject_kind", "choice") in codes(problems)
+    # ... and the cache still answers for the column that accepted it.
+    clean, problems = v.validate(4, cells(penalty_row(severity="一般")))
+    assert problems == [] and clean.severity == "general"
+
+
 def test_matched_cells_are_fully_folded():
     """Codes, amounts and dates typed with full-width punctuation still read."""
     row = penalty_row(fine_amount="３３．４", decision_date="２０２６／１／５")
