@@ -80,7 +80,7 @@ def validate_uscc(value: object) -> str:
     if uscc_passes(code):
         return code
     try:
-        uscc.validate(code)
+        code = uscc.validate(code)  # also drops the dashes stdnum knows beyond "-"
     except InvalidLength as exc:
         raise CodeError(
             "length", _("统一社会信用代码应为18位，实际为%(n)d位") % {"n": len(code)}
@@ -101,7 +101,7 @@ def validate_resident_id(value: object) -> str:
     """Return the normalised resident identity number or raise CodeError."""
     number = normalise_code(value)
     try:
-        ric.validate(number)
+        number = ric.validate(number)
     except InvalidLength as exc:
         raise CodeError(
             "length", _("身份证号码应为18位，实际为%(n)d位") % {"n": len(number)}

@@ -34,6 +34,8 @@ class TestUSCC:
             " 9111 0000 6000 3734 1L ",  # spaced
             "\t91110000600037341L\n",
             "911100006000-37341L",
+            "911100006000\u201037341L",  # typographic hyphen
+            "91110000\u20136000\u201337341L",  # en dashes
         ],
     )
     def test_input_forms_normalise_to_the_code(self, written):
