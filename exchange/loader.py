@@ -182,30 +182,14 @@ RECORD_PART = [
     "content_hash",
     "status",
 ]
-RECORD_LAYOUT = [
-    "id",
-    "subject_id",
-    "catalog_item_id",
-    "department_id",
-    *RECORD_PART,
-    "under_objection",
+# What an update rewrites: the prepared columns but the key, and the derived ones.
+UPDATED_FIELDS = [
+    "subject",
+    *(name for name in RECORD_PART if name != "natural_key"),
     "public_state",
     "version",
-    "created_at",
     "updated_at",
     "state_changed_at",
-]
-VERSION_LAYOUT = [
-    "id",
-    "record_id",
-    "number",
-    "created_at",
-    "actor_id",
-    "reason",
-    "reference",
-    "comment",
-    "public_state",
-    "snapshot",
 ]
 
 
@@ -615,7 +599,7 @@ class ChunkLoader:
 
     def _create_fast(self, creates: list[CleanRow], subjects) -> list[int]:
         """The same records and versions as _create, written as plain INSERTs
-        from the values the Preparer computed."""
+        from the values the Preparer computed (CleanRow.record_part)."""
         records_table = self._table(CreditRecord)
         versions_table = self._table(RecordVersion)
         now = timezone.now()
@@ -640,59 +624,33 @@ class ChunkLoader:
         base_record = records_table.row(template.__dict__)
         base_version = versions_table.row(version)
         at, vat = records_table.index, versions_table.index
-        i_id, i_subject, i_key, i_no = (
-            at["id"],
-            at["subject_id"],
-            at["natural_key"],
-            at["decision_no"],
-        )
-        i_date, i_severity, i_title = at["decision_date"], at["severity"], at["title"]
-        i_valid, i_publish, i_ends = at["valid_until"], at["publish_until"], at["disclosure_ends"]
-        i_repair, i_publishable, i_data = at["repair_from"], at["publishable"], at["data"]
-        i_hash, i_status, i_state = at["content_hash"], at["status"], at["public_state"]
+        i_id, i_subject, i_state = at["id"], at["subject_id"], at["public_state"]
         v_id, v_record, v_state, v_snapshot = (
             vat["id"],
             vat["record_id"],
             vat["public_state"],
             vat["snapshot"],
         )
+        part_at = [at[name] for name in RECORD_PART]
+        first = part_at[0]
+        # The prepared columns go in as one slice when the table keeps them together.
+        part = (
+            slice(first, first + len(part_at))
+            if part_at == list(range(first, first + len(part_at)))
+            else None
+        )
         record_rows, version_rows, ids = [], [], []
         record_ids = records_table.next_ids(len(creates))
         version_ids = versions_table.next_ids(len(creates))
-        if records_table.attnames == RECORD_LAYOUT and versions_table.attnames == VERSION_LAYOUT:
-            # The usual case: whole rows from the prepared parts, no per-column work.
-            head = base_record[2:4]
-            tail = base_record[-6:]
-            state_at = len(RECORD_LAYOUT) - 5
-            vhead = base_version[2:8]
-            for row, pk, version_pk in zip(creates, record_ids, version_ids, strict=True):
-                record = [pk, subjects[row.subject_code].pk, *head, *row.record_part, *tail]
-                record[state_at] = row.public_state
-                record_rows.append(record)
-                version_rows.append([version_pk, pk, *vhead, row.public_state, row.snapshot_json])
-                ids.append(pk)
-            records_table.insert(record_rows)
-            versions_table.insert(version_rows)
-            self.counts.created += len(ids)
-            return ids
         for row, pk, version_pk in zip(creates, record_ids, version_ids, strict=True):
-            ends, repair_from, publishable = row.window
             record = base_record.copy()
             record[i_id] = pk
             record[i_subject] = subjects[row.subject_code].pk
-            record[i_key] = row.natural_key
-            record[i_no] = row.decision_no
-            record[i_date] = row.decision_date.isoformat()
-            record[i_severity] = row.severity
-            record[i_title] = row.title
-            record[i_valid] = row.valid_until.isoformat() if row.valid_until else None
-            record[i_publish] = row.publish_until.isoformat() if row.publish_until else None
-            record[i_ends] = ends.isoformat() if ends else None
-            record[i_repair] = repair_from.isoformat() if repair_from else None
-            record[i_publishable] = 1 if publishable else 0
-            record[i_data] = row.canonical
-            record[i_hash] = row.digest
-            record[i_status] = row.status
+            if part is not None:
+                record[part] = row.record_part
+            else:
+                for index, value in zip(part_at, row.record_part, strict=True):
+                    record[index] = value
             record[i_state] = row.public_state
             record_rows.append(record)
             version = base_version.copy()
@@ -729,25 +687,7 @@ class ChunkLoader:
             records.append(record)
         CreditRecord.objects.bulk_update(
             records,
-            [
-                "subject",
-                "decision_no",
-                "decision_date",
-                "severity",
-                "title",
-                "valid_until",
-                "publish_until",
-                "disclosure_ends",
-                "repair_from",
-                "publishable",
-                "data",
-                "content_hash",
-                "status",
-                "public_state",
-                "version",
-                "updated_at",
-                "state_changed_at",
-            ],
+            UPDATED_FIELDS,
             batch_size=200,
         )
         RecordVersion.objects.bulk_create(

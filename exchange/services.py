@@ -591,6 +591,16 @@ def _claim(batch_id: int, from_states, to_state) -> bool:
     )
 
 
+def _locked(batch_id: int) -> Batch:
+    """The batch, its row locked for the caller's transaction, with what loading reads."""
+    return (
+        # Lock the batch row only: PostgreSQL cannot lock the nullable created_by join.
+        Batch.objects.select_for_update(of=("self",))
+        .select_related("catalog_item", "department", "created_by")
+        .get(pk=batch_id)
+    )
+
+
 def _record_failure(batch_id: int, exc: BaseException) -> None:
     logger.exception("Batch %s failed", batch_id)
     Batch.objects.filter(pk=batch_id).update(last_failure=f"{type(exc).__name__}: {exc}"[:2000])
@@ -608,12 +618,7 @@ def validate_batch(
     fused = False
     try:
         with transaction.atomic():
-            batch = (
-                # Lock the batch row only: PostgreSQL cannot lock the nullable created_by join.
-                Batch.objects.select_for_update(of=("self",))
-                .select_related("catalog_item", "department", "created_by")
-                .get(pk=batch_id)
-            )
+            batch = _locked(batch_id)
             if batch.status != BatchStatus.VALIDATING:
                 return batch
             actor = actor or batch.created_by
@@ -708,12 +713,7 @@ def commit_batch(
     """Load a validated batch, all or nothing. Idempotent; safe to run again after a crash."""
     try:
         with transaction.atomic():
-            batch = (
-                # Lock the batch row only: PostgreSQL cannot lock the nullable created_by join.
-                Batch.objects.select_for_update(of=("self",))
-                .select_related("catalog_item", "department", "created_by")
-                .get(pk=batch_id)
-            )
+            batch = _locked(batch_id)
             if batch.status not in (BatchStatus.VALIDATED, BatchStatus.COMMITTING) or batch.dry_run:
                 return batch
             if batch.status == BatchStatus.VALIDATED:

@@ -246,25 +246,6 @@ _row_values = attrgetter(*CleanRow.__slots__)
 RowProblem = tuple[int, str, str, str, dict]
 
 
-class _Memo(dict):
-    """Results of a checking function per distinct input: departments repeat the
-    same dates and codes. Holds (value, None) or (None, exception)."""
-
-    def __init__(self, func):
-        super().__init__()
-        self.func = func
-
-    def check(self, value):
-        try:
-            result = (self.func(value), None)
-        except (CodeError, DateFormatError, ValueError) as exc:
-            result = (None, exc)
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
-        self[value] = result
-        return result
-
-
 # Column kinds, for a branch per cell instead of a call per cell.
 _TEXT, _CHOICE, _MULTI, _DATE, _DECIMAL, _USCC, _ID = range(7)
 _KINDS = {
@@ -286,8 +267,6 @@ class RowValidator:
         self.schema = schema
         self.header = header
         self.today = today or dt.date.today()
-        self._uscc = _Memo(validate_uscc)
-        self._date = _Memo(parse_date)
         self.columns = dict(header.header_text)
         self.cells = []
         for spec in schema.fields:
@@ -327,19 +306,15 @@ class RowValidator:
             code = text.replace(" ", "").replace("-", "").upper()
             if kind == _ID:
                 return code
-            found = self._uscc.get(code) or self._uscc.check(code)
-            if found[1] is not None:
-                raise CellError(f"uscc.{found[1].reason}", {"n": len(code)})
-            return found[0]
-        if kind == _DATE:
-            key = text if type(raw) is str else raw
             try:
-                found = self._date.get(key) or self._date.check(key)
-            except TypeError:  # an unhashable cell value
-                found = self._date.check.__func__(_Memo(parse_date), key)
-            if found[1] is not None:
-                raise CellError("date", {"value": text})
-            return found[0]
+                return validate_uscc(code)
+            except CodeError as exc:
+                raise CellError(f"uscc.{exc.reason}", {"n": len(code)}) from exc
+        if kind == _DATE:
+            try:  # an Excel date cell as it came, typed
+                return parse_date(text if type(raw) is str else raw)
+            except (DateFormatError, ValueError) as exc:
+                raise CellError("date", {"value": text}) from exc
         if kind == _CHOICE:
             if text not in extra[0]:
                 raise CellError("choice", {"value": text, "choices": extra[1]})
@@ -630,8 +605,8 @@ class DuplicateFilter:
     def filter(self, rows: list[CleanRow]) -> tuple[list[CleanRow], list[RowProblem]]:
         kept, problems = [], []
         for row in rows:
-            # A 64-bit hash, as the blake2b digest it replaces, but free: a str
-            # keeps its hash. Keys are not kept, so a million rows cost ~100 MiB less.
+            # A 64-bit hash (not the key: a million keys would cost ~100 MiB more);
+            # free, since a str keeps its hash once computed.
             digest = hash(row.natural_key)
             first = self.seen.get(digest)
             if first is None:
