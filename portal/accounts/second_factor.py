@@ -16,6 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.audit.services import record_event
+
 # Staff areas that need the second factor.
 PROTECTED_PREFIXES = ("/admin/", "/django-admin/", "/workspace/", "/review/", "/staff/")
 # Pages that must stay reachable while the second factor is pending.
@@ -66,6 +68,32 @@ def safe_next(request, default="/admin/") -> str:
     ):
         return candidate
     return default
+
+
+def may_enrol(user) -> bool:
+    """Whether this session may bind a new authenticator to the account.
+
+    Only an account with no confirmed device, or a session that has already
+    passed the second factor with one: otherwise a stolen password would be
+    enough to enrol the thief's own device.
+    """
+    return user.is_verified() or not user_has_device(user, confirmed=True)
+
+
+def reset_devices(user, *, actor, reason: str) -> int:
+    """Remove every authenticator of ``user`` (an operator's action, audited).
+
+    The holder enrols a new device at the next staff login.
+    """
+    devices = list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True))
+    TOTPDevice.objects.filter(pk__in=devices).delete()
+    record_event(
+        "auth.second_factor_reset",
+        actor=actor,
+        target=user,
+        data={"devices": devices, "reason": reason},
+    )
+    return len(devices)
 
 
 def pending_device(user) -> TOTPDevice:

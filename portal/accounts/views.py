@@ -3,13 +3,20 @@ import base64
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from portal.accounts.second_factor import pending_device, qr_code_svg, safe_next
+from portal.accounts.second_factor import (
+    may_enrol,
+    pending_device,
+    qr_code_svg,
+    safe_next,
+)
 from portal.audit.services import record_event
 
 
@@ -43,6 +50,12 @@ def second_factor_verify(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def second_factor_enrol(request):
+    if not may_enrol(request.user):
+        # A password alone must never add an authenticator beside the real one:
+        # the holder proves the existing device first, then may add another.
+        record_event("auth.second_factor_enrol_refused", actor=request.user, target=request.user)
+        verify = reverse("accounts:second_factor_verify")
+        return redirect(f"{verify}?{urlencode({'next': request.get_full_path()})}")
     device = pending_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -50,7 +63,12 @@ def second_factor_enrol(request):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            record_event("auth.second_factor_enrolled", actor=request.user, target=request.user)
+            record_event(
+                "auth.second_factor_enrolled",
+                actor=request.user,
+                target=request.user,
+                data={"device": device.pk},
+            )
             return redirect(safe_next(request))
         form.add_error("token", _("验证码不正确，请确认手机时间准确后重试。"))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
