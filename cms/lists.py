@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cms.profiles import format_value
-from portal.catalog.models import CatalogItem, ListType
+from portal.catalog.models import CatalogItem, Category, ListType
 from portal.core.names import normalise_name
 from portal.core.text import normalise_code
 from portal.records.disclosure import PublicState
@@ -34,9 +34,9 @@ def items_for(kind: str):
     """The catalog items a list shows."""
     items = CatalogItem.objects.filter(is_active=True)
     if kind == ListKind.LICENCES:
-        return items.filter(code="ADM_LICENSE")
+        return items.filter(double_publicity=True, category=Category.LICENCE)
     if kind == ListKind.PENALTIES:
-        return items.filter(code="ADM_PENALTY")
+        return items.filter(double_publicity=True, category=Category.PENALTY)
     if kind == ListKind.RED:
         return items.filter(list_type=ListType.RED)
     if kind == ListKind.BLACK:

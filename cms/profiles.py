@@ -15,7 +15,6 @@ from cms.localise import is_english, localised_path
 from portal.catalog.models import CatalogItem, ListType
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
-from portal.reports.sections import is_adverse
 from portal.subjects.models import Subject
 
 # Records shown per item on the profile before "show all".
@@ -160,10 +159,11 @@ def record_fields(record: CreditRecord) -> list[tuple[str, str]]:
 
 
 def record_actions(record: CreditRecord) -> dict:
-    """What the public may do about a record: object to it always, apply for repair if adverse."""
-    adverse = is_adverse(record.catalog_item)
+    """What the public may do about a record: object to it always, apply for repair where
+    the item allows it."""
+    repairable = record.catalog_item.repairable
     return {
         "objection_url": f"{localised_path('/objections/new/')}?record={record.pk}",
-        "repair_url": f"{localised_path('/repair/new/')}?record={record.pk}" if adverse else "",
-        "repair_from": record.repair_from if adverse else None,
+        "repair_url": f"{localised_path('/repair/new/')}?record={record.pk}" if repairable else "",
+        "repair_from": record.repair_from if repairable else None,
     }

@@ -55,6 +55,37 @@ class DisclosureBasis(models.TextChoices):
     UNTIL_REVOKED = "until_revoked", _("公示至撤销或移出")
 
 
+class Category(models.TextChoices):
+    """What kind of information an item holds; lists and the double-publicity pages read it."""
+
+    LICENCE = "licence", _("行政许可")
+    PENALTY = "penalty", _("行政处罚")
+    COERCIVE = "coercive", _("行政强制")
+    LIST_ENTRY = "list_entry", _("名单与公告")
+    HONOUR = "honour", _("表彰奖励")
+    COMMITMENT = "commitment", _("信用承诺")
+    OTHER = "other", _("其他")
+
+
+class ReportSection(models.TextChoices):
+    """The section of the credit report an item's records appear in."""
+
+    LICENCE_PENALTY = "licence_penalty", _("行政许可和行政处罚信息")
+    HONOUR_RED = "honour_red", _("表彰奖励和守信激励（红名单）信息")
+    SERIOUS_DISHONESTY = "serious_dishonesty", _("严重失信主体名单信息（含失信被执行人）")
+    ABNORMAL = "abnormal", _("经营异常名录信息")
+    COMMITMENT = "commitment", _("信用承诺信息")
+    OTHER = "other", _("其他信息")
+
+
+class RepairRule(models.TextChoices):
+    """Whether a subject may apply for credit repair of an item's records, and from when."""
+
+    NONE = "none", _("不适用信用修复")
+    AFTER_MINIMUM = "after_minimum", _("最短公示期满后可申请")
+    ANY_TIME = "any_time", _("纠正失信行为后随时可申请")
+
+
 class Severity(models.TextChoices):
     MINOR = "minor", _("轻微")
     GENERAL = "general", _("一般")
@@ -88,10 +119,34 @@ class CatalogItem(ClusterableModel):
     list_type = models.CharField(
         _("红黑名单"), max_length=8, choices=ListType.choices, default=ListType.NONE, blank=True
     )
+    category = models.CharField(
+        _("信息类别"), max_length=16, choices=Category.choices, default=Category.OTHER
+    )
+    is_adverse = models.BooleanField(
+        _("失信（不良）信息"),
+        default=False,
+        help_text=_("对主体不利的信息：可提出异议、申请信用修复，在联合奖惩查询中列出。"),
+    )
+    repair_rule = models.CharField(
+        _("信用修复"),
+        max_length=16,
+        choices=RepairRule.choices,
+        default=RepairRule.NONE,
+        help_text=_("最短公示期按“公示期限”中的最短公示期计算。"),
+    )
+    report_section = models.CharField(
+        _("信用报告栏目"),
+        max_length=24,
+        choices=ReportSection.choices,
+        default=ReportSection.OTHER,
+    )
     double_publicity = models.BooleanField(
         _("双公示事项"),
         default=False,
-        help_text=_("双公示决定应在作出决定后7个工作日内上网公示。"),
+        help_text=_(
+            "在“行政许可”“行政处罚”双公示栏目中按信息类别列出；"
+            "双公示决定应在作出决定后7个工作日内上网公示。"
+        ),
     )
     disclosure_basis = models.CharField(
         _("公示期限规则"),
@@ -146,6 +201,15 @@ class CatalogItem(ClusterableModel):
         ),
         MultiFieldPanel(
             [
+                FieldPanel("category"),
+                FieldPanel("is_adverse"),
+                FieldPanel("repair_rule"),
+                FieldPanel("report_section"),
+            ],
+            heading=_("信息含义"),
+        ),
+        MultiFieldPanel(
+            [
                 FieldPanel("openness"),
                 FieldPanel("list_type"),
                 FieldPanel("double_publicity"),
@@ -178,13 +242,24 @@ class CatalogItem(ClusterableModel):
         return self.openness == Openness.PUBLIC
 
     @property
+    def repairable(self) -> bool:
+        return self.repair_rule != RepairRule.NONE
+
+    @property
     def natural_key_fields(self) -> list[str]:
         return [part.strip() for part in self.natural_key.split(",") if part.strip()]
 
     def clean(self):
         super().clean()
+        errors = {}
         if not self.natural_key_fields:
-            raise ValidationError({"natural_key": _("至少需要一个业务主键字段。")})
+            errors["natural_key"] = _("至少需要一个业务主键字段。")
+        if self.repair_rule != RepairRule.NONE and not self.is_adverse:
+            errors["repair_rule"] = _("只有失信（不良）信息可以申请信用修复。")
+        if self.list_type == ListType.BLACK and not self.is_adverse:
+            errors["is_adverse"] = _("黑名单属于失信（不良）信息。")
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         # Any edit may change the import template, so its version moves on.

@@ -520,6 +520,37 @@ ITEMS = [
 ]
 
 
+def _meaning(category, section, adverse=False, repair="none"):
+    return {
+        "category": category,
+        "report_section": section,
+        "is_adverse": adverse,
+        "repair_rule": repair,
+    }
+
+
+# What each starter item means: which pages list it, which report section holds
+# it, whether it counts against its subject and whether repair applies.
+MEANINGS = {
+    "ADM_LICENSE": _meaning("licence", "licence_penalty"),
+    "ADM_PENALTY": _meaning("penalty", "licence_penalty", adverse=True, repair="after_minimum"),
+    "TAX_ARREARS": _meaning("list_entry", "other", adverse=True),
+    "TAX_A_GRADE": _meaning("list_entry", "honour_red"),
+    "COURT_DISHONEST": _meaning("list_entry", "serious_dishonesty", adverse=True),
+    "SOCIAL_INSURANCE_ARREARS": _meaning("list_entry", "other", adverse=True),
+    "ABNORMAL_OPERATION": _meaning("list_entry", "abnormal", adverse=True),
+    "SERIOUS_ILLEGAL_DISHONEST": _meaning("list_entry", "serious_dishonesty", adverse=True),
+    "HONOUR": _meaning("honour", "honour_red"),
+    "CREDIT_COMMITMENT": _meaning("commitment", "commitment"),
+}
+
+
+def install_starter_meanings(CatalogItem):
+    """Set the meaning attributes of the starter items (for installations made before them)."""
+    for code, meaning in MEANINGS.items():
+        CatalogItem.objects.filter(code=code).update(**meaning)
+
+
 def install_starter_catalog(Department, CatalogItem, CatalogField, DisclosurePeriod):
     """Create or bring up to date the departments and starter items. Idempotent.
 
@@ -541,6 +572,10 @@ def install_starter_catalog(Department, CatalogItem, CatalogField, DisclosurePer
         fields = spec.pop("fields")
         periods = spec.pop("periods")
         department_codes = spec.pop("departments")
+        spec.update(MEANINGS[spec["code"]])
+        # A data migration passes a historical model that may predate some attributes.
+        known = {field.name for field in CatalogItem._meta.get_fields()}
+        spec = {key: value for key, value in spec.items() if key in known}
         item, _ = CatalogItem.objects.update_or_create(
             code=spec.pop("code"), defaults={**spec, "sort_order": (order + 1) * 10}
         )

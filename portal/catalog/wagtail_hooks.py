@@ -23,8 +23,17 @@ class CatalogItemViewSet(SnippetViewSet):
     model = CatalogItem
     icon = "list-ul"
     menu_label = _("目录项")
-    list_display = ["code", "name", "openness", "list_type", "disclosure_basis", "schema_version"]
-    list_filter = ["openness", "list_type", "disclosure_basis", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "category",
+        "is_adverse",
+        "openness",
+        "list_type",
+        "disclosure_basis",
+        "schema_version",
+    ]
+    list_filter = ["category", "openness", "list_type", "disclosure_basis", "is_active"]
     search_fields = ["code", "name"]
     search_backend_name = None
 

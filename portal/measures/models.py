@@ -199,6 +199,7 @@ class LookupRow(models.Model):
     candidates = models.JSONField(_("候选主体"), default=list, blank=True)
     lists = models.JSONField(_("名单情况"), default=list, blank=True)
     measures = models.JSONField(_("适用措施"), default=list, blank=True)
+    adverse = models.JSONField(_("不良信息"), default=list, blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
     # A reviewer may confirm one of the name candidates; the system never does.
     confirmed_by = models.ForeignKey(

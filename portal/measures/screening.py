@@ -11,7 +11,7 @@ steps, each a handful of queries however long the list is:
    100 and fuzzy ones by rapidfuzz with a score cutoff — candidates only,
    never accepted automatically; natural persons are never matched by name;
 3. current red/black list memberships of every matched or candidate subject
-   in bulk: records of a red/black item that are in force
+   in bulk (and the other adverse records of matched subjects): records that are in force
    (CreditRecord.objects.in_force(): active and inside their disclosure
    window, public or shared-only; repaired, expired, revoked records do not
    count, which is how repair lifts measures);
@@ -85,6 +85,8 @@ class RowResult:
     candidates: list[Candidate] = field(default_factory=list)
     lists: list[dict] = field(default_factory=list)
     measures: list[dict] = field(default_factory=list)
+    # In-force adverse records of items that are not lists (penalties, arrears, …).
+    adverse: list[dict] = field(default_factory=list)
     note: str = ""
 
     @property
@@ -104,6 +106,7 @@ class RowResult:
             ],
             "lists": self.lists,
             "measures": self.measures,
+            "adverse": self.adverse,
         }
 
 
@@ -264,21 +267,41 @@ def list_items() -> dict[int, CatalogItem]:
     }
 
 
-def memberships(subject_ids) -> dict[int, list[dict]]:
-    """Current red/black list memberships with their source records, by subject id.
+def adverse_items() -> dict[int, CatalogItem]:
+    """Adverse items that are not lists (penalties, arrears, …): shown beside the lists."""
+    return {
+        item.pk: item
+        for item in CatalogItem.objects.filter(is_adverse=True, list_type=ListType.NONE)
+    }
 
-    Queried by subject (the subject index), list items filtered
-    here: asking the database for the list items too makes it walk every list
-    record instead.
+
+def memberships(subject_ids) -> dict[int, list[dict]]:
+    """Current red/black list memberships with their source records, by subject id."""
+    result = in_force_entries(subject_ids, list_items())
+    for entries in result.values():
+        # Black lists first (the sort is stable: latest decision first within each).
+        entries.sort(key=lambda e: e["list_type"] != ListType.BLACK)
+    return result
+
+
+def adverse_records(subject_ids) -> dict[int, list[dict]]:
+    """In-force adverse records of items that are not lists, by subject id."""
+    return in_force_entries(subject_ids, adverse_items())
+
+
+def in_force_entries(subject_ids, items: dict[int, CatalogItem]) -> dict[int, list[dict]]:
+    """In-force records of ``items`` with their source details, latest first, by subject id.
+
+    Queried by subject (the subject index), items filtered here: asking the
+    database for the items too makes it walk every record of the item instead.
     """
-    items = list_items()
     result: dict[int, list[dict]] = defaultdict(list)
     if not items:
         return result
     departments = dict(Department.objects.values_list("id", "name"))
     for chunk in _chunks(set(subject_ids)):
         rows = (
-            # In force, not merely public: a shared-only list item binds reviewers too.
+            # In force, not merely public: a shared-only item binds reviewers too.
             CreditRecord.objects.filter(subject_id__in=chunk)
             .in_force()
             .order_by()
@@ -311,9 +334,7 @@ def memberships(subject_ids) -> dict[int, list[dict]]:
                 }
             )
     for entries in result.values():
-        # Black lists first, then the latest decision first.
         entries.sort(key=lambda e: (e["decision_date"], e["record_id"]), reverse=True)
-        entries.sort(key=lambda e: e["list_type"] != ListType.BLACK)
     return result
 
 
@@ -425,20 +446,24 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
     ids = {r.subject.id for r in results if r.subject}
     ids |= {c.subject.id for r in results for c in r.candidates}
     member = memberships(ids)
+    adverse = adverse_records({r.subject.id for r in results if r.subject})
     book = MeasureBook(scenario)
     for result in results:
         if result.subject:
             result.lists = member.get(result.subject.id, [])
             result.measures = book.for_lists(result.lists)
+            result.adverse = adverse.get(result.subject.id, [])
         for candidate in result.candidates:
             candidate.lists = member.get(candidate.subject.id, [])
     return results
 
 
-def screen_subject(subject: Subject, scenario) -> tuple[list[dict], list[dict]]:
-    """Lists and measures of one known subject (after a reviewer confirms a candidate)."""
+def screen_subject(subject: Subject, scenario) -> tuple[list[dict], list[dict], list[dict]]:
+    """Lists, measures and adverse records of one known subject (after a reviewer confirms
+    a candidate)."""
     lists = memberships([subject.pk]).get(subject.pk, [])
-    return lists, MeasureBook(scenario).for_lists(lists)
+    adverse = adverse_records([subject.pk]).get(subject.pk, [])
+    return lists, MeasureBook(scenario).for_lists(lists), adverse
 
 
 def single_input(query: str) -> InputRow:

@@ -69,7 +69,7 @@ def get_lookup_for(user, pk: int) -> Lookup:
 # -- running a lookup ----------------------------------------------------------------
 def _digest(rows: list[LookupRow]) -> str:
     payload = [
-        [r.position, r.input, r.match, r.subject_code, r.candidates, r.lists, r.measures]
+        [r.position, r.input, r.match, r.subject_code, r.candidates, r.lists, r.measures, r.adverse]
         for r in rows
     ]
     return hashlib.sha256(
@@ -89,6 +89,7 @@ def _row(lookup: Lookup, position: int, result: RowResult) -> LookupRow:
         candidates=[c.as_dict() for c in result.candidates],
         lists=result.lists,
         measures=result.measures,
+        adverse=result.adverse,
         note=result.note[:300],
     )
 
@@ -205,13 +206,14 @@ def confirm_candidate(*, user, row: LookupRow, subject_code: str) -> LookupRow:
     if subject_code not in {c["subject"] for c in row.candidates}:
         raise ValidationError(_("所选主体不在候选范围内。"))
     subject = Subject.objects.get(code=subject_code)
-    lists, measures = screen_subject(subject, row.lookup.scenario)
+    lists, measures, adverse = screen_subject(subject, row.lookup.scenario)
     with transaction.atomic():
         row.subject = subject
         row.subject_code = subject.code
         row.subject_name = subject.name
         row.lists = lists
         row.measures = measures
+        row.adverse = adverse
         row.confirmed_by = user
         row.confirmed_at = timezone.now()
         row.save()

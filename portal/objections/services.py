@@ -18,12 +18,12 @@ import hashlib
 import hmac
 import secrets
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit.services import record_event
+from portal.catalog.models import RepairRule
 from portal.objections import evidence as evidence_files
 from portal.objections.models import (
     OPEN_STAGES,
@@ -45,9 +45,6 @@ from portal.records.disclosure import RecordStatus
 from portal.records.models import CreditRecord
 from portal.records.services import change_record
 
-# Items a subject may apply to repair (penalty items); settings may widen the list.
-DEFAULT_REPAIRABLE_ITEMS = ("ADM_PENALTY",)
-
 # Tracking numbers and secrets avoid look-alike characters (0/O, 1/I/L).
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _PREFIX = {CaseKind.OBJECTION: "YY", CaseKind.REPAIR: "XF"}
@@ -64,10 +61,6 @@ class CaseError(Exception):
     """A request the workflow refuses; the message is for the person who asked."""
 
 
-def repairable_items() -> tuple[str, ...]:
-    return tuple(getattr(settings, "PORTAL_REPAIRABLE_ITEMS", DEFAULT_REPAIRABLE_ITEMS))
-
-
 def objection_problems(record: CreditRecord) -> list[str]:
     if not CreditRecord.objects.public().filter(pk=record.pk).exists():
         return [_("该记录未在公示，无法提出异议。")]
@@ -80,9 +73,12 @@ def repair_problems(record: CreditRecord, today: dt.date | None = None) -> list[
     problems = []
     if not CreditRecord.objects.public().filter(pk=record.pk).exists():
         problems.append(_("该记录未在公示，无需申请信用修复。"))
-    if record.catalog_item.code not in repairable_items():
-        problems.append(_("只有行政处罚类信息可以申请信用修复。"))
-    elif record.repair_from is None or record.repair_from > today:
+    rule = record.catalog_item.repair_rule
+    if rule == RepairRule.NONE:
+        problems.append(_("该类信息不适用信用修复。"))
+    elif rule == RepairRule.AFTER_MINIMUM and (
+        record.repair_from is None or record.repair_from > today
+    ):
         when = record.repair_from.isoformat() if record.repair_from else "—"
         problems.append(
             _("该记录的最短公示期尚未届满，自 %(date)s 起方可申请信用修复。") % {"date": when}

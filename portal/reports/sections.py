@@ -1,22 +1,17 @@
-"""How catalog items map to the sections of the national credit report (DESIGN §3).
-
-The catalog is data, so items are placed by what they are (red or black list)
-first and by the starter codes second; an item operators add later lands in
-"other information" until it is a red or black list.
-"""
+"""The sections of the national credit report; each catalog item names its own section."""
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.catalog.models import CatalogItem, ListType
+from portal.catalog.models import CatalogItem, Category, ReportSection
 
-LICENCE_PENALTY = "licence_penalty"
-HONOUR_RED = "honour_red"
-SERIOUS_DISHONESTY = "serious_dishonesty"
-ABNORMAL = "abnormal"
-COMMITMENT = "commitment"
-OTHER = "other"
+LICENCE_PENALTY = ReportSection.LICENCE_PENALTY
+HONOUR_RED = ReportSection.HONOUR_RED
+SERIOUS_DISHONESTY = ReportSection.SERIOUS_DISHONESTY
+ABNORMAL = ReportSection.ABNORMAL
+COMMITMENT = ReportSection.COMMITMENT
+OTHER = ReportSection.OTHER
 
 
 @dataclass(frozen=True)
@@ -46,36 +41,14 @@ SECTIONS = [
 ]
 SECTION_BY_KEY = {section.key: section for section in SECTIONS}
 
-BY_CODE = {
-    "ADM_LICENSE": LICENCE_PENALTY,
-    "ADM_PENALTY": LICENCE_PENALTY,
-    "ABNORMAL_OPERATION": ABNORMAL,
-    "CREDIT_COMMITMENT": COMMITMENT,
-}
-# Items whose records count against the subject: what an objection or a repair is about.
-ADVERSE_CODES = frozenset(
-    {"ADM_PENALTY", "TAX_ARREARS", "ABNORMAL_OPERATION", "SOCIAL_INSURANCE_ARREARS"}
-)
-PENALTY_CODES = frozenset({"ADM_PENALTY"})
-
 
 def section_of(item: CatalogItem) -> str:
-    if item.list_type == ListType.BLACK:
-        return SERIOUS_DISHONESTY
-    if item.list_type == ListType.RED:
-        return HONOUR_RED
-    return BY_CODE.get(item.code, OTHER)
-
-
-def is_adverse(item: CatalogItem) -> bool:
-    """A record the subject may want repaired: penalties, arrears, abnormal and black lists."""
-    return item.list_type == ListType.BLACK or item.code in ADVERSE_CODES
+    return item.report_section
 
 
 def is_penalty(item: CatalogItem) -> bool:
-    return item.code in PENALTY_CODES
+    return item.category == Category.PENALTY
 
 
 def is_coercive_measure(item: CatalogItem) -> bool:
-    """Administrative coercive measures (行政强制): no starter item, operators may add one."""
-    return item.code.startswith("ADM_COERC") or "行政强制" in item.name
+    return item.category == Category.COERCIVE

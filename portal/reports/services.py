@@ -163,7 +163,7 @@ def _entry(record: CreditRecord, today: dt.date) -> Entry:
             if isinstance(value, list):
                 value = "、".join(str(v) for v in value)
             entry.details.append((labels[key], str(value)))
-    if sections.is_adverse(record.catalog_item):
+    if record.catalog_item.is_adverse:
         entry.repair_note = _repair_note(record, today)
     return entry
 

@@ -34,7 +34,15 @@ def test_json_lines_in_input_order(tmp_path, blacklisted):
     objects = [json.loads(line) for line in lines]
     assert len(objects) == 3
     for obj in objects:
-        assert set(obj) == {"input", "match", "subject", "candidates", "lists", "measures"}
+        assert set(obj) == {
+            "input",
+            "match",
+            "subject",
+            "candidates",
+            "lists",
+            "measures",
+            "adverse",
+        }
     none, exact, candidates = objects
     assert none["input"] == {"row": 2, "name": "不存在的单位", "code": ""}
     assert (none["match"], none["subject"], none["candidates"]) == ("none", None, [])

@@ -185,7 +185,9 @@ def test_repair_form_explains_ineligibility(client):
         valid_until=dt.date.today() + dt.timedelta(days=300),
     )
     assert licence.is_public
-    assert "只有行政处罚类信息" in client.get(f"/repair/new/?record={licence.pk}").content.decode()
+    assert (
+        "该类信息不适用信用修复" in client.get(f"/repair/new/?record={licence.pk}").content.decode()
+    )
 
 
 def test_filing_a_repair_needs_proof_and_a_signed_commitment(client, repairable):
