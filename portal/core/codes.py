@@ -4,21 +4,27 @@
   alphabet and final check character; the organisation code embedded in
   characters 9-17 (GB 11714-1997) carries its own check character, which
   stdnum does not check, so it is checked here.
-- Resident identity number, GB 11643-1999: python-stdnum checks the check
-  digit, the birth date and the place code.
+- Resident identity number, GB 11643-1999: python-stdnum checks the length
+  and the check digit; the birth date and the address code are checked here.
+  The address code is where the household was registered when the number was
+  assigned, so any code of any edition of GB/T 2260 is valid whatever the
+  birth year (stdnum also asks the code to have existed in the birth year,
+  which refuses everyone born before their county's code was created).
 
 Both accept any input form that normalises to the code (full-width, lower
 case, spaces).
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import (
     InvalidChecksum,
     InvalidComponent,
-    InvalidFormat,
     InvalidLength,
     ValidationError,
 )
@@ -100,21 +106,29 @@ def validate_uscc(value: object) -> str:
 def validate_resident_id(value: object) -> str:
     """Return the normalised resident identity number or raise CodeError."""
     number = normalise_code(value)
+    # stdnum's own validate() also asks the address code to have existed in the
+    # birth year (and fails on a province-only code), so its parts are used one by one.
+    if len(number) != 18:
+        raise CodeError("length", _("身份证号码应为18位，实际为%(n)d位") % {"n": len(number)})
+    if not number[:-1].isdigit() or not number[:-1].isascii():
+        raise CodeError("format", _("身份证号码前17位应为数字"))
+    if number[-1] != ric.calc_check_digit(number):
+        raise CodeError("checksum", _("身份证号码校验位错误"))
     try:
-        number = ric.validate(number)
-    except InvalidLength as exc:
-        raise CodeError(
-            "length", _("身份证号码应为18位，实际为%(n)d位") % {"n": len(number)}
-        ) from exc
-    except InvalidChecksum as exc:
-        raise CodeError("checksum", _("身份证号码校验位错误")) from exc
-    except InvalidFormat as exc:
-        raise CodeError("format", _("身份证号码前17位应为数字")) from exc
+        birth = ric.get_birth_date(number)
     except InvalidComponent as exc:
-        raise CodeError("component", _("身份证号码中的出生日期或地址码无效")) from exc
-    except ValidationError as exc:
-        raise CodeError("format", _("身份证号码格式错误")) from exc
+        raise CodeError("birth_date", _("身份证号码中的出生日期无效")) from exc
+    if birth > timezone.localdate() or birth < dt.date(1900, 1, 1):
+        raise CodeError("birth_date", _("身份证号码中的出生日期无效"))
+    if not is_address_code(number[:6]):
+        raise CodeError("address_code", _("身份证号码中的地址码不存在"))
     return number
+
+
+def is_address_code(code: str) -> bool:
+    """Whether ``code`` is a division code of some edition of GB/T 2260, current or retired."""
+    found = {key for _part, props in numdb.get("cn/loc").info(code) for key in props}
+    return "county" in found
 
 
 def is_valid_uscc(value: object) -> bool:

@@ -218,9 +218,11 @@ class DemoDataGenerator:
 
     @staticmethod
     def _birth_region(region: str, year: int) -> str:
-        """The division code in force in the birth year (numbers carry the code of then)."""
-        if year < 1988:
-            return "442521"  # 惠阳县, before 惠州 became a prefecture-level city
+        """The division code where the number was first assigned: residents born before
+        惠州 became a prefecture-level city (1988) carry either the old county code (a
+        number assigned then) or today's (a number first assigned later)."""
+        if year < 1988 and year % 2:
+            return "442521"  # 惠阳县, retired in 1994
         if region == "441303" and year < 2003:
             return "441302"
         return region

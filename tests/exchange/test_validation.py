@@ -358,3 +358,17 @@ def test_person_subject_matches_the_core_constructor(identity_type, number):
             "name_normalised",
         ]
         assert [getattr(ours, f) for f in fields] == [getattr(core, f) for f in fields]
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "441302197411021265",  # the reported resident: 惠城区's code is from 1988
+        make_resident_id("442521", "19950101", "126"),  # a retired county code
+    ],
+)
+def test_residents_carrying_a_newer_or_retired_address_code_are_accepted(number):
+    row = penalty_row(subject_kind="自然人", uscc="", id_type="身份证", id_number=number)
+    clean, problems = check(row)
+    assert problems == []
+    assert clean.data["id_number_masked"] == f"{number[:4]}**********{number[-4:]}"

@@ -152,7 +152,39 @@ class TestResidentId:
     def test_impossible_birth_date(self):
         with pytest.raises(CodeError) as exc:
             validate_resident_id(make_resident_id("110105", "19491331", "002")[:-1] + "0")
-        assert exc.value.reason in {"component", "checksum"}
+        assert exc.value.reason in {"birth_date", "checksum"}
+
+    @pytest.mark.parametrize(
+        "region, birth",
+        [
+            ("441302", "19741102"),  # 惠城区 dates from 1988: residents born before carry it
+            ("441303", "19650101"),  # 惠阳区, created 2003
+            ("442521", "19950101"),  # 惠阳县, retired in 1994, still on millions of cards
+            ("110101", "19300101"),  # a code of every edition
+        ],
+    )
+    def test_address_codes_of_any_edition_whatever_the_birth_year(self, region, birth):
+        number = make_resident_id(region, birth, "126")
+        assert validate_resident_id(number) == number
+
+    def test_the_reported_resident_number_is_accepted(self):
+        assert validate_resident_id("441302197411021265") == "441302197411021265"
+
+    @pytest.mark.parametrize(
+        "region, birth, reason",
+        [
+            ("441399", "19900101", "address_code"),  # never a division code
+            ("999999", "19900101", "address_code"),
+            ("441302", "19900230", "birth_date"),  # no 30 February
+            ("441302", "20990101", "birth_date"),  # not born yet
+        ],
+    )
+    def test_unknown_address_codes_and_impossible_birth_dates_say_which(
+        self, region, birth, reason
+    ):
+        with pytest.raises(CodeError) as exc:
+            validate_resident_id(make_resident_id(region, birth, "126"))
+        assert exc.value.reason == reason
 
     def test_short_number(self):
         with pytest.raises(CodeError) as exc:
