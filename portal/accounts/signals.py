@@ -30,7 +30,14 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     data = {"username": username, "ip": _client_ip(request)}
-    if user is not None:
+    if user is not None and user.is_locked():
+        # Attempts during a lockout neither count nor extend it: otherwise anyone
+        # who knows a staff user name could keep the account locked for ever.
+        data["while_locked"] = True
+    elif user is not None:
+        if user.locked_until is not None:
+            # The last lockout has run out: the holder starts with a clean count.
+            user.failed_login_count, user.locked_until = 0, None
         user.failed_login_count += 1
         if user.failed_login_count >= settings.PORTAL_LOGIN_MAX_FAILURES:
             user.locked_until = timezone.now() + timedelta(

@@ -53,7 +53,7 @@ reviewer_required = _guard(services.can_lookup)
 log_reader_required = _guard(services.can_read_log)
 
 
-def _lookup_or_403(user, pk) -> Lookup:
+def _lookup_or_404(user, pk) -> Lookup:
     try:
         return services.get_lookup_for(user, pk)
     except Lookup.DoesNotExist as exc:
@@ -108,7 +108,7 @@ def list_template(request):
 @log_reader_required
 @require_GET
 def detail(request, pk):
-    record = _lookup_or_403(request.user, pk)
+    record = _lookup_or_404(request.user, pk)
     shown = request.GET.get("show", "")
     rows = record.rows.select_related("confirmed_by").order_by("position")
     if shown == "listed":
@@ -139,7 +139,7 @@ def detail(request, pk):
 def export(request, pk, fmt):
     if fmt not in {"xlsx", "pdf"}:
         raise Http404
-    record = _lookup_or_403(request.user, pk)
+    record = _lookup_or_404(request.user, pk)
     rows = list(record.rows.order_by("position"))
     feedback = services.latest_feedback(rows)
     record_event(
@@ -153,7 +153,7 @@ def export(request, pk, fmt):
 
 
 def _own_row(request, pk, row_pk) -> LookupRow:
-    record = _lookup_or_403(request.user, pk)
+    record = _lookup_or_404(request.user, pk)
     if record.user_id != request.user.pk:
         raise PermissionDenied
     return get_object_or_404(

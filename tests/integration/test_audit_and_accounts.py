@@ -78,3 +78,32 @@ def test_officers_and_reviewers_are_kept_out_of_the_admin(client):
         response = client.get("/admin/")
         assert response.status_code == 302, role
         assert client.get("/admin/snippets/catalog/catalogitem/").status_code in (302, 403)
+
+
+def test_attempts_during_a_lockout_do_not_extend_it(client, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.PORTAL_LOGIN_MAX_FAILURES = 3
+    user = UserFactory(role=roles.OPERATORS)
+    for _ in range(3):
+        client.login(username=user.username, password="wrong")
+    user.refresh_from_db()
+    locked_until = user.locked_until
+    for _ in range(5):
+        client.login(username=user.username, password="wrong")
+    user.refresh_from_db()
+    assert user.locked_until == locked_until
+    assert (
+        AuditEvent.objects.filter(action="auth.login_failed", data__while_locked=True).count() == 5
+    )
+
+    # Once the lockout has run out, the holder gets the full number of tries again.
+    type(user).objects.filter(pk=user.pk).update(
+        locked_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert not client.login(username=user.username, password="wrong")
+    user.refresh_from_db()
+    assert not user.is_locked() and user.failed_login_count == 1
+    assert client.login(username=user.username, password="correct-horse-battery-staple")

@@ -136,12 +136,15 @@ def test_reviewers_cannot_read_each_others_lookups(client, reviewer, other_revie
         ("measures:export", [theirs.pk, "xlsx"]),
         ("measures:export", [theirs.pk, "pdf"]),
     ]:
-        assert client.get(reverse(name, args=args)).status_code == 403
+        # Another reviewer's lookup answers exactly as a missing one.
+        assert client.get(reverse(name, args=args)).status_code == 404
+    missing = theirs.pk + 1000
+    assert client.get(reverse("measures:detail", args=[missing])).status_code == 404
     row = theirs.rows.get()
     response = client.post(
         reverse("measures:feedback", args=[theirs.pk, row.pk]), {"outcome": "applied"}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not Feedback.objects.exists()
     log = client.get(LOG)
     assert list(log.context["page"].object_list) == [mine]
