@@ -46,7 +46,6 @@ from portal.records.models import CreditRecord
 from portal.records.services import change_record
 
 # Items a subject may apply to repair (penalty items); settings may widen the list.
-DEFAULT_REPAIRABLE_ITEMS = ("ADM_PENALTY",)
 
 # Tracking numbers and secrets avoid look-alike characters (0/O, 1/I/L).
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -65,7 +64,7 @@ class CaseError(Exception):
 
 
 def repairable_items() -> tuple[str, ...]:
-    return tuple(getattr(settings, "PORTAL_REPAIRABLE_ITEMS", DEFAULT_REPAIRABLE_ITEMS))
+    return tuple(settings.PORTAL_REPAIRABLE_ITEMS)
 
 
 def objection_problems(record: CreditRecord) -> list[str]:
