@@ -13,7 +13,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 def public_max_age() -> int:
     """Seconds a public page may be kept; short, so a repaired record leaves quickly."""
-    return getattr(settings, "PORTAL_PUBLIC_CACHE_SECONDS", 60)
+    return settings.PORTAL_PUBLIC_CACHE_SECONDS
 
 
 def mark_public(request, response):

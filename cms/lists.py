@@ -178,7 +178,7 @@ def columns_for(kind: str) -> list[Column]:
 
 
 def export_max_rows() -> int:
-    return getattr(settings, "PORTAL_LIST_EXPORT_MAX_ROWS", 5000)
+    return settings.PORTAL_LIST_EXPORT_MAX_ROWS
 
 
 def export_rows(kind: str, filters: Filters = Filters()):

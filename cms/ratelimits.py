@@ -17,6 +17,6 @@ DEFAULTS = {
 
 def throttle(request, scope: str):
     """None when the client may go on, else the 429 answer to return."""
-    limit, window = getattr(settings, "PORTAL_RATE_LIMITS", {}).get(scope) or DEFAULTS[scope]
+    limit, window = settings.PORTAL_RATE_LIMITS.get(scope) or DEFAULTS[scope]
     allowed, retry_after = hit(scope, client_key(request), limit, window)
     return None if allowed else too_many_requests(retry_after, html=True)

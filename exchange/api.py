@@ -6,6 +6,7 @@ with 400 (bad request), 401 (no or bad token), 403 (not allowed), 404,
 409 (wrong state), 413 (file too large) and 415 (not CSV or XLSX).
 """
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -290,7 +291,7 @@ class BatchListView(DepartmentAPIView):
         },
     )
     def post(self, request):
-        limit = services.setting("PORTAL_IMPORT_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
+        limit = settings.PORTAL_IMPORT_MAX_UPLOAD_BYTES
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > limit + 64 * 1024:
             raise ApiError(

@@ -54,10 +54,6 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 2000
 
 
-def setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 class SubmissionError(Exception):
     """A submission refused before it became a batch: code, parameters, HTTP status."""
 
@@ -179,7 +175,7 @@ def submit_batch(
             return earlier, False
     check_item(department, item)
     if max_bytes == -1:
-        max_bytes = setting("PORTAL_IMPORT_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
+        max_bytes = settings.PORTAL_IMPORT_MAX_UPLOAD_BYTES
     stored = store_upload(fileobj, file_name, max_bytes)
     with transaction.atomic():
         batch = Batch.objects.create(
@@ -289,21 +285,21 @@ def bulk_load(expected_rows: int):
     if not is_sqlite():
         yield
         return
-    big = expected_rows >= setting("PORTAL_IMPORT_DEFER_CHECKPOINT_ROWS", 50_000)
+    big = expected_rows >= settings.PORTAL_IMPORT_DEFER_CHECKPOINT_ROWS
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         cache_before = cursor.fetchone()[0]
         cursor.execute("PRAGMA wal_autocheckpoint")
         checkpoint_before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{setting('PORTAL_IMPORT_SQLITE_CACHE_KIB', 131072)}")
+        cursor.execute(f"PRAGMA cache_size = -{settings.PORTAL_IMPORT_SQLITE_CACHE_KIB}")
         if big:
             # The commit would copy the whole load from the WAL into the database
             # file before returning; a background connection does it instead.
             cursor.execute("PRAGMA wal_autocheckpoint = 0")
         dropped = []
-        if expected_rows >= setting("PORTAL_IMPORT_REINDEX_MIN_ROWS", 100_000):
+        if expected_rows >= settings.PORTAL_IMPORT_REINDEX_MIN_ROWS:
             # Sorting for the rebuild may use a second core (the readers are done by then).
-            cursor.execute(f"PRAGMA threads = {int(setting('PORTAL_IMPORT_SQLITE_THREADS', 2))}")
+            cursor.execute(f"PRAGMA threads = {int(settings.PORTAL_IMPORT_SQLITE_THREADS)}")
             cursor.execute(f'SELECT MAX("id") FROM "{CreditRecord._meta.db_table}"')  # noqa: S608
             existing = cursor.fetchone()[0] or 0
             if expected_rows > existing:
@@ -420,14 +416,14 @@ def process_file(
         schema=schema,
         today=today,
         chunk_rows=CHUNK_ROWS,
-        max_rows=setting("PORTAL_IMPORT_MAX_ROWS", 2_000_000),
+        max_rows=settings.PORTAL_IMPORT_MAX_ROWS,
         rule=item.disclosure_rule(),
         item_is_public=item.is_public,
         title_field=item.title_field,
     )
     if readers is None:
         readers = reader_processes(batch)
-    findings = FindingsWriter(batch, setting("PORTAL_IMPORT_ROW_OUTCOMES", 100_000))
+    findings = FindingsWriter(batch, settings.PORTAL_IMPORT_ROW_OUTCOMES)
     result = ProcessResult()
     with without_cyclic_gc():
         _consume(
@@ -452,11 +448,11 @@ def reader_processes(batch: Batch) -> int:
     """How many processes read a file: none for small files (read inline); for big
     ones one or two (PORTAL_IMPORT_READERS overrides; an XLSX sheet is unpacked whole
     in each reader, so it gets one)."""
-    if batch.file_size < setting("PORTAL_IMPORT_PARALLEL_MIN_BYTES", 8 * 1024 * 1024):
+    if batch.file_size < settings.PORTAL_IMPORT_PARALLEL_MIN_BYTES:
         return 0
     if batch.file_format != "csv":
         return 1
-    configured = setting("PORTAL_IMPORT_READERS", None)
+    configured = settings.PORTAL_IMPORT_READERS
     if configured is not None:
         return max(0, int(configured))
     # The writer and one reader keep two cores busy; a second reader (which also
@@ -762,7 +758,7 @@ def is_stalled(batch: Batch, now=None) -> bool:
         return False
     if batch.last_failure:
         return True
-    quiet = setting("PORTAL_IMPORT_STALLED_MINUTES", 30) * 60
+    quiet = settings.PORTAL_IMPORT_STALLED_MINUTES * 60
     now = now or timezone.now()
     live = cache.get(_progress_key(batch.pk)) or {}
     if live.get("at") and now.timestamp() - live["at"] < quiet:
@@ -775,7 +771,7 @@ def resume_stalled_batches(now=None) -> int:
     """Scheduled: send again the work of batches a lost worker left (safe: the tasks
     are idempotent and wait for any load still running). Gives up after a few tries."""
     resumed = 0
-    limit = setting("PORTAL_IMPORT_MAX_ATTEMPTS", 5)
+    limit = settings.PORTAL_IMPORT_MAX_ATTEMPTS
     for batch in Batch.objects.filter(status__in=list(IN_PROGRESS), attempts__lt=limit):
         if is_stalled(batch, now):
             retry_batch(batch)

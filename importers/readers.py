@@ -32,10 +32,6 @@ XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
 SAMPLE_BYTES = 1 << 20
 
 
-def limit(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def file_format_of(file_name: str) -> str:
     """'csv' or 'xlsx' from the file name; FileRejected for anything else."""
     ext = Path(file_name).suffix.lower()
@@ -174,8 +170,8 @@ class CsvTable(Table):
 
 def check_xlsx_package(path: str | os.PathLike) -> None:
     """Refuse a zip bomb, a corrupt package or XML with DTDs before anything parses it."""
-    max_entries = limit("PORTAL_XLSX_MAX_ENTRIES", 2000)
-    max_bytes = limit("PORTAL_XLSX_MAX_UNCOMPRESSED", 1 << 30)
+    max_entries = settings.PORTAL_XLSX_MAX_ENTRIES
+    max_bytes = settings.PORTAL_XLSX_MAX_UNCOMPRESSED
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:

@@ -36,11 +36,37 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}.") from exc
 
 
+def env_optional_int(name: str) -> int | None:
+    """An integer, or None when unset: the code then decides for itself."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return env_int(name, 0)
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rate_limits(name: str) -> dict[str, tuple[int, int]]:
+    """Rate limits per scope, written `scope=requests/seconds` and comma-separated."""
+    limits = {}
+    for entry in env_list(name, []):
+        scope, _, rule = entry.partition("=")
+        requests, _, seconds = rule.partition("/")
+        try:
+            limit = (int(requests), int(seconds))
+        except ValueError:
+            limit = (0, 0)
+        if not scope.strip() or min(limit) < 1:
+            raise ImproperlyConfigured(
+                f"{name} entries must look like scope=requests/seconds, got {entry!r}."
+            )
+        limits[scope.strip()] = limit
+    return limits
 
 
 def load_or_create_secret(path: Path) -> str:

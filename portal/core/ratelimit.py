@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 def client_key(request) -> str:
     """The client's address; behind the production proxy, the first forwarded address."""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "PORTAL_TRUST_X_FORWARDED_FOR", False):
+    if forwarded and settings.PORTAL_TRUST_X_FORWARDED_FOR:
         return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR", "unknown")
 
@@ -60,7 +60,7 @@ def rate_limited(scope: str, limit: int, window_seconds: int = 60, html: bool = 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            configured = getattr(settings, "PORTAL_RATE_LIMITS", {}).get(scope)
+            configured = settings.PORTAL_RATE_LIMITS.get(scope)
             max_hits, window = configured or (limit, window_seconds)
             allowed, retry_after = hit(scope, client_key(request), max_hits, window)
             if not allowed:

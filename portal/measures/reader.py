@@ -35,11 +35,11 @@ HEADER_SEARCH_ROWS = 5
 
 
 def max_bytes() -> int:
-    return getattr(settings, "PORTAL_SCREEN_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.PORTAL_SCREEN_MAX_BYTES
 
 
 def max_rows() -> int:
-    return getattr(settings, "PORTAL_SCREEN_MAX_ROWS", 20000)
+    return settings.PORTAL_SCREEN_MAX_ROWS
 
 
 class ListFileError(ValueError):

@@ -25,16 +25,14 @@ SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
 )
 ALLOWED_LABEL = "PDF、JPG、PNG"
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-DEFAULT_MAX_FILES = 5
 
 
 def max_bytes() -> int:
-    return getattr(settings, "PORTAL_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return settings.PORTAL_EVIDENCE_MAX_BYTES
 
 
 def max_files() -> int:
-    return getattr(settings, "PORTAL_EVIDENCE_MAX_FILES", DEFAULT_MAX_FILES)
+    return settings.PORTAL_EVIDENCE_MAX_FILES
 
 
 def human_size(size: int) -> str:

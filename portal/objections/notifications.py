@@ -28,7 +28,7 @@ APPLICANT_ACTIONS = frozenset(set(TRANSITIONS) - {"urge"} | {"submit"})
 
 
 def site_url(path: str) -> str:
-    base = getattr(settings, "PORTAL_SITE_URL", "") or settings.WAGTAILADMIN_BASE_URL
+    base = settings.PORTAL_SITE_URL
     return urljoin(base.rstrip("/") + "/", path.lstrip("/"))
 
 

@@ -72,7 +72,7 @@ def _qr_image(link: str) -> ImageReader:
 
 
 def _platform_name() -> str:
-    return f"{getattr(settings, 'PORTAL_CITY_NAME', '')}市公共信用信息平台"
+    return f"{settings.PORTAL_CITY_NAME}市公共信用信息平台"
 
 
 def render_report(content, *, code: str, checksum: str, issued_at: dt.datetime, verify_link: str):

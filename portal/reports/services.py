@@ -235,7 +235,7 @@ def _findings(records) -> list[Finding]:
 
 # -- keys, codes and digests ---------------------------------------------------
 def _key() -> bytes:
-    configured = getattr(settings, "PORTAL_REPORT_SIGNING_KEY", "") or settings.SECRET_KEY
+    configured = settings.PORTAL_REPORT_SIGNING_KEY or settings.SECRET_KEY
     return hashlib.sha256(b"portal.reports:" + configured.encode()).digest()
 
 

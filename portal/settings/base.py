@@ -11,7 +11,14 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_optional_int,
+    env_rate_limits,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -183,6 +190,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 # Evidence files and uploaded batches live outside the web root and are never served.
 PORTAL_PRIVATE_STORAGE_ROOT = Path(env_str("PORTAL_PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")))
+# Evidence an applicant attaches to an objection or repair case: size of one file, files a case.
+PORTAL_EVIDENCE_MAX_BYTES = env_int("PORTAL_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
+PORTAL_EVIDENCE_MAX_FILES = env_int("PORTAL_EVIDENCE_MAX_FILES", 5)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
@@ -265,11 +275,46 @@ PORTAL_EAGER_TASKS_IN_THREAD = env_bool("PORTAL_EAGER_TASKS_IN_THREAD", True)
 PORTAL_SEARCH_BACKEND = env_str("PORTAL_SEARCH_BACKEND", "embedded")
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
 PORTAL_SEARCH_INDEX_PREFIX = env_str("PORTAL_SEARCH_INDEX_PREFIX", "portal")
+# Embedded backend's text index: None picks FTS5 on SQLite and a token table elsewhere.
+PORTAL_SEARCH_EMBEDDED_FTS = None
+# Only for Elasticsearch test servers that refuse the client's compatibility media types.
+PORTAL_ELASTICSEARCH_PLAIN_JSON = False
+
+# Department imports (docs/benchmarks.md has the figures these were tuned on).
+# Largest upload a department may send, in bytes, and most data rows one file may hold.
+PORTAL_IMPORT_MAX_UPLOAD_BYTES = env_int("PORTAL_IMPORT_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
+PORTAL_IMPORT_MAX_ROWS = env_int("PORTAL_IMPORT_MAX_ROWS", 2_000_000)
+# Rows of a batch whose outcome is kept row by row (the counts cover every row).
+PORTAL_IMPORT_ROW_OUTCOMES = env_int("PORTAL_IMPORT_ROW_OUTCOMES", 100_000)
+# Files from this size on are read in separate processes while the loader writes.
+PORTAL_IMPORT_PARALLEL_MIN_BYTES = env_int("PORTAL_IMPORT_PARALLEL_MIN_BYTES", 8 * 1024 * 1024)
+# Reader processes for a big CSV file; unset: one, or two with more than two cores.
+PORTAL_IMPORT_READERS = env_optional_int("PORTAL_IMPORT_READERS")
+# A batch in progress with no sign of life for this long is sent again, at most so many times.
+PORTAL_IMPORT_STALLED_MINUTES = env_int("PORTAL_IMPORT_STALLED_MINUTES", 30)
+PORTAL_IMPORT_MAX_ATTEMPTS = env_int("PORTAL_IMPORT_MAX_ATTEMPTS", 5)
+# SQLite loads: from this many rows the WAL is copied into the database after the commit.
+PORTAL_IMPORT_DEFER_CHECKPOINT_ROWS = env_int("PORTAL_IMPORT_DEFER_CHECKPOINT_ROWS", 50_000)
+# SQLite loads: page cache of the loading connection, in KiB.
+PORTAL_IMPORT_SQLITE_CACHE_KIB = env_int("PORTAL_IMPORT_SQLITE_CACHE_KIB", 131072)
+# SQLite loads: from this many rows the record indexes are dropped and rebuilt at the end.
+PORTAL_IMPORT_REINDEX_MIN_ROWS = env_int("PORTAL_IMPORT_REINDEX_MIN_ROWS", 100_000)
+# SQLite loads: threads SQLite may use to sort while rebuilding those indexes.
+PORTAL_IMPORT_SQLITE_THREADS = env_int("PORTAL_IMPORT_SQLITE_THREADS", 2)
+# An XLSX upload is refused past this many zip entries or uncompressed bytes (zip bombs).
+PORTAL_XLSX_MAX_ENTRIES = env_int("PORTAL_XLSX_MAX_ENTRIES", 2000)
+PORTAL_XLSX_MAX_UNCOMPRESSED = env_int("PORTAL_XLSX_MAX_UNCOMPRESSED", 1 << 30)
+
+# Name lists uploaded for screening (joint measures): largest file, most names.
+PORTAL_SCREEN_MAX_BYTES = env_int("PORTAL_SCREEN_MAX_BYTES", 5 * 1024 * 1024)
+PORTAL_SCREEN_MAX_ROWS = env_int("PORTAL_SCREEN_MAX_ROWS", 20000)
 
 # Wagtail's own admin search (snippet listings) uses the database.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_SITE_NAME = "联合征信平台"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The public site's address, for links in emails; unset, the admin's base URL.
+PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "") or WAGTAILADMIN_BASE_URL
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
 
 # Identity numbers are kept only as a keyed hash and a masked form; this key
@@ -277,8 +322,20 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
 # derives one from the secret key.
 PORTAL_IDENTITY_HASH_KEY = env_str("PORTAL_IDENTITY_HASH_KEY", "")
 
+# Key of the checksums printed on credit reports, which their verification page
+# checks. Kept apart from the secret key so rotating that leaves issued reports
+# verifiable. Production must set it; unset, the secret key signs (embedded mode).
+PORTAL_REPORT_SIGNING_KEY = env_str("PORTAL_REPORT_SIGNING_KEY", "")
+
 # Behind the production TLS proxy, per-client rate limits key on X-Forwarded-For.
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
+# Per-client rate limits overriding a scope's own default, as
+# {"public_search": (requests, seconds)}; the environment writes "public_search=30/60,...".
+PORTAL_RATE_LIMITS = env_rate_limits("PORTAL_RATE_LIMITS")
+# Seconds shared caches (proxy, CDN) may keep a public page; short, so a repaired record leaves quickly.
+PORTAL_PUBLIC_CACHE_SECONDS = env_int("PORTAL_PUBLIC_CACHE_SECONDS", 60)
+# Most rows a double-publicity list's CSV export gives.
+PORTAL_LIST_EXPORT_MAX_ROWS = env_int("PORTAL_LIST_EXPORT_MAX_ROWS", 5000)
 
 # The demo city: its name prefix matters for name matching.
 PORTAL_CITY_NAME = env_str("PORTAL_CITY_NAME", "惠州")

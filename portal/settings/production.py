@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.env import env_bool, env_int, env_str
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY
+from .base import PORTAL_REPORT_SIGNING_KEY, SECRET_KEY
 
 DEBUG = False
 
@@ -18,6 +18,8 @@ if not SECRET_KEY:
 PORTAL_IDENTITY_HASH_KEY = env_str("PORTAL_IDENTITY_HASH_KEY", "")
 if not PORTAL_IDENTITY_HASH_KEY:
     raise ImproperlyConfigured("PORTAL_IDENTITY_HASH_KEY must be set in production.")
+if not PORTAL_REPORT_SIGNING_KEY:
+    raise ImproperlyConfigured("PORTAL_REPORT_SIGNING_KEY must be set in production.")
 
 PORTAL_REQUIRE_SECOND_FACTOR = env_bool("PORTAL_REQUIRE_SECOND_FACTOR", True)
 

@@ -75,7 +75,7 @@ def make_client(url: str | None = None, plain_json: bool | None = None) -> Elast
     """The client for ELASTICSEARCH_URL (read here, when a client is made)."""
     url = url or settings.ELASTICSEARCH_URL
     if plain_json is None:
-        plain_json = getattr(settings, "PORTAL_ELASTICSEARCH_PLAIN_JSON", False)
+        plain_json = settings.PORTAL_ELASTICSEARCH_PLAIN_JSON
     extra = {"transport_class": PlainJsonTransport} if plain_json else {}
     return Elasticsearch(url, request_timeout=10, max_retries=2, retry_on_timeout=True, **extra)
 

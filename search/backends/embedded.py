@@ -166,7 +166,7 @@ class EmbeddedBackend(SearchBackend):
     @property
     def use_fts(self) -> bool:
         if self._use_fts is None:
-            forced = getattr(settings, "PORTAL_SEARCH_EMBEDDED_FTS", None)
+            forced = settings.PORTAL_SEARCH_EMBEDDED_FTS
             self._use_fts = connection.vendor == "sqlite" if forced is None else bool(forced)
         return self._use_fts
 

@@ -2,15 +2,19 @@
 
 import contextlib
 import os
+import re
 import secrets
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+# The secrets production refuses to start without.
+REQUIRED_SECRETS = ("DJANGO_SECRET_KEY", "PORTAL_IDENTITY_HASH_KEY", "PORTAL_REPORT_SIGNING_KEY")
 
 
 def production_env(database: Path | None = None, **extra):
@@ -19,6 +23,7 @@ def production_env(database: Path | None = None, **extra):
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
         PORTAL_IDENTITY_HASH_KEY=secrets.token_urlsafe(30),
+        PORTAL_REPORT_SIGNING_KEY=secrets.token_urlsafe(30),
         DJANGO_ALLOWED_HOSTS="credit.example.gov.cn",
         DATABASE_URL=f"sqlite:///{database or ':memory:'}",
     )
@@ -43,10 +48,25 @@ def test_production_settings_pass_the_deploy_checks():
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = run_manage("check", env=production_env(DJANGO_SECRET_KEY=""))
+@pytest.mark.parametrize("secret", REQUIRED_SECRETS)
+def test_production_refuses_to_start_without_each_secret(secret):
+    result = run_manage("check", env=production_env(**{secret: ""}))
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+    assert f"{secret} must be set" in result.stderr
+
+
+def test_the_image_build_gives_every_required_secret_a_throwaway_value():
+    required = re.findall(
+        r"(\w+) must be set in production", (ROOT / "portal/settings/production.py").read_text()
+    )
+    assert sorted(required) == sorted(REQUIRED_SECRETS)
+    # The image builds its static files under production settings with throwaway values.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    build_steps = re.findall(r"DJANGO_SECRET_KEY=build-only[^\n]*", dockerfile)
+    assert len(build_steps) == 2  # collectstatic, compilemessages
+    for build_step in build_steps:
+        for secret in REQUIRED_SECRETS:
+            assert f"{secret}=build-only" in build_step, (secret, build_step)
 
 
 def test_health_check_answers_any_host_over_plain_http(tmp_path):
@@ -91,6 +111,6 @@ def test_compose_stack_is_production_shaped():
     assert "xpack.security.enabled" in es_env and "ES_JAVA_OPTS" in es_env
     assert set(stack["volumes"]) >= {"postgres-data", "redis-data", "elasticsearch-data"}
     example = (ROOT / ".env.example").read_text()
-    for variable in ("DJANGO_SECRET_KEY=", "PORTAL_IDENTITY_HASH_KEY=", "POSTGRES_PASSWORD="):
+    for variable in (*(f"{secret}=" for secret in REQUIRED_SECRETS), "POSTGRES_PASSWORD="):
         line = next(line for line in example.splitlines() if line.startswith(variable))
         assert line == variable, f"{variable} must be empty in .env.example"

@@ -35,7 +35,7 @@ RATE_LIMITS = {
 
 
 def _throttle(request, scope: str, key: str | None = None):
-    limit, window = getattr(settings, "PORTAL_RATE_LIMITS", {}).get(scope) or RATE_LIMITS[scope]
+    limit, window = settings.PORTAL_RATE_LIMITS.get(scope) or RATE_LIMITS[scope]
     allowed, retry_after = hit(scope, key or client_key(request), limit, window)
     return None if allowed else too_many_requests(retry_after, html=True)
 
