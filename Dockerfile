@@ -22,9 +22,9 @@ COPY --chown=portal:portal . .
 
 # Static files and compiled messages are built into the image; the build needs
 # throwaway values for settings that production requires at run time.
-RUN DJANGO_SECRET_KEY=build-only PORTAL_IDENTITY_HASH_KEY=build-only PORTAL_REPORT_SIGNING_KEY=build-only \
+RUN DJANGO_SECRET_KEY=build-only PORTAL_IDENTITY_HASH_KEY=build-only PORTAL_REPORT_SIGNING_KEY=build-only PORTAL_AUDIT_KEY=build-only \
         python manage.py collectstatic --noinput --verbosity 0 \
-    && DJANGO_SECRET_KEY=build-only PORTAL_IDENTITY_HASH_KEY=build-only PORTAL_REPORT_SIGNING_KEY=build-only \
+    && DJANGO_SECRET_KEY=build-only PORTAL_IDENTITY_HASH_KEY=build-only PORTAL_REPORT_SIGNING_KEY=build-only PORTAL_AUDIT_KEY=build-only \
         python manage.py compilemessages --ignore .venv --verbosity 0 \
     && mkdir -p /var/lib/portal && chown -R portal:portal /var/lib/portal /app
 

@@ -266,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.tasks.resume_stalled_batches",
         "schedule": 10 * 60,
     },
+    # The audit chain's head, appended to the operations log (idempotent per day).
+    "audit-export-head": {
+        "task": "portal.audit.tasks.export_chain_head",
+        "schedule": 60 * 60,
+    },
 }
 # In the embedded mode, run enqueued tasks on a background thread after commit
 # so web requests return at once; tests set this off to run them inline.
@@ -326,6 +331,14 @@ PORTAL_IDENTITY_HASH_KEY = env_str("PORTAL_IDENTITY_HASH_KEY", "")
 # checks. Kept apart from the secret key so rotating that leaves issued reports
 # verifiable. Production must set it; unset, the secret key signs (embedded mode).
 PORTAL_REPORT_SIGNING_KEY = env_str("PORTAL_REPORT_SIGNING_KEY", "")
+
+# Key of the audit trail's HMAC chain, kept outside the database so that whoever
+# can rewrite the table cannot recompute the chain. Production must set it;
+# unset, a key derived from the secret key serves (embedded mode).
+PORTAL_AUDIT_KEY = env_str("PORTAL_AUDIT_KEY", "")
+# Where the daily export of the audit chain's head is appended (an operations log
+# kept apart from the database, so a rewrite of the trail shows against it).
+PORTAL_LOG_DIR = Path(env_str("PORTAL_LOG_DIR", str(VAR_DIR / "log")))
 
 # Behind the production TLS proxy, per-client rate limits key on X-Forwarded-For.
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.env import env_bool, env_int, env_str
 
 from .base import *  # noqa: F403
-from .base import PORTAL_REPORT_SIGNING_KEY, SECRET_KEY
+from .base import PORTAL_AUDIT_KEY, PORTAL_REPORT_SIGNING_KEY, SECRET_KEY
 
 DEBUG = False
 
@@ -20,6 +20,8 @@ if not PORTAL_IDENTITY_HASH_KEY:
     raise ImproperlyConfigured("PORTAL_IDENTITY_HASH_KEY must be set in production.")
 if not PORTAL_REPORT_SIGNING_KEY:
     raise ImproperlyConfigured("PORTAL_REPORT_SIGNING_KEY must be set in production.")
+if not PORTAL_AUDIT_KEY:
+    raise ImproperlyConfigured("PORTAL_AUDIT_KEY must be set in production.")
 
 PORTAL_REQUIRE_SECOND_FACTOR = env_bool("PORTAL_REQUIRE_SECOND_FACTOR", True)
 

@@ -14,7 +14,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # The secrets production refuses to start without.
-REQUIRED_SECRETS = ("DJANGO_SECRET_KEY", "PORTAL_IDENTITY_HASH_KEY", "PORTAL_REPORT_SIGNING_KEY")
+REQUIRED_SECRETS = (
+    "DJANGO_SECRET_KEY",
+    "PORTAL_IDENTITY_HASH_KEY",
+    "PORTAL_REPORT_SIGNING_KEY",
+    "PORTAL_AUDIT_KEY",
+)
 
 
 def production_env(database: Path | None = None, **extra):
@@ -24,6 +29,7 @@ def production_env(database: Path | None = None, **extra):
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
         PORTAL_IDENTITY_HASH_KEY=secrets.token_urlsafe(30),
         PORTAL_REPORT_SIGNING_KEY=secrets.token_urlsafe(30),
+        PORTAL_AUDIT_KEY=secrets.token_urlsafe(30),
         DJANGO_ALLOWED_HOSTS="credit.example.gov.cn",
         DATABASE_URL=f"sqlite:///{database or ':memory:'}",
     )
