@@ -57,11 +57,13 @@ def _default_language():
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """Rate limits and cached pages never leak from one test to the next."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

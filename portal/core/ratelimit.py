@@ -1,26 +1,58 @@
-"""Per-client rate limits for public endpoints (anti-scraping, anti-abuse; DESIGN §4).
+"""Per-client rate limits for public endpoints (anti-scraping, anti-abuse).
 
-A fixed window counter in the configured cache (Redis in production, local
-memory in the embedded mode). Over the limit, the answer is HTTP 429 with a
-Retry-After header and a sentence saying why.
+A fixed window counter in the "counters" cache, which every worker process
+shares (Redis in production, files under the var directory in the embedded
+mode). Over the limit, the answer is HTTP 429 with a Retry-After header and a
+sentence saying why.
 """
 
 import functools
 import hashlib
+import ipaddress
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 
+def _networks() -> list:
+    networks = []
+    for entry in settings.PORTAL_TRUSTED_PROXIES:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            continue  # a typo must not make every client one
+    return networks
+
+
+def _is_proxy(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_key(request) -> str:
-    """The client's address; behind the production proxy, the first forwarded address."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and settings.PORTAL_TRUST_X_FORWARDED_FOR:
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client's address.
+
+    Behind our proxies, the right-most X-Forwarded-For address that is not one
+    of them: each proxy appends the address it saw, so everything left of that
+    was written by the client and proves nothing.
+    """
+    peer = request.META.get("REMOTE_ADDR", "unknown")
+    if not settings.PORTAL_TRUST_X_FORWARDED_FOR:
+        return peer
+    networks = _networks()
+    if networks and not _is_proxy(peer, networks):
+        return peer  # not through our proxy: its header is the client's own
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not _is_proxy(address, networks):
+            return address
+    return peer
 
 
 def hit(scope: str, key: str, limit: int, window_seconds: int) -> tuple[bool, int]:
@@ -29,6 +61,7 @@ def hit(scope: str, key: str, limit: int, window_seconds: int) -> tuple[bool, in
     window_start = now - now % window_seconds
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     cache_key = f"rl:{scope}:{digest}:{window_start}"
+    cache = caches["counters"]
     cache.add(cache_key, 0, timeout=window_seconds + 1)
     try:
         count = cache.incr(cache_key)

@@ -117,9 +117,9 @@ class ApplicantForm(ChallengeMixin, forms.Form):
         if not self.is_bound or "challenge_token" not in self.data:
             self.fresh_challenge()
         else:
+            # A used or expired token stays in the data so that validation says so;
+            # the view puts a fresh question on the page it sends back.
             self.challenge_question = challenge.question_of(self.data.get("challenge_token", ""))
-            if self.challenge_question is None:
-                self.fresh_challenge()
 
 
 class ObjectionForm(ApplicantForm):

@@ -211,21 +211,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
-# Cache: local memory in the embedded mode, Redis when REDIS_URL is set.
+# Caches: Redis when REDIS_URL is set. Otherwise local memory for "default" (a
+# per-process page cache is fine) and files under VAR_DIR for "counters": rate
+# limits and one-time human checks must be shared by every worker process.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-        }
+        },
+        "counters": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "counters",
+        },
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "portal",
-        }
+        },
+        "counters": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "counters"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
     }
 
 # Celery: with no broker configured, tasks run in-process (eagerly) so the
@@ -340,8 +352,12 @@ PORTAL_AUDIT_KEY = env_str("PORTAL_AUDIT_KEY", "")
 # kept apart from the database, so a rewrite of the trail shows against it).
 PORTAL_LOG_DIR = Path(env_str("PORTAL_LOG_DIR", str(VAR_DIR / "log")))
 
-# Behind the production TLS proxy, per-client rate limits key on X-Forwarded-For.
+# Behind the production TLS proxy, per-client rate limits key on X-Forwarded-For:
+# the right-most address that is not one of our proxies (the client writes the
+# rest). With only this set, the direct peer is the one trusted proxy.
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
+# Further proxy addresses or networks to skip in X-Forwarded-For ("10.0.0.0/8,…").
+PORTAL_TRUSTED_PROXIES = env_list("PORTAL_TRUSTED_PROXIES", [])
 # Per-client rate limits overriding a scope's own default, as
 # {"public_search": (requests, seconds)}; the environment writes "public_search=30/60,...".
 PORTAL_RATE_LIMITS = env_rate_limits("PORTAL_RATE_LIMITS")

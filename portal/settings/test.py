@@ -11,7 +11,13 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Local memory unless the integration run points REDIS_URL at a real Redis.
 if not REDIS_URL:  # noqa: F405
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "counters": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "counters",
+        },
+    }
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = ""
 PORTAL_EAGER_TASKS_IN_THREAD = False

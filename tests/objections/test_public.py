@@ -19,8 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def answer_for(html: str) -> tuple[str, str]:
     token = re.search(r'name="challenge_token" value="([^"]+)"', html).group(1)
-    data = signing.loads(token, salt=challenge.SALT)
-    return token, str(data["a"] + data["b"])
+    return token, str(sum(challenge.terms_of(token)))
 
 
 def objection_post(html: str, **overrides) -> dict:
@@ -91,6 +90,13 @@ def test_challenge_and_honeypot(client, record):
     assert "验证问题回答错误" in response.content.decode()
     # The page comes back with a fresh question.
     assert answer_for(response.content.decode())[0] != wrong["challenge_token"]
+    # The token reveals nothing of the sum: only a signed random nonce.
+    assert set(str(signing.loads(wrong["challenge_token"], salt=challenge.SALT))) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    )
+    # A wrong answer used the question up: no second guess on the same token.
+    assert challenge.terms_of(wrong["challenge_token"]) is None
+    page = client.get(url).content.decode()
     bot = objection_post(page, website="http://spam.example")
     assert "提交未通过校验" in client.post(url, bot).content.decode()
     assert not Case.objects.exists()
