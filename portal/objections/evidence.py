@@ -65,18 +65,30 @@ def detect_type(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _image_decodes(upload) -> bool:
+# An evidence photo or scan needs far fewer pixels; a small file declaring more is
+# a decompression bomb that would take the worker's memory when anyone opens it.
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def _image_problem(upload) -> str | None:
+    """None when the image decodes and is of a sane size; else "bad_image" or "too_many_pixels"."""
     from PIL import Image, UnidentifiedImageError
 
     upload.seek(0)
     try:
+        # Image.open reads only the header: the declared size is checked before any decoding.
         with Image.open(upload) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                return "too_many_pixels"
             image.verify()
+    except Image.DecompressionBombError:
+        return "too_many_pixels"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return False
+        return "bad_image"
     finally:
         upload.seek(0)
-    return True
+    return None
 
 
 def check_upload(upload) -> CheckedFile:
@@ -102,7 +114,18 @@ def check_upload(upload) -> CheckedFile:
             code="bad_type",
         )
     content_type, extension = detected
-    if content_type.startswith("image/") and not _image_decodes(upload):
+    problem = _image_problem(upload) if content_type.startswith("image/") else None
+    if problem == "too_many_pixels":
+        raise ValidationError(
+            _("图片“%(name)s”的像素超过 %(limit)d 万，请缩小后再上传。")
+            % {
+                "name": name,
+                "limit": MAX_IMAGE_PIXELS // 10_000,
+                "megapixels": MAX_IMAGE_PIXELS // 1_000_000,
+            },
+            code="too_many_pixels",
+        )
+    if problem == "bad_image":
         raise ValidationError(
             _("图片“%(name)s”已损坏，无法打开。") % {"name": name}, code="bad_image"
         )

@@ -143,3 +143,32 @@ def test_files_of_a_failed_filing_are_removed(record, monkeypatch):
         file_objection(record, files=checked(pdf_upload("lost.pdf")))
     assert not Case.objects.exists()
     assert set(root.rglob("*.pdf")) == before
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A small PNG whose header declares a huge canvas (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 200_000, 9)  # the start of the canvas only
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("side", [20000, 7000])
+def test_an_image_declaring_a_huge_canvas_is_refused_not_a_crash(client, record, side):
+    bomb = png_declaring(side, side)
+    assert len(bomb) < 20_000
+    url = f"/objections/new/?record={record.pk}"
+    page = client.get(url).content.decode()
+    upload = SimpleUploadedFile("照片.png", bomb)
+    response = client.post(url, objection_post(page, files=[upload]))
+    assert response.status_code == 200
+    assert "图片“照片.png”的像素超过 4000 万，请缩小后再上传。" in response.content.decode()
+    assert not Case.objects.exists()
