@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run setup test lint format check test-postgres system-packages lock bench clean
+.PHONY: help run dev setup test lint format check test-postgres system-packages lock bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -32,8 +32,11 @@ setup: $(INSTALLED) system-packages ## Install, migrate, load the catalog and de
 	$(MANAGE) setup_site
 	$(MANAGE) create_demo_accounts
 
-run: setup ## Set everything up and serve the portal at http://127.0.0.1:8000 with background work
+run: setup ## Set everything up and serve the portal at http://127.0.0.1:8000 (gunicorn, DEBUG off)
 	@scripts/run-embedded.sh
+
+dev: setup ## As run, with Django's development server and DEBUG on
+	@scripts/run-dev.sh
 
 test: $(INSTALLED) system-packages ## Lint, Django checks and the whole test suite (embedded default)
 	$(BIN)/ruff check .

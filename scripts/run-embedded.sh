@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# Serve the portal on the embedded default: the web server, with the periodic
-# scheduler beside it (background tasks run in the web process's own thread).
+# Serve the portal on the embedded default as a deployment: gunicorn with DEBUG
+# off, static files through WhiteNoise, the periodic scheduler beside it, logs
+# under var/log/. `make dev` runs Django's development server instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 HOST=${PORTAL_HOST:-127.0.0.1}
 PORT=${PORTAL_PORT:-8000}
+WORKERS=${PORTAL_WEB_WORKERS:-2}
+LOG_DIR=${PORTAL_LOG_DIR:-var/log}
+mkdir -p "$LOG_DIR"
 
-$BIN/python manage.py run_scheduler &
+$BIN/python manage.py run_scheduler >>"$LOG_DIR/scheduler.log" 2>&1 &
 scheduler=$!
 trap 'kill $scheduler 2>/dev/null || true' EXIT INT TERM
 
 echo "Serving the portal at http://$HOST:$PORT (admin: http://$HOST:$PORT/admin/). Ctrl-C stops."
-$BIN/python manage.py runserver "$HOST:$PORT"
+echo "Logs: $LOG_DIR/portal.log (errors), $LOG_DIR/access.log, $LOG_DIR/scheduler.log"
+$BIN/gunicorn portal.wsgi:application \
+    --bind "$HOST:$PORT" \
+    --workers "$WORKERS" --threads 4 --worker-class gthread \
+    --timeout 300 --graceful-timeout 30 \
+    --access-logfile "$LOG_DIR/access.log" \
+    --error-logfile "$LOG_DIR/portal.log" \
+    --capture-output

@@ -9,6 +9,8 @@ embedded search backend and local file storage. Nothing secret lives here.
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import (
@@ -94,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.accounts.second_factor.SecondFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -344,6 +347,9 @@ PORTAL_IDENTITY_HASH_KEY = env_str("PORTAL_IDENTITY_HASH_KEY", "")
 # verifiable. Production must set it; unset, the secret key signs (embedded mode).
 PORTAL_REPORT_SIGNING_KEY = env_str("PORTAL_REPORT_SIGNING_KEY", "")
 
+# Serve MEDIA_ROOT from Django (the embedded mode has no web server in front).
+PORTAL_SERVE_MEDIA = env_bool("PORTAL_SERVE_MEDIA", False)
+
 # Key of the audit trail's HMAC chain, kept outside the database so that whoever
 # can rewrite the table cannot recompute the chain. Production must set it;
 # unset, a key derived from the secret key serves (embedded mode).
@@ -396,3 +402,20 @@ LOGGING = {
 }
 
 PORTAL_SITE_TITLE = _("联合征信平台")
+
+# Content-Security-Policy of every page but the Wagtail and Django admins and the
+# API browser, whose own inline scripts need more: the public site loads only
+# its own scripts, styles and images, and no one may frame it.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/", "/api/v1/docs/"],
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
