@@ -55,6 +55,16 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _engine_not_resting():
+    """A search outage simulated by one test does not make the next one defer its indexing."""
+    from search.indexing import engine
+
+    engine.succeeded()
+    yield
+    engine.succeeded()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     """Rate limits and cached pages never leak from one test to the next."""
     from django.core.cache import caches

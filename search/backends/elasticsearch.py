@@ -77,7 +77,13 @@ def make_client(url: str | None = None, plain_json: bool | None = None) -> Elast
     if plain_json is None:
         plain_json = settings.PORTAL_ELASTICSEARCH_PLAIN_JSON
     extra = {"transport_class": PlainJsonTransport} if plain_json else {}
-    return Elasticsearch(url, request_timeout=10, max_retries=2, retry_on_timeout=True, **extra)
+    return Elasticsearch(
+        url,
+        request_timeout=settings.PORTAL_ELASTICSEARCH_TIMEOUT,
+        max_retries=2,
+        retry_on_timeout=True,
+        **extra,
+    )
 
 
 def build_search_body(query: SearchQuery) -> dict:

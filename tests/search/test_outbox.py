@@ -86,3 +86,98 @@ def test_outbox_note_commits_with_the_change_or_not_at_all():
     assert OutboxEntry.objects.count() == 0  # rolled back with the change
     change_record(record, reason="objection", under_objection=True)
     assert OutboxEntry.objects.count() == 1
+
+
+@pytest.fixture
+def hanging_engine():
+    """An "engine" that accepts connections and never answers: the worst outage."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held, stop = [], threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+@pytest.mark.django_db
+@pytest.mark.elasticsearch
+def test_an_import_during_an_outage_returns_once_committed_and_loses_nothing(
+    settings, request, hanging_engine, django_capture_on_commit_callbacks
+):
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from portal.records.models import CreditRecord
+    from portal.subjects.models import Subject
+    from tests.exchange.conftest import penalty_csv, penalty_row
+
+    rows = [
+        penalty_row(
+            subject_name=f"惠州市停机测试{n:03d}有限公司", uscc=uscc, decision_no=f"停{n}号"
+        )
+        for n, uscc in enumerate(
+            __import__("tests.factories").factories.next_uscc() for _ in range(120)
+        )
+    ]
+    path = request.getfixturevalue("tmp_path") / "outage.csv"
+    path.write_bytes(penalty_csv(rows))
+    configure(settings, "elasticsearch", request)
+    live_url = settings.ELASTICSEARCH_URL
+    settings.ELASTICSEARCH_URL = hanging_engine
+    settings.PORTAL_ELASTICSEARCH_TIMEOUT = 1
+    backends._cache.clear()
+
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "import_records",
+            str(path),
+            "--department",
+            "MARKET",
+            "--catalog",
+            "ADM_PENALTY",
+            stdout=StringIO(),
+        )
+        # Subjects saved one by one (renames, former names) each queue their own entry
+        # and their own indexing task, as a large import's identity updates do.
+        for subject in Subject.objects.filter(name__startswith="惠州市停机测试")[:60]:
+            subject.name = subject.name.replace("停机测试", "停机测验")
+            subject.save()
+    elapsed = time.monotonic() - started
+    assert CreditRecord.objects.filter(decision_no__startswith="停").count() == 120
+    # One failed attempt (three one-second tries), then every entry deferred at once:
+    # not a timeout per entry.
+    assert elapsed < 20, elapsed
+    entries = OutboxEntry.objects.all()
+    assert entries.count() > 60 and not entries.filter(next_attempt_at__isnull=True).exists()
+    assert max(entries.values_list("attempts", flat=True)) <= 1
+
+    # The engine comes back: the scheduled catch-up indexes everything.
+    settings.ELASTICSEARCH_URL = live_url
+    backends._cache.clear()
+    OutboxEntry.objects.update(next_attempt_at=None)
+    assert catch_up() >= 1
+    assert not OutboxEntry.objects.exists()
+    assert search(q="惠州市停机测验007有限公司").total >= 1
+    assert search(q="惠州市停机测试100有限公司").total >= 1
+    backends._cache.clear()
