@@ -1,8 +1,7 @@
 """A subject's public credit profile (信用档案) and the public view of one record.
 
-Only what the public may see: `CreditRecord.objects.public()`, subjects that
-are not minors, and a natural person only when a public record names them
-(persons appear publicly only through public items; DESIGN §4).
+Only what the public may see, as portal.records.visibility decides: this module
+lays it out.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from django.db.models.functions import RowNumber
 
 from cms.localise import is_english, localised_path
 from portal.catalog.models import CatalogItem, ListType
+from portal.records import visibility
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
 from portal.reports.sections import is_adverse
@@ -48,20 +48,6 @@ class Profile:
     selected_item: CatalogItem | None = None
 
 
-def public_records(subject: Subject):
-    return CreditRecord.objects.public().filter(subject=subject)
-
-
-def find_public_subject(code: str) -> Subject | None:
-    """The subject the public may look at under this code, or None."""
-    subject = Subject.objects.publicly_visible().filter(code=code.strip().upper()).first()
-    if subject is None:
-        return None
-    if subject.is_natural_person and not public_records(subject).exists():
-        return None
-    return subject
-
-
 # The columns a profile row shows: the JSON `data` is left in the database.
 ROW_FIELDS = (
     "id",
@@ -83,7 +69,7 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
     number of records: counts per item, the items, and the latest rows per item
     (a window function ranks them inside the database).
     """
-    records = public_records(subject)
+    records = visibility.public_records().filter(subject=subject)
     counts = {
         row["catalog_item"]: row
         for row in records.order_by()
@@ -125,15 +111,6 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
     return profile
 
 
-def find_public_record(record_id: int) -> CreditRecord | None:
-    return (
-        CreditRecord.objects.public()
-        .filter(pk=record_id, subject__in=Subject.objects.publicly_visible())
-        .select_related("subject", "catalog_item", "department")
-        .first()
-    )
-
-
 def format_value(value) -> str:
     if isinstance(value, list | tuple):
         return "、".join(str(v) for v in value)
@@ -146,9 +123,7 @@ def record_fields(record: CreditRecord) -> list[tuple[str, str]]:
     """The record's public fields as (label, value), in the catalog's order, empty ones left out."""
     english = is_english()
     rows = []
-    for catalog_field in record.catalog_item.fields.all():
-        if not catalog_field.is_public:
-            continue
+    for catalog_field in visibility.public_fields(record.catalog_item):
         value = record.data.get(catalog_field.key)
         if value in (None, "", [], {}):
             continue
