@@ -166,7 +166,7 @@ COLUMNS = {
 }
 LIST_COLUMNS = SUBJECT_COLUMNS + [
     Column(_("名单类别"), lambda r: r.catalog_item.name),
-    Column(_("列入事由"), lambda r: r.title),
+    Column(_("列入事由"), visibility.public_title),
     Column(_("文书号"), lambda r: r.decision_no),
     Column(_("列入日期"), _date),
     Column(_("认定部门"), lambda r: r.department.name),

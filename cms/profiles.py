@@ -65,9 +65,10 @@ ROW_FIELDS = (
 def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) -> Profile:
     """The profile: identity, list badges and records grouped by item (latest first).
 
-    With `item_code`, only that item's records, paginated. Three queries for any
-    number of records: counts per item, the items, and the latest rows per item
-    (a window function ranks them inside the database).
+    With `item_code`, only that item's records, paginated. Four queries for any
+    number of records: counts per item, the items and their fields (which say
+    whether titles are public), and the latest rows per item (a window function
+    ranks them inside the database).
     """
     records = visibility.public_records().filter(subject=subject)
     counts = {
@@ -79,7 +80,12 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
             objected=Count("id", filter=Q(public_state=PublicState.UNDER_OBJECTION)),
         )
     }
-    items = list(CatalogItem.objects.filter(pk__in=counts).order_by("sort_order", "code"))
+    items = list(
+        CatalogItem.objects.filter(pk__in=counts)
+        .prefetch_related("fields")
+        .order_by("sort_order", "code")
+    )
+    untitled = {item.pk for item in items if not visibility.title_is_public(item)}
     profile = Profile(
         subject=subject,
         former_names=[n.name for n in subject.names.all() if n.name != subject.name],
@@ -98,17 +104,29 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
         )
         current = paginator.get_page(page)
         total = counts[selected.pk]["n"]
-        profile.groups = [ItemGroup(selected, total, list(current.object_list), current)]
+        rows = _without_hidden_titles(list(current.object_list), untitled)
+        profile.groups = [ItemGroup(selected, total, rows, current)]
         return profile
     ranked = latest.annotate(
         rank=Window(RowNumber(), partition_by=[F("catalog_item_id")], order_by=newest_first)
     ).filter(rank__lte=PER_GROUP)
     by_item: dict[int, list] = {}
-    for record in ranked.order_by("catalog_item_id", *newest_first):
+    for record in _without_hidden_titles(
+        ranked.order_by("catalog_item_id", *newest_first), untitled
+    ):
         by_item.setdefault(record.catalog_item_id, []).append(record)
     for item in items:
         profile.groups.append(ItemGroup(item, counts[item.pk]["n"], by_item.get(item.pk, [])))
     return profile
+
+
+def _without_hidden_titles(records, untitled: set) -> list:
+    """The rows, with the title blanked where the item's title field is not public."""
+    records = list(records)
+    for record in records:
+        if record.catalog_item_id in untitled:
+            record.title = ""
+    return records
 
 
 def format_value(value) -> str:

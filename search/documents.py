@@ -164,6 +164,7 @@ class ItemInfo:
         self.name = item.name
         self.list_type = item.list_type or ""
         self.title_field = item.title_field
+        self.title_is_public = visibility.title_is_public(item)
         self.searchable_keys = [
             f.key
             for f in visibility.public_fields(item)
@@ -177,7 +178,8 @@ class ItemInfo:
 def record_body(record, info: ItemInfo) -> str:
     """The searchable text of a record: its title, decision number and public,
     non-identity text fields, normalised (NFKC, whitespace)."""
-    parts = [p for p in (record.title, record.decision_no) if p]
+    title = record.title if info.title_is_public else ""
+    parts = [p for p in (title, record.decision_no) if p]
     data = record.data or {}
     for key in info.searchable_keys:
         value = data.get(key)

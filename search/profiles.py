@@ -83,7 +83,7 @@ def _record(record) -> dict:
         "id": record.pk,
         "decision_no": record.decision_no,
         "decision_date": record.decision_date.isoformat(),
-        "title": record.title,
+        "title": visibility.public_title(record),
         "department_code": record.department.code,
         "department": record.department.name,
         "severity": record.severity,

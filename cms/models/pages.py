@@ -158,6 +158,7 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
             template="cms/record_detail.html",
             context_overrides={
                 "record": record,
+                "title": visibility.public_title(record),
                 "subject": record.subject,
                 "fields": profiles.record_fields(record),
                 "actions": profiles.record_actions(record),

@@ -15,7 +15,8 @@ reports), so one rule answers them all; docs/visibility.md states it in words.
   bulk export.
 - A record's public fields are the catalog fields marked public; identity
   number fields never (a person's number appears only as the subject's
-  masked code).
+  masked code). The record's title copies its item's title field, so it is
+  shown only when that field is public.
 """
 
 from __future__ import annotations
@@ -158,6 +159,15 @@ def public_fields(item: CatalogItem) -> list[CatalogField]:
     """The item's fields the public may read, in the catalog's order (uses a prefetch of
     `fields` when there is one)."""
     return [f for f in item.fields.all() if f.is_public and f.field_type not in HIDDEN_FIELD_TYPES]
+
+
+def title_is_public(item: CatalogItem) -> bool:
+    """Whether records of `item` may show their title (a copy of the item's title field)."""
+    return not item.title_field or any(f.key == item.title_field for f in public_fields(item))
+
+
+def public_title(record: CreditRecord) -> str:
+    return record.title if title_is_public(record.catalog_item) else ""
 
 
 def public_data(record: CreditRecord) -> dict:

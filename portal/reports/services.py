@@ -151,7 +151,7 @@ def _entry(record: CreditRecord, today: dt.date) -> Entry:
         decision_no=record.decision_no,
         decision_date=record.decision_date,
         department=record.department.name,
-        title=record.title,
+        title=visibility.public_title(record),
         state=record.public_state,
     )
     if entry.repaired:

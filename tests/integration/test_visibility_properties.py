@@ -38,10 +38,11 @@ ITEMS = [
     "SOCIAL_INSURANCE_ARREARS",
 ]
 KINDS = ["enterprise", "business", "adult", "minor", "grown"]
-# Fields a test may make not public (never an item's title field: titles are columns).
-HIDEABLE = ["content", "penalty_types", "authority", "licence_category", "valid_to", "remarks"]
-MARKED = [*HIDEABLE, "violation_type", "decision_name", "honour_name", "rating_year"]
-MARKED += ["dishonest_behaviour", "arrears_period"]
+# Fields a test may make not public; the first five are items' title fields.
+HIDEABLE = ["violation_type", "decision_name", "honour_name", "rating_year"]
+HIDEABLE += ["dishonest_behaviour", "content", "penalty_types", "authority"]
+HIDEABLE += ["licence_category", "valid_to", "remarks"]
+MARKED = [*HIDEABLE, "arrears_period"]
 
 record_spec = st.fixed_dictionaries(
     {
@@ -60,7 +61,7 @@ world_spec = st.fixed_dictionaries(
         "openness": st.dictionaries(
             st.sampled_from(ITEMS), st.sampled_from(list(Openness.values)), max_size=3
         ),
-        "hidden": st.sets(st.sampled_from(HIDEABLE), max_size=3),
+        "hidden": st.sets(st.sampled_from(HIDEABLE), max_size=4),
         "id_field_public": st.booleans(),
     }
 )
@@ -212,7 +213,7 @@ def assert_no_leak(text: str, hidden: set, numbers: list):
             },
         ],
         "openness": {"ADM_LICENSE": "shared"},
-        "hidden": {"content", "penalty_types"},
+        "hidden": {"content", "penalty_types", "violation_type"},
         "id_field_public": True,
     }
 )
@@ -252,13 +253,16 @@ def test_every_public_reader_shows_exactly_what_visibility_allows(spec):
             own = {r.pk for r in records if r.subject_id == subject.pk and r.pk in expected}
             if subject.pk in shown:
                 profile = profiles.build_profile(subject)
-                assert {r.pk for g in profile.groups for r in g.records} == own
+                rows = [r for g in profile.groups for r in g.records]
+                assert {r.pk for r in rows} == own
                 assert profile.total == len(own)
+                assert_no_leak(repr([r.title for r in rows]), hidden, numbers)
         for record in records:
             found = visibility.find_public_record(record.pk)
             assert (found is not None) == (record.pk in expected)
             if found is not None:
                 rows = profiles.record_fields(found)
+                assert_no_leak(visibility.public_title(found), hidden, numbers)
                 shown_labels = {label for label, _value in rows}
                 labels = {
                     f.label for f in found.catalog_item.fields.all() if f.key in public_keys(found)
@@ -315,5 +319,6 @@ def test_every_public_reader_shows_exactly_what_visibility_allows(spec):
             content = collect(subject, today=TODAY)
             own = {r.pk for r in records if r.subject_id == subject.pk and r.pk in reported}
             assert {e.record_id for e in content.entries} == own
-            assert_no_leak(repr([e.details for e in content.entries]), hidden, numbers)
+            printed = [(e.title, e.details) for e in content.entries]
+            assert_no_leak(repr(printed), hidden, numbers)
         transaction.set_rollback(True)
