@@ -84,16 +84,19 @@ def list_records(kind: str, filters: Filters = Filters()):
 
 def with_rows(records):
     """The records with what a list row shows loaded alongside."""
-    return records.select_related("subject", "catalog_item", "department").prefetch_related(
-        "catalog_item__fields"
-    )
+    return records.select_related("subject", "catalog_item", "department")
+
+
+def with_columns(records):
+    """The records with what the list's columns read (the item's public fields)."""
+    return with_rows(records).prefetch_related("catalog_item__fields")
 
 
 def record_page(records, number, per_page: int):
     """One page of a list: ids are paged first (an index-only sort), then the rows fetched."""
     page = Paginator(records.values_list("id", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
-    rows = with_rows(CreditRecord.objects.filter(pk__in=ids)).in_bulk()
+    rows = with_columns(CreditRecord.objects.filter(pk__in=ids)).in_bulk()
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
 
@@ -105,7 +108,7 @@ def latest_public(limit: int = 8) -> list:
     here: a single query over every public record would sort them all.
     """
     candidates = []
-    for item_id in CatalogItem.objects.values_list("pk", flat=True):
+    for item_id in visibility.public_items().values_list("pk", flat=True):
         candidates += (
             visibility.public_records()
             .filter(catalog_item_id=item_id)
@@ -185,6 +188,6 @@ def export_rows(kind: str, filters: Filters = Filters()):
     """Header and rows for the CSV export: organisations only, capped, public fields only."""
     columns = columns_for(kind) + [Column(_("公示状态"), _state)]
     yield [str(column.label) for column in columns]
-    records = with_rows(visibility.exportable_records(list_records(kind, filters)))
+    records = with_columns(visibility.exportable_records(list_records(kind, filters)))
     for record in records[: export_max_rows()]:
         yield [column.value(record) for column in columns]

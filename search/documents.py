@@ -212,7 +212,7 @@ def build_documents(subject_ids: Iterable[int], today: dt.date | None = None) ->
         pk: (code, name) for pk, code, name in Department.objects.values_list("pk", "code", "name")
     }
     records = (
-        visibility.public_records(today=today)
+        visibility.public_records()
         .filter(subject_id__in=ids)
         .order_by("subject_id", "-decision_date", "-id")
         .values_list(

@@ -30,7 +30,7 @@ def published_profile(code: str, today: dt.date | None = None) -> dict | None:
     if subject is None:
         return None
     records = list(
-        visibility.public_records(today=today)
+        visibility.public_records()
         .filter(subject=subject)
         .select_related("catalog_item", "department")
         .prefetch_related("catalog_item__fields")

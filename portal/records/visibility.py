@@ -4,11 +4,16 @@ Every public reader asks here (the profile and record pages, disclosure lists
 and their export, search documents, the search and profile API, credit
 reports), so one rule answers them all; docs/visibility.md states it in words.
 
-- A record is public when its state is public, its item's openness is public,
-  its subject is not a minor today and the conduct was not a minor's. The
-  stored state already folds in openness and minority when it was derived;
-  checking them again here keeps a stale state (an item made shared, say)
-  from showing anything until the state is refreshed.
+- A record is public when its state is public and its item's openness is
+  public. The state already folds in openness when it is derived; checking
+  openness again keeps a stale state (an item just made shared, before its
+  records are derived again) from showing anything.
+- Minors: a minor's conduct never gets a public state (derive_public_state),
+  and neither the decision date nor the day of majority changes without the
+  state being derived again, so a public state answers it; checking it per
+  row would cost every bulk reader a read of each subject. A repaired record
+  keeps its repaired state whoever's it was, so what a report covers checks
+  it explicitly, and a subject who is a minor today is never shown at all.
 - A subject is shown only if it is not a minor today; a natural person only
   through at least one public record, with the masked identity number as
   code and no legal representative or registration date, and never in a
@@ -37,34 +42,30 @@ HIDDEN_FIELD_TYPES = frozenset({FieldType.ID_NUMBER})
 
 
 # -- records --------------------------------------------------------------------------------
-def _shown_subject_q(today: dt.date, prefix: str = "") -> Q:
-    """Subjects the public may see: never a minor (today)."""
-    return Q(**{f"{prefix}adult_on__isnull": True}) | Q(**{f"{prefix}adult_on__lte": today})
+def public_items():
+    """The catalog items whose records the public may see."""
+    return CatalogItem.objects.filter(openness=Openness.PUBLIC)
 
 
-def _covered_q(today: dt.date) -> Q:
-    """Records of public items whose subject may be shown, for conduct not a minor's."""
-    return (
-        Q(catalog_item__openness=Openness.PUBLIC)
-        & _shown_subject_q(today, "subject__")
-        & (Q(subject__adult_on__isnull=True) | Q(subject__adult_on__lte=F("decision_date")))
-    )
+def _of_public_items() -> Q:
+    return Q(catalog_item__openness=Openness.PUBLIC)
 
 
-def public_records(records=None, today: dt.date | None = None):
+def public_records(records=None):
     """The records (of `records`, default all) the public may see."""
-    today = today or dt.date.today()
     records = CreditRecord.objects.all() if records is None else records
-    return records.public().filter(_covered_q(today))
+    return records.public().filter(_of_public_items())
 
 
-def report_records(records=None, today: dt.date | None = None):
+def report_records(records=None):
     """What a credit report covers: the public records, and the repaired records the
     same rules would otherwise show (listed as repaired, never detailed)."""
-    today = today or dt.date.today()
     records = CreditRecord.objects.all() if records is None else records
-    states = [*PUBLIC_STATES, PublicState.REPAIRED]
-    return records.filter(Q(public_state__in=states) & _covered_q(today))
+    return records.filter(
+        Q(public_state__in=[*PUBLIC_STATES, PublicState.REPAIRED])
+        & _of_public_items()
+        & (Q(subject__adult_on__isnull=True) | Q(subject__adult_on__lte=F("decision_date")))
+    )
 
 
 def exportable_records(records):
@@ -72,24 +73,15 @@ def exportable_records(records):
     return records.exclude(subject__kind=SubjectKind.NATURAL_PERSON)
 
 
-def is_public_record(record: CreditRecord, today: dt.date | None = None) -> bool:
+def is_public_record(record: CreditRecord) -> bool:
     """The same rule as `public_records`, for one loaded record."""
-    return record.public_state in PUBLIC_STATES and _covered(record, today)
+    return record.public_state in PUBLIC_STATES and record.catalog_item.is_public
 
 
-def _covered(record: CreditRecord, today: dt.date | None) -> bool:
-    subject = record.subject
-    return (
-        record.catalog_item.openness == Openness.PUBLIC
-        and not subject.is_minor(today or dt.date.today())
-        and not subject.is_minor(record.decision_date)
-    )
-
-
-def find_public_record(record_id: int, today: dt.date | None = None) -> CreditRecord | None:
+def find_public_record(record_id: int) -> CreditRecord | None:
     """One public record with its subject, item and department, or None."""
     return (
-        public_records(today=today)
+        public_records()
         .filter(pk=record_id)
         .select_related("subject", "catalog_item", "department")
         .first()
@@ -98,9 +90,11 @@ def find_public_record(record_id: int, today: dt.date | None = None) -> CreditRe
 
 # -- subjects -------------------------------------------------------------------------------
 def visible_subjects(subjects=None, today: dt.date | None = None):
-    """Subjects that may be shown at all (a person still needs a public record)."""
+    """Subjects that may be shown at all: never a minor (a person still needs a public
+    record)."""
+    today = today or dt.date.today()
     subjects = Subject.objects.all() if subjects is None else subjects
-    return subjects.filter(_shown_subject_q(today or dt.date.today()))
+    return subjects.filter(Q(adult_on__isnull=True) | Q(adult_on__lte=today))
 
 
 def may_show_subject(kind: str, has_public_records: bool) -> bool:
@@ -118,7 +112,7 @@ def find_public_subject(code: str, today: dt.date | None = None) -> Subject | No
     if subject is None:
         return None
     if subject.is_natural_person:
-        has_records = public_records(today=today).filter(subject=subject).exists()
+        has_records = public_records().filter(subject=subject).exists()
         if not may_show_subject(subject.kind, has_records):
             return None
     return subject

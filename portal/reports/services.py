@@ -127,12 +127,10 @@ class ReportContent:
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _covered_records(
-    subject: Subject, start: dt.date | None, end: dt.date | None, today: dt.date
-) -> list[CreditRecord]:
+def _covered_records(subject: Subject, start: dt.date | None, end: dt.date | None):
     """Published records, plus repaired ones (to be marked 已修复), as visibility allows."""
     records = (
-        visibility.report_records(CreditRecord.objects.filter(subject=subject), today)
+        visibility.report_records(CreditRecord.objects.filter(subject=subject))
         .select_related("catalog_item", "department")
         .prefetch_related("catalog_item__fields")
         .order_by("catalog_item__sort_order", "-decision_date", "-id")
@@ -188,7 +186,7 @@ def collect(
         if not 1 <= int(years) <= MAX_YEARS:
             raise ReportError(_("专项信用报告的查询期间为 1 至 5 年。"))
         start, end = today - relativedelta(years=int(years)) + dt.timedelta(days=1), today
-    records = _covered_records(subject, start, end, today)
+    records = _covered_records(subject, start, end)
     grouped = {section.key: [] for section in sections.SECTIONS}
     hashes = {}
     for record in records:
