@@ -87,17 +87,12 @@ def with_rows(records):
     return records.select_related("subject", "catalog_item", "department")
 
 
-def with_columns(records):
-    """The records with what the list's columns read (the item's public fields)."""
-    return with_rows(records).prefetch_related("catalog_item__fields")
-
-
 def record_page(records, number, per_page: int):
     """One page of a list: ids are paged first (an index-only sort), then the rows fetched."""
     page = Paginator(records.values_list("id", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
-    rows = with_columns(CreditRecord.objects.filter(pk__in=ids)).in_bulk()
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    rows = with_rows(CreditRecord.objects.filter(pk__in=ids)).in_bulk()
+    page.object_list = visibility.with_public_fields(rows[pk] for pk in ids if pk in rows)
     return page
 
 
@@ -188,6 +183,6 @@ def export_rows(kind: str, filters: Filters = Filters()):
     """Header and rows for the CSV export: organisations only, capped, public fields only."""
     columns = columns_for(kind) + [Column(_("公示状态"), _state)]
     yield [str(column.label) for column in columns]
-    records = with_columns(visibility.exportable_records(list_records(kind, filters)))
-    for record in records[: export_max_rows()]:
+    records = with_rows(visibility.exportable_records(list_records(kind, filters)))
+    for record in visibility.with_public_fields(records[: export_max_rows()]):
         yield [column.value(record) for column in columns]

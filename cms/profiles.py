@@ -66,9 +66,9 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
     """The profile: identity, list badges and records grouped by item (latest first).
 
     With `item_code`, only that item's records, paginated. Four queries for any
-    number of records: counts per item, the items and their fields (which say
-    whether titles are public), and the latest rows per item (a window function
-    ranks them inside the database).
+    number of records: counts per item, the items, whether their titles are
+    public, and the latest rows per item (a window function ranks them inside
+    the database).
     """
     records = visibility.public_records().filter(subject=subject)
     counts = {
@@ -80,12 +80,8 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
             objected=Count("id", filter=Q(public_state=PublicState.UNDER_OBJECTION)),
         )
     }
-    items = list(
-        CatalogItem.objects.filter(pk__in=counts)
-        .prefetch_related("fields")
-        .order_by("sort_order", "code")
-    )
-    untitled = {item.pk for item in items if not visibility.title_is_public(item)}
+    items = list(CatalogItem.objects.filter(pk__in=counts).order_by("sort_order", "code"))
+    untitled = visibility.items_with_hidden_titles(items)
     profile = Profile(
         subject=subject,
         former_names=[n.name for n in subject.names.all() if n.name != subject.name],

@@ -149,15 +149,51 @@ def public_identity(subject: Subject) -> PublicIdentity:
 
 
 # -- fields ---------------------------------------------------------------------------------
+def _is_public_field(field: CatalogField) -> bool:
+    return field.is_public and field.field_type not in HIDDEN_FIELD_TYPES
+
+
+# The same rule as a filter on CatalogField, for readers that need no field rows.
+PUBLIC_FIELD = Q(is_public=True) & ~Q(field_type__in=HIDDEN_FIELD_TYPES)
+
+
 def public_fields(item: CatalogItem) -> list[CatalogField]:
     """The item's fields the public may read, in the catalog's order (uses a prefetch of
-    `fields` when there is one)."""
-    return [f for f in item.fields.all() if f.is_public and f.field_type not in HIDDEN_FIELD_TYPES]
+    `fields` when there is one; kept on the instance, which readers load per request)."""
+    cached = item.__dict__.get("_public_fields")
+    if cached is None:
+        cached = item.__dict__["_public_fields"] = [
+            f for f in item.fields.all() if _is_public_field(f)
+        ]
+    return cached
 
 
 def title_is_public(item: CatalogItem) -> bool:
     """Whether records of `item` may show their title (a copy of the item's title field)."""
     return not item.title_field or any(f.key == item.title_field for f in public_fields(item))
+
+
+def items_with_hidden_titles(items) -> set[int]:
+    """Of `items`, the ids whose records may not show their title, in one small query."""
+    titled = {item.pk: item.title_field for item in items if item.title_field}
+    public = set(
+        CatalogField.objects.filter(PUBLIC_FIELD, catalog_item_id__in=titled)
+        .filter(key__in=set(titled.values()))
+        .values_list("catalog_item_id", "key")
+    )
+    return {pk for pk, key in titled.items() if (pk, key) not in public}
+
+
+def with_public_fields(records) -> list:
+    """The records as a list, sharing one instance of each catalog item with its fields
+    loaded: the public fields, data and titles of any number of rows cost one query."""
+    records = list(records)
+    items = CatalogItem.objects.prefetch_related("fields").in_bulk(
+        {record.catalog_item_id for record in records}
+    )
+    for record in records:
+        record.catalog_item = items[record.catalog_item_id]
+    return records
 
 
 def public_title(record: CreditRecord) -> str:
@@ -166,5 +202,11 @@ def public_title(record: CreditRecord) -> str:
 
 def public_data(record: CreditRecord) -> dict:
     """The record's data reduced to its public fields, in the catalog's order."""
-    data = record.data or {}
-    return {f.key: data[f.key] for f in public_fields(record.catalog_item) if f.key in data}
+    cached = record.__dict__.get("_public_data")
+    if cached is None:
+        data = record.data or {}
+        fields = public_fields(record.catalog_item)
+        cached = record.__dict__["_public_data"] = {
+            f.key: data[f.key] for f in fields if f.key in data
+        }
+    return cached
