@@ -1,9 +1,9 @@
 """Disclosure lists (双公示 licences and penalties, red and black lists): filters and export.
 
-Plain functions over the public queryset, used by the list pages and their
-CSV export. Exports carry only what the list shows, never a natural person's
-records (no bulk personal data for the public; DESIGN §4), and at most
-PORTAL_LIST_EXPORT_MAX_ROWS rows.
+Plain functions over the public records (portal.records.visibility), used by
+the list pages and their CSV export. Exports carry only what the list shows,
+never a natural person's records (no bulk personal data for the public), and
+at most PORTAL_LIST_EXPORT_MAX_ROWS rows.
 """
 
 import datetime as dt
@@ -18,9 +18,9 @@ from cms.profiles import format_value
 from portal.catalog.models import CatalogItem, Category, ListType
 from portal.core.names import normalise_name
 from portal.core.text import normalise_code
+from portal.records import visibility
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
-from portal.subjects.models import SubjectKind
 
 
 class ListKind(models.TextChoices):
@@ -59,13 +59,9 @@ class Filters:
 
 
 def list_records(kind: str, filters: Filters = Filters()):
-    """The public records of a list, filtered, latest decision first.
-
-    (A published record already excludes conduct while a minor, so no subject
-    filter is needed here; see portal.records.disclosure.)
-    """
+    """The public records of a list, filtered, latest decision first."""
     item_ids = list(items_for(kind).values_list("pk", flat=True))
-    records = CreditRecord.objects.public().filter(catalog_item_id__in=item_ids)
+    records = visibility.public_records().filter(catalog_item_id__in=item_ids)
     if filters.item:
         records = records.filter(catalog_item__code=filters.item)
     if filters.department:
@@ -96,20 +92,20 @@ def record_page(records, number, per_page: int):
     page = Paginator(records.values_list("id", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     rows = with_rows(CreditRecord.objects.filter(pk__in=ids)).in_bulk()
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    page.object_list = visibility.with_public_fields(rows[pk] for pk in ids if pk in rows)
     return page
 
 
 def latest_public(limit: int = 8) -> list:
     """The latest published records of all items, newest first.
 
-    One small index-only query per public item (catalog item, state, date), merged
+    One small query per item along the (catalog item, state, date) index, merged
     here: a single query over every public record would sort them all.
     """
     candidates = []
-    for item_id in CatalogItem.objects.filter(openness="public").values_list("pk", flat=True):
+    for item_id in visibility.public_items().values_list("pk", flat=True):
         candidates += (
-            CreditRecord.objects.public()
+            visibility.public_records()
             .filter(catalog_item_id=item_id)
             .order_by("-decision_date", "-id")
             .values_list("decision_date", "id")[:limit]
@@ -126,11 +122,11 @@ class Column:
 
 
 def _data(key):
-    return lambda r: format_value(r.data.get(key, "") or "")
+    return lambda r: format_value(visibility.public_data(r).get(key, "") or "")
 
 
 def _authority(record):
-    return record.data.get("authority") or record.department.name
+    return visibility.public_data(record).get("authority") or record.department.name
 
 
 def _date(record):
@@ -142,8 +138,10 @@ def _state(record):
 
 
 SUBJECT_COLUMNS = [
-    Column(_("主体名称"), lambda r: r.subject.name),
-    Column(_("统一社会信用代码/证件号码"), lambda r: r.subject.public_code),
+    Column(_("主体名称"), lambda r: visibility.public_identity(r.subject).name),
+    Column(
+        _("统一社会信用代码/证件号码"), lambda r: visibility.public_identity(r.subject).public_code
+    ),
 ]
 COLUMNS = {
     ListKind.LICENCES: SUBJECT_COLUMNS
@@ -166,7 +164,7 @@ COLUMNS = {
 }
 LIST_COLUMNS = SUBJECT_COLUMNS + [
     Column(_("名单类别"), lambda r: r.catalog_item.name),
-    Column(_("列入事由"), lambda r: r.title),
+    Column(_("列入事由"), visibility.public_title),
     Column(_("文书号"), lambda r: r.decision_no),
     Column(_("列入日期"), _date),
     Column(_("认定部门"), lambda r: r.department.name),
@@ -185,8 +183,6 @@ def export_rows(kind: str, filters: Filters = Filters()):
     """Header and rows for the CSV export: organisations only, capped, public fields only."""
     columns = columns_for(kind) + [Column(_("公示状态"), _state)]
     yield [str(column.label) for column in columns]
-    records = with_rows(list_records(kind, filters)).exclude(
-        subject__kind=SubjectKind.NATURAL_PERSON
-    )
-    for record in records[: export_max_rows()]:
+    records = with_rows(visibility.exportable_records(list_records(kind, filters)))
+    for record in visibility.with_public_fields(records[: export_max_rows()]):
         yield [column.value(record) for column in columns]

@@ -1,8 +1,7 @@
 """A subject's public credit profile (信用档案) and the public view of one record.
 
-Only what the public may see: `CreditRecord.objects.public()`, subjects that
-are not minors, and a natural person only when a public record names them
-(persons appear publicly only through public items; DESIGN §4).
+Only what the public may see, as portal.records.visibility decides: this module
+lays it out.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from django.db.models.functions import RowNumber
 
 from cms.localise import is_english, localised_path
 from portal.catalog.models import CatalogItem, ListType
+from portal.records import visibility
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
 from portal.subjects.models import Subject
@@ -47,20 +47,6 @@ class Profile:
     selected_item: CatalogItem | None = None
 
 
-def public_records(subject: Subject):
-    return CreditRecord.objects.public().filter(subject=subject)
-
-
-def find_public_subject(code: str) -> Subject | None:
-    """The subject the public may look at under this code, or None."""
-    subject = Subject.objects.publicly_visible().filter(code=code.strip().upper()).first()
-    if subject is None:
-        return None
-    if subject.is_natural_person and not public_records(subject).exists():
-        return None
-    return subject
-
-
 # The columns a profile row shows: the JSON `data` is left in the database.
 ROW_FIELDS = (
     "id",
@@ -78,11 +64,12 @@ ROW_FIELDS = (
 def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) -> Profile:
     """The profile: identity, list badges and records grouped by item (latest first).
 
-    With `item_code`, only that item's records, paginated. Three queries for any
-    number of records: counts per item, the items, and the latest rows per item
-    (a window function ranks them inside the database).
+    With `item_code`, only that item's records, paginated. Four queries for any
+    number of records: counts per item, the items, whether their titles are
+    public, and the latest rows per item (a window function ranks them inside
+    the database).
     """
-    records = public_records(subject)
+    records = visibility.public_records().filter(subject=subject)
     counts = {
         row["catalog_item"]: row
         for row in records.order_by()
@@ -93,6 +80,7 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
         )
     }
     items = list(CatalogItem.objects.filter(pk__in=counts).order_by("sort_order", "code"))
+    untitled = visibility.items_with_hidden_titles(items)
     profile = Profile(
         subject=subject,
         former_names=[n.name for n in subject.names.all() if n.name != subject.name],
@@ -111,26 +99,29 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
         )
         current = paginator.get_page(page)
         total = counts[selected.pk]["n"]
-        profile.groups = [ItemGroup(selected, total, list(current.object_list), current)]
+        rows = _without_hidden_titles(list(current.object_list), untitled)
+        profile.groups = [ItemGroup(selected, total, rows, current)]
         return profile
     ranked = latest.annotate(
         rank=Window(RowNumber(), partition_by=[F("catalog_item_id")], order_by=newest_first)
     ).filter(rank__lte=PER_GROUP)
     by_item: dict[int, list] = {}
-    for record in ranked.order_by("catalog_item_id", *newest_first):
+    for record in _without_hidden_titles(
+        ranked.order_by("catalog_item_id", *newest_first), untitled
+    ):
         by_item.setdefault(record.catalog_item_id, []).append(record)
     for item in items:
         profile.groups.append(ItemGroup(item, counts[item.pk]["n"], by_item.get(item.pk, [])))
     return profile
 
 
-def find_public_record(record_id: int) -> CreditRecord | None:
-    return (
-        CreditRecord.objects.public()
-        .filter(pk=record_id, subject__in=Subject.objects.publicly_visible())
-        .select_related("subject", "catalog_item", "department")
-        .first()
-    )
+def _without_hidden_titles(records, untitled: set) -> list:
+    """The rows, with the title blanked where the item's title field is not public."""
+    records = list(records)
+    for record in records:
+        if record.catalog_item_id in untitled:
+            record.title = ""
+    return records
 
 
 def format_value(value) -> str:
@@ -145,9 +136,7 @@ def record_fields(record: CreditRecord) -> list[tuple[str, str]]:
     """The record's public fields as (label, value), in the catalog's order, empty ones left out."""
     english = is_english()
     rows = []
-    for catalog_field in record.catalog_item.fields.all():
-        if not catalog_field.is_public:
-            continue
+    for catalog_field in visibility.public_fields(record.catalog_item):
         value = record.data.get(catalog_field.key)
         if value in (None, "", [], {}):
             continue

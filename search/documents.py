@@ -1,15 +1,14 @@
 """What the public may find, as index documents: the one place disclosure rules meet search.
 
-Both backends index exactly the documents built here, so a rule enforced here
-holds everywhere:
+Both backends index exactly the documents built here, and what goes in is
+what portal.records.visibility allows:
 
-- only records in a public state (CreditRecord.objects.public()) of items whose
-  openness is public are ever turned into documents;
-- a natural person is indexed only while they have such a record (and never as
-  a minor); organisations and individual businesses are always findable;
+- only public records are ever turned into documents;
+- a subject is indexed only when it may be shown: a natural person only while
+  they have a public record, and never a minor;
 - identity numbers never enter a document in clear: a person carries only the
-  masked number (Subject.public_code); fields the catalog marks not public and
-  any identity-number field are left out of the searchable text.
+  masked number as public code; only public fields, and no identity-number or
+  USCC field, make the searchable text.
 
 The unit of (re)indexing is a subject: its own document plus one document per
 published record. Rebuilding a subject's documents is idempotent.
@@ -33,10 +32,10 @@ from elasticsearch_dsl import (
     analyzer,
 )
 
-from portal.catalog.models import CatalogItem, Department, FieldType, Openness
+from portal.catalog.models import CatalogItem, Department, FieldType
 from portal.core.text import normalise_text
-from portal.records.models import CreditRecord
-from portal.subjects.models import Subject, SubjectKind, SubjectName
+from portal.records import visibility
+from portal.subjects.models import Subject, SubjectName, public_code_for
 from search.analysis import fold
 
 SUBJECT = "subject"
@@ -56,6 +55,7 @@ SUBJECT_KEYS = frozenset(
 )
 # The deciding or providing department: searchable through the department facet instead.
 DEPARTMENT_KEYS = frozenset({"authority", "source_name"})
+# The subject's code is in the document already (public_code); no code field is searchable text.
 IDENTITY_FIELD_TYPES = frozenset({FieldType.ID_NUMBER, FieldType.USCC})
 MAX_BODY_CHARS = 400
 
@@ -63,11 +63,6 @@ MAX_BODY_CHARS = 400
 _EPOCH = dt.date(1900, 1, 1)
 ENTITY_BITS = 32
 DATE_BITS = 16
-
-
-def public_records():
-    """Records the public may see: a public state of an item whose openness is public."""
-    return CreditRecord.objects.public().filter(catalog_item__openness=Openness.PUBLIC)
 
 
 @dataclass
@@ -169,11 +164,11 @@ class ItemInfo:
         self.name = item.name
         self.list_type = item.list_type or ""
         self.title_field = item.title_field
+        self.title_is_public = visibility.title_is_public(item)
         self.searchable_keys = [
             f.key
-            for f in item.fields.all()
-            if f.is_public
-            and f.key not in SUBJECT_KEYS
+            for f in visibility.public_fields(item)
+            if f.key not in SUBJECT_KEYS
             and f.key not in DEPARTMENT_KEYS
             and f.field_type not in IDENTITY_FIELD_TYPES
             and f.field_type in (FieldType.TEXT, FieldType.CHOICE, FieldType.MULTI_CHOICE)
@@ -183,7 +178,8 @@ class ItemInfo:
 def record_body(record, info: ItemInfo) -> str:
     """The searchable text of a record: its title, decision number and public,
     non-identity text fields, normalised (NFKC, whitespace)."""
-    parts = [p for p in (record.title, record.decision_no) if p]
+    title = record.title if info.title_is_public else ""
+    parts = [p for p in (title, record.decision_no) if p]
     data = record.data or {}
     for key in info.searchable_keys:
         value = data.get(key)
@@ -216,7 +212,7 @@ def build_documents(subject_ids: Iterable[int], today: dt.date | None = None) ->
         pk: (code, name) for pk, code, name in Department.objects.values_list("pk", "code", "name")
     }
     records = (
-        public_records()
+        visibility.public_records()
         .filter(subject_id__in=ids)
         .order_by("subject_id", "-decision_date", "-id")
         .values_list(
@@ -242,18 +238,20 @@ def build_documents(subject_ids: Iterable[int], today: dt.date | None = None) ->
         .values_list("subject_id", "name")
     ):
         names.setdefault(subject_id, []).append(name)
-    subjects = (
-        Subject.objects.filter(pk__in=ids)
-        .publicly_visible(today)
-        .values_list("pk", "code", "kind", "name", "identity_masked", "district")
+    subjects = visibility.visible_subjects(Subject.objects.filter(pk__in=ids), today).values_list(
+        "pk", "code", "kind", "name", "identity_masked", "district"
     )
     for pk, code, kind, name, masked, district in subjects:
         own = by_subject.get(pk, [])
-        is_person = kind == SubjectKind.NATURAL_PERSON
-        if is_person and not own:
-            continue  # people are findable only through what is published about them
+        if not visibility.may_show_subject(kind, bool(own)):
+            continue
         subject = SubjectRow(
-            pk, code, kind, normalise_text(name), masked if is_person else code, district or ""
+            pk,
+            code,
+            kind,
+            normalise_text(name),
+            public_code_for(kind, code, masked),
+            district or "",
         )
         former = [normalise_text(n) for n in names.get(pk, [])]
         result[pk] = list(_subject_documents(subject, former, own, infos, departments))

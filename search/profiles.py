@@ -2,18 +2,16 @@
 
 What the public site's profile page and GET /api/v1/subjects/<code> show: the
 subject's public fields and its published records grouped by catalog item.
-The same disclosure rules as indexing apply (search.documents).
+What is shown is what portal.records.visibility allows, as for indexing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from portal.catalog.models import CatalogField, FieldType
-from portal.core.text import normalise_code
+from portal.records import visibility
 from portal.subjects.districts import DISTRICT_NAMES
-from portal.subjects.models import Subject, SubjectKind
-from search.documents import SUBJECT_KEYS, public_records
+from search.documents import SUBJECT_KEYS
 
 # Subject columns repeated in every record: shown once, at the top of the profile.
 _HIDDEN_RECORD_KEYS = SUBJECT_KEYS
@@ -28,23 +26,16 @@ def _display(value) -> str:
 def published_profile(code: str, today: dt.date | None = None) -> dict | None:
     """The published profile of the subject with this code, or None (unknown, a minor,
     or a person with nothing published)."""
-    code = normalise_code(code)
-    if not code:
-        return None
-    subject = (
-        Subject.objects.publicly_visible(today).filter(code=code).prefetch_related("names").first()
-    )
+    subject = visibility.find_public_subject(code, today)
     if subject is None:
         return None
     records = list(
-        public_records()
+        visibility.public_records()
         .filter(subject=subject)
         .select_related("catalog_item", "department")
         .prefetch_related("catalog_item__fields")
         .order_by("catalog_item__sort_order", "catalog_item__code", "-decision_date", "-id")
     )
-    if subject.kind == SubjectKind.NATURAL_PERSON and not records:
-        return None
     groups: dict[str, dict] = {}
     lists: set[str] = set()
     for record in records:
@@ -60,20 +51,18 @@ def published_profile(code: str, today: dt.date | None = None) -> dict | None:
                 "records": [],
             },
         )
-        group["records"].append(_record(record, list(item.fields.all())))
-    is_person = subject.kind == SubjectKind.NATURAL_PERSON
+        group["records"].append(_record(record))
+    identity = visibility.public_identity(subject)
     return {
         "code": subject.code,
-        "public_code": subject.public_code,
-        "name": subject.name,
-        "kind": subject.kind,
-        "kind_label": str(SubjectKind(subject.kind).label),
-        "district": subject.district or "",
-        "district_label": DISTRICT_NAMES.get(subject.district, ""),
-        "legal_representative": "" if is_person else subject.legal_representative,
-        "registered_on": None
-        if is_person or not subject.registered_on
-        else subject.registered_on.isoformat(),
+        "public_code": identity.public_code,
+        "name": identity.name,
+        "kind": identity.kind,
+        "kind_label": identity.kind_label,
+        "district": identity.district,
+        "district_label": DISTRICT_NAMES.get(identity.district, ""),
+        "legal_representative": identity.legal_representative,
+        "registered_on": identity.registered_on.isoformat() if identity.registered_on else None,
         "former_names": [n.name for n in subject.names.all() if n.name != subject.name],
         "lists": sorted(lists),
         "record_count": len(records),
@@ -81,11 +70,11 @@ def published_profile(code: str, today: dt.date | None = None) -> dict | None:
     }
 
 
-def _record(record, fields: list[CatalogField]) -> dict:
+def _record(record) -> dict:
     data = record.data or {}
     shown = []
-    for f in fields:
-        if not f.is_public or f.key in _HIDDEN_RECORD_KEYS or f.field_type == FieldType.ID_NUMBER:
+    for f in visibility.public_fields(record.catalog_item):
+        if f.key in _HIDDEN_RECORD_KEYS:
             continue
         value = _display(data.get(f.key))
         if value:
@@ -94,7 +83,7 @@ def _record(record, fields: list[CatalogField]) -> dict:
         "id": record.pk,
         "decision_no": record.decision_no,
         "decision_date": record.decision_date.isoformat(),
-        "title": record.title,
+        "title": visibility.public_title(record),
         "department_code": record.department.code,
         "department": record.department.name,
         "severity": record.severity,

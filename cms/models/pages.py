@@ -25,7 +25,7 @@ from cms.ratelimits import throttle
 from cms.search_page import run_search
 from portal.catalog.models import ListType
 from portal.core.spreadsheets import write_csv
-from portal.records.models import CreditRecord
+from portal.records import visibility
 from portal.subjects.models import Subject
 
 COUNTERS_CACHE_KEY = "cms:home:counters"
@@ -36,7 +36,7 @@ def site_counters() -> dict:
     """The home page's figures; counted at most every five minutes."""
     counters = cache.get(COUNTERS_CACHE_KEY)
     if counters is None:
-        public = CreditRecord.objects.public()
+        public = visibility.public_records()
         counters = {
             "subjects": Subject.objects.count(),
             "records": public.count(),
@@ -129,7 +129,7 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
         limited = throttle(request, "public_profile")
         if limited:
             return limited
-        subject = profiles.find_public_subject(code)
+        subject = visibility.find_public_subject(code)
         if subject is None:
             raise Http404(_("未找到该信用主体的公示信息"))
         profile = profiles.build_profile(
@@ -150,7 +150,7 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
         limited = throttle(request, "public_profile")
         if limited:
             return limited
-        record = profiles.find_public_record(record_id)
+        record = visibility.find_public_record(record_id)
         if record is None:
             raise Http404(_("该记录不存在或未公示"))
         return self.render(
@@ -158,6 +158,7 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
             template="cms/record_detail.html",
             context_overrides={
                 "record": record,
+                "title": visibility.public_title(record),
                 "subject": record.subject,
                 "fields": profiles.record_fields(record),
                 "actions": profiles.record_actions(record),

@@ -109,11 +109,6 @@ class CreditRecord(models.Model):
     def is_public(self) -> bool:
         return self.public_state in PUBLIC_STATES
 
-    def public_data(self) -> dict:
-        """The item's fields the public may read: fields marked not public are dropped."""
-        hidden = {f.key for f in self.catalog_item.fields.all() if not f.is_public}
-        return {k: v for k, v in self.data.items() if k not in hidden}
-
     def apply_disclosure_rule(self, rule=None) -> DisclosureWindow:
         """Recompute the stored window from the catalog rule (call when dates or rule change)."""
         rule = rule or self.catalog_item.disclosure_rule()

@@ -27,6 +27,7 @@ from reportlab.platypus import (
 )
 
 from portal.core.pdf import cjk_font_name
+from portal.records.visibility import public_identity
 from portal.reports.models import ReportKind
 
 BRAND = colors.HexColor("#0b4ea2")
@@ -132,13 +133,14 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
         _p(_platform_name(), styles["subtitle"]),
         Spacer(1, 8 * mm),
     ]
-    code_label = "证件号码" if subject.is_natural_person else "统一社会信用代码"
+    identity = public_identity(subject)
+    code_label = "证件号码" if identity.is_natural_person else "统一社会信用代码"
     info = [
         ["报告编号", code, "校验码", checksum],
-        ["主体名称", subject.name, code_label, subject.public_code],
+        ["主体名称", identity.name, code_label, identity.public_code],
         [
             "主体类别",
-            subject.get_kind_display(),
+            identity.kind_label,
             "出具时间",
             issued_local.strftime("%Y-%m-%d %H:%M:%S"),
         ],

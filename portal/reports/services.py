@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.audit.services import record_event
-from portal.records.disclosure import PUBLIC_STATES, PublicState
+from portal.records import visibility
+from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
 from portal.reports import sections
 from portal.reports.models import IssuedReport, ReportKind
@@ -127,11 +128,9 @@ class ReportContent:
 
 
 def _covered_records(subject: Subject, start: dt.date | None, end: dt.date | None):
-    """Published records, plus repaired records of public items (to be marked 已修复)."""
+    """Published records, plus repaired ones (to be marked 已修复), as visibility allows."""
     records = (
-        CreditRecord.objects.filter(subject=subject)
-        .filter(public_state__in=[*PUBLIC_STATES, PublicState.REPAIRED])
-        .filter(catalog_item__openness="public")
+        visibility.report_records(CreditRecord.objects.filter(subject=subject))
         .select_related("catalog_item", "department")
         .prefetch_related("catalog_item__fields")
         .order_by("catalog_item__sort_order", "-decision_date", "-id")
@@ -140,8 +139,7 @@ def _covered_records(subject: Subject, start: dt.date | None, end: dt.date | Non
         records = records.filter(decision_date__gte=start)
     if end:
         records = records.filter(decision_date__lte=end)
-    # Conduct while a minor is never shown, repaired or not.
-    return [r for r in records if not subject.is_minor(r.decision_date)]
+    return list(records)
 
 
 def _entry(record: CreditRecord, today: dt.date) -> Entry:
@@ -151,12 +149,12 @@ def _entry(record: CreditRecord, today: dt.date) -> Entry:
         decision_no=record.decision_no,
         decision_date=record.decision_date,
         department=record.department.name,
-        title=record.title,
+        title=visibility.public_title(record),
         state=record.public_state,
     )
     if entry.repaired:
         return entry  # listed, never detailed
-    labels = {f.key: f.label for f in record.catalog_item.fields.all() if f.is_public}
+    labels = {f.key: f.label for f in visibility.public_fields(record.catalog_item)}
     for key in DETAIL_KEYS:
         value = record.data.get(key)
         if key in labels and value not in (None, "", []):
@@ -299,11 +297,12 @@ def issue_report(
     )
     link = f"{verify_url}?code={code}&checksum={checksum}" if verify_url else ""
     pdf = render_report(content, code=code, checksum=checksum, issued_at=now, verify_link=link)
+    identity = visibility.public_identity(subject)
     report = IssuedReport(
         code=code,
         subject=subject,
-        subject_name=subject.name,
-        subject_public_code=subject.public_code,
+        subject_name=identity.name,
+        subject_public_code=identity.public_code,
         kind=kind,
         period_start=content.period_start,
         period_end=content.period_end,

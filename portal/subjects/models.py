@@ -48,14 +48,14 @@ def kind_from_uscc(code: str) -> str:
     return SubjectKind.OTHER_ORGANISATION
 
 
+def public_code_for(kind: str, code: str, identity_masked: str) -> str:
+    """What the public sees as a subject's code: the masked number for a person."""
+    return identity_masked if kind == SubjectKind.NATURAL_PERSON else code
+
+
 class SubjectQuerySet(models.QuerySet):
     def by_code(self, code: str):
         return self.filter(code=code)
-
-    def publicly_visible(self, today: dt.date | None = None):
-        """Subjects the public may see: never a minor."""
-        today = today or dt.date.today()
-        return self.filter(models.Q(adult_on__isnull=True) | models.Q(adult_on__lte=today))
 
 
 class Subject(models.Model):
@@ -104,7 +104,7 @@ class Subject(models.Model):
     @property
     def public_code(self) -> str:
         """What the public sees as the subject's code: the masked number for a person."""
-        return self.identity_masked if self.is_natural_person else self.code
+        return public_code_for(self.kind, self.code, self.identity_masked)
 
     def is_minor(self, today: dt.date | None = None) -> bool:
         return self.adult_on is not None and (today or dt.date.today()) < self.adult_on

@@ -21,6 +21,7 @@ from portal.core.ratelimit import client_key, hit, too_many_requests
 from portal.objections import evidence, services
 from portal.objections.forms import ObjectionForm, RepairForm, SecretForm
 from portal.objections.models import CaseKind, Stage
+from portal.records import visibility
 from portal.records.models import CreditRecord
 
 SESSION_KEY = "objections_unlocked"
@@ -45,12 +46,7 @@ def _public_record(request) -> CreditRecord:
         pk = int(request.GET.get("record", ""))
     except ValueError:
         raise Http404 from None
-    record = (
-        CreditRecord.objects.public()
-        .select_related("subject", "catalog_item", "department")
-        .filter(pk=pk)
-        .first()
-    )
+    record = visibility.find_public_record(pk)
     if record is None:
         raise Http404
     return record
