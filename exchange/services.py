@@ -45,7 +45,8 @@ from importers.readers import file_format_of, sniff_format
 from importers.schema import FileRejected, ImportSchema
 from importers.validation import DuplicateFilter
 from portal.audit.services import record_event
-from portal.catalog.models import CatalogItem, Department
+from portal.catalog.models import CatalogItem
+from portal.departments.models import Department
 from portal.records.models import CreditRecord
 from portal.tasks import enqueue_on_commit
 

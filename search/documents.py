@@ -33,8 +33,9 @@ from elasticsearch_dsl import (
     analyzer,
 )
 
-from portal.catalog.models import CatalogItem, Department, FieldType, Openness
+from portal.catalog.models import CatalogItem, FieldType, Openness
 from portal.core.text import normalise_text
+from portal.departments.models import Department
 from portal.records.models import CreditRecord
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 from search.analysis import fold

@@ -4,19 +4,11 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from portal.audit.services import record_event
-from portal.catalog.models import CatalogItem, Department
+from portal.catalog.models import CatalogItem
+from portal.departments.models import Department
+from portal.departments.snippets import DepartmentViewSet
 from portal.records.tasks import reapply_disclosure_rule
 from portal.tasks import enqueue_on_commit
-
-
-class DepartmentViewSet(SnippetViewSet):
-    model = Department
-    icon = "group"
-    menu_label = _("部门")
-    list_display = ["code", "name", "uscc", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["code", "name"]
-    search_backend_name = None  # plain database search; the list is short
 
 
 class CatalogItemViewSet(SnippetViewSet):

@@ -5,7 +5,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from exchange.models import Batch, DepartmentToken
+from exchange.models import Batch
+from portal.departments.models import DepartmentToken
 from portal.records.models import CreditRecord
 from tests.exchange.conftest import fixture_path, load, penalty_csv, penalty_row, upload
 

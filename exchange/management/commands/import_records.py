@@ -25,7 +25,8 @@ from exchange import services
 from exchange.models import BatchSource, BatchStatus
 from importers.messages import render
 from importers.report import error_report_xlsx
-from portal.catalog.models import CatalogItem, Department
+from portal.catalog.models import CatalogItem
+from portal.departments.models import Department
 
 EXIT_USAGE = 2
 EXIT_BAD_FILE = 3

@@ -2,9 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exchange.models import DepartmentToken
 from portal.audit.services import record_event
-from portal.catalog.models import Department
+from portal.departments.models import Department, DepartmentToken
 
 
 class Command(BaseCommand):
