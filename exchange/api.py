@@ -27,8 +27,8 @@ from rest_framework.views import APIView, exception_handler
 from exchange import services
 from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, RowError
+from exchange.report import error_report_xlsx
 from exchange.views import XLSX, providable_items, template_response
-from importers.report import error_report_xlsx
 from portal.catalog.models import CatalogItem
 from portal.departments.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
 

@@ -27,7 +27,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from exchange.models import IdentityCandidate, RowOutcome
-from importers.validation import CleanRow, RowProblem
+from exchange.validation import CleanRow, RowProblem
 from portal.catalog.models import CatalogItem
 from portal.core.names import normalise_name
 from portal.core.text import normalise_text

@@ -63,7 +63,7 @@ def read_chunks(
     """
     from exchange.loader import Preparer
     from exchange.models import RowOutcome
-    from importers.validation import RowValidator
+    from exchange.validation import RowValidator
 
     preparer = Preparer(
         rule=job.rule,

@@ -41,9 +41,9 @@ from exchange.models import (
     RowOutcome,
 )
 from exchange.pipeline import ReadJob, iter_messages
+from exchange.validation import DuplicateFilter
 from importers.readers import file_format_of, sniff_format
 from importers.schema import FileRejected, ImportSchema
-from importers.validation import DuplicateFilter
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem
 from portal.departments.models import Department

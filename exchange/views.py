@@ -22,7 +22,7 @@ from exchange import services
 from exchange.forms import TokenForm, UploadForm
 from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, BatchStatus, RowOutcome
-from importers.report import error_report_xlsx
+from exchange.report import error_report_xlsx
 from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
 from portal.departments.models import DepartmentToken

@@ -8,8 +8,8 @@ from django.db import connection
 from exchange import services
 from exchange.loader import ChunkLoader
 from exchange.models import Batch, BatchRow, BatchStatus, IdentityCandidate, RowError
+from exchange.validation import RowValidator
 from importers.schema import ImportSchema
-from importers.validation import RowValidator
 from portal.audit.models import AuditEvent
 from portal.core.codes import make_resident_id
 from portal.records.disclosure import PublicState

@@ -23,8 +23,8 @@ from django.utils import translation
 
 from exchange import services
 from exchange.models import BatchSource, BatchStatus
+from exchange.report import error_report_xlsx
 from importers.messages import render
-from importers.report import error_report_xlsx
 from portal.catalog.models import CatalogItem
 from portal.departments.models import Department
 
