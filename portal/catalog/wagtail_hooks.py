@@ -7,8 +7,6 @@ from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem
 from portal.departments.models import Department
 from portal.departments.snippets import DepartmentViewSet
-from portal.records.tasks import reapply_disclosure_rule
-from portal.tasks import enqueue_on_commit
 
 
 class CatalogItemViewSet(SnippetViewSet):
@@ -44,10 +42,8 @@ register_snippet(CatalogGroup)
 @hooks.register("after_create_snippet")
 @hooks.register("after_edit_snippet")
 def catalog_item_saved(request, instance):
-    """Catalog edits are audited; a changed rule is re-applied to the item's records."""
+    """Catalog edits are audited (records re-apply a changed rule: portal.records.wagtail_hooks)."""
     if isinstance(instance, CatalogItem | Department):
         record_event(
             "catalog.edited", actor=request.user, target=instance, data={"code": instance.code}
         )
-    if isinstance(instance, CatalogItem):
-        enqueue_on_commit(reapply_disclosure_rule, instance.pk)
