@@ -389,7 +389,7 @@ class BatchReportView(DepartmentAPIView):
         batch = self.batch(request, pk)
         if batch.status in ("received", "validating", "failed"):
             raise ApiError(409, "not_validated", _("此批次没有行错误报告。"))
-        content = error_report_xlsx(batch, services.private_storage().path(batch.file_path))
+        content = error_report_xlsx(batch)
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'
         return response

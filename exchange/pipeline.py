@@ -219,7 +219,7 @@ def child_main() -> None:
         out.write(data)
         out.flush()
 
-    gc.disable()  # see exchange.services.without_cyclic_gc
+    gc.disable()  # see exchange.tuning.without_cyclic_gc
     try:
         for message in read_chunks(job, part=part, parts=parts, detach_data=True):
             send(message)

@@ -7,6 +7,7 @@ and the apostrophe that formula neutralisation puts before = + - @ is removed.
 from itertools import groupby
 
 from exchange.models import RowError
+from exchange.uploads import stored_file
 from importers.messages import column_label, describe, render
 from importers.readers import open_table
 from importers.schema import ERROR_COLUMN
@@ -62,6 +63,6 @@ def error_rows(batch, path):
             current = next(pending, None)
 
 
-def error_report_xlsx(batch, path) -> bytes:
+def error_report_xlsx(batch) -> bytes:
     """The report as XLSX bytes; every cell neutralised against formula injection."""
-    return write_xlsx({"错误行": error_rows(batch, path)})
+    return write_xlsx({"错误行": error_rows(batch, stored_file(batch))})

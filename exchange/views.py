@@ -209,7 +209,7 @@ def batch_error_report(request, pk):
     if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING, BatchStatus.FAILED):
         messages.error(request, _("此批次没有行错误报告。"))
         return redirect("exchange:batch_detail", pk=batch.pk)
-    content = error_report_xlsx(batch, services.private_storage().path(batch.file_path))
+    content = error_report_xlsx(batch)
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'
     return response

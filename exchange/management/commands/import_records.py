@@ -83,9 +83,7 @@ class Command(BaseCommand):
             self.fail(f"{path.name}: {batch.file_error()}", EXIT_BAD_FILE)
         if options["report"]:
             report = Path(options["report"])
-            report.write_bytes(
-                error_report_xlsx(batch, services.private_storage().path(batch.file_path))
-            )
+            report.write_bytes(error_report_xlsx(batch))
         summary = {
             "batch": batch.pk,
             "status": batch.status,
