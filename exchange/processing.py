@@ -114,13 +114,17 @@ def _consume(messages, batch, schema, loader, findings, result, phase, after_chu
             clean_rows, repeated = duplicates.filter(clean_rows)
             if repeated:
                 problems.extend(repeated)
-                outcomes.extend((p[0], RowOutcome.REJECTED, p[4]["key"][:300]) for p in repeated)
-        rejected_rows = {p[0] for p in problems}
+                # A repeated row is labelled with its natural key (RowProblem's params).
+                outcomes.extend(
+                    (row, RowOutcome.REJECTED, params["key"][:300])
+                    for row, _field, _column, _code, params in repeated
+                )
+        rejected_rows = {row for row, *_ in problems}
         if clean_rows:
             chunk_outcomes, conflicts = loader.process(clean_rows)
             outcomes.extend(chunk_outcomes)
             problems.extend(conflicts)
-            rejected_rows.update(p[0] for p in conflicts)
+            rejected_rows.update(row for row, *_ in conflicts)
         result.rows_total = rows_total
         result.rejected += len(rejected_rows)
         findings.store(problems, outcomes, result)
