@@ -219,6 +219,15 @@ def test_tokens_from_the_command_line_authenticate(client, market):
     assert client.get(BATCHES, **auth(key)).status_code == 200
 
 
+def test_operators_find_department_tokens_in_the_admin(admin_client, market):
+    token, _key = DepartmentToken.issue(market, "对接系统")
+    listing = admin_client.get("/django-admin/departments/departmenttoken/")
+    assert listing.status_code == 200
+    assert "对接系统" in listing.content.decode()
+    page = admin_client.get(f"/django-admin/departments/departmenttoken/{token.pk}/change/")
+    assert page.status_code == 200
+
+
 def test_operators_review_candidates_in_the_admin(admin_client):
     from exchange.models import IdentityCandidate
     from tests.factories import OrganisationFactory
