@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from importers.messages import column_label, render
 from portal.catalog.models import CatalogItem
 from portal.departments.models import Department, DepartmentToken
 from portal.subjects.models import Subject
@@ -149,8 +150,6 @@ class Batch(models.Model):
         """The file-level error in the active language."""
         if not self.file_error_code:
             return ""
-        from importers.messages import render
-
         return render(self.file_error_code, self.file_error_params)
 
 
@@ -177,13 +176,9 @@ class RowError(models.Model):
         return f"{self.row} {self.column}: {self.message()}"
 
     def message(self) -> str:
-        from importers.messages import render
-
         return render(self.code, self.params)
 
     def column_label(self, catalog_fields=None) -> str:
-        from importers.messages import column_label
-
         return column_label(self.field, self.column, catalog_fields)
 
 

@@ -26,6 +26,7 @@ from exchange.report import error_report_xlsx
 from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
 from portal.departments.models import DepartmentToken
+from portal.departments.services import issue_token, revoke_token
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -296,16 +297,8 @@ def token_list(request):
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _token, new_key = DepartmentToken.issue(
-            request.department, form.cleaned_data["label"], created_by=request.user
-        )
-        from portal.audit.services import record_event
-
-        record_event(
-            "exchange.token.issued",
-            actor=request.user,
-            target=_token,
-            data={"department": request.department.code, "label": _token.label},
+        _token, new_key = issue_token(
+            request.department, form.cleaned_data["label"], actor=request.user
         )
         form = TokenForm()
     tokens = DepartmentToken.objects.filter(department=request.department)
@@ -320,9 +313,6 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk):
     token = get_object_or_404(DepartmentToken, pk=pk, department=request.department)
-    token.revoke()
-    from portal.audit.services import record_event
-
-    record_event("exchange.token.revoked", actor=request.user, target=token, data={})
+    revoke_token(token, actor=request.user)
     messages.success(request, _("令牌已吊销。"))
     return redirect("exchange:token_list")
