@@ -38,9 +38,10 @@ run: setup ## Set everything up and serve the portal at http://127.0.0.1:8000 (g
 dev: setup ## As run, with Django's development server and DEBUG on
 	@scripts/run-dev.sh
 
-test: $(INSTALLED) system-packages ## Lint, Django checks and the whole test suite (embedded default)
+test: $(INSTALLED) system-packages ## Lint, layers between apps, Django checks and the whole test suite (embedded default)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) check
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest
@@ -49,8 +50,9 @@ test-postgres: $(INSTALLED) ## The suite against PostgreSQL and Redis (DATABASE_
 	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL is not set"; exit 1; }
 	$(BIN)/pytest -m "not browser"
 
-lint: $(INSTALLED) ## Lint only
+lint: $(INSTALLED) ## Lint only (code and the layers between apps)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: $(INSTALLED) ## Format the code
 	$(BIN)/ruff format .

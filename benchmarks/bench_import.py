@@ -127,8 +127,9 @@ def step_peer(path: Path, rows: int) -> dict:
     import tablib
     from import_export import fields, resources, widgets
 
-    from portal.catalog.models import CatalogItem, Department
+    from portal.catalog.models import CatalogItem
     from portal.core.codes import CodeError
+    from portal.departments.models import Department
     from portal.records.models import CreditRecord
     from portal.subjects.models import Subject
     from tests.factories import catalog_item

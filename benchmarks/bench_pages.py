@@ -41,8 +41,9 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cms import profiles  # noqa: E402
-from portal.catalog.models import CatalogItem, Department  # noqa: E402
+from portal.catalog.models import CatalogItem  # noqa: E402
 from portal.core.codes import make_uscc  # noqa: E402
+from portal.departments.models import Department  # noqa: E402
 from portal.records.models import CreditRecord  # noqa: E402
 from portal.records.services import content_hash  # noqa: E402
 from portal.subjects.models import Subject  # noqa: E402

@@ -38,7 +38,8 @@ def main():
     from django.db import transaction
 
     call_command("migrate", verbosity=0)
-    from portal.catalog.models import CatalogItem, Department
+    from portal.catalog.models import CatalogItem
+    from portal.departments.models import Department
     from portal.records.demo import DemoDataGenerator, seed_demo_data
     from portal.records.models import CreditRecord, RecordVersion
     from portal.records.services import new_version

@@ -30,13 +30,6 @@ def mark_public(request, response):
     return response
 
 
-def mark_private(response):
-    """Never kept by any cache: personal answers, downloads that are rate-limited."""
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True)
-    return response
-
-
 class PublicCacheMixin:
     """For page models: public cache headers on every answer the page serves."""
 

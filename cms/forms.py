@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cms.lists import Filters, items_for
-from portal.catalog.models import Department
+from portal.departments.models import Department
 from portal.subjects.districts import DISTRICTS
 
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from exchange.models import Batch, CandidateStatus, DepartmentToken, IdentityCandidate
+from exchange.models import Batch, CandidateStatus, IdentityCandidate
 
 
 @admin.register(Batch)
@@ -27,25 +27,6 @@ class BatchAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-@admin.register(DepartmentToken)
-class DepartmentTokenAdmin(admin.ModelAdmin):
-    list_display = ["label", "department", "prefix", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["department"]
-    readonly_fields = ["prefix", "created_at", "created_by", "last_used_at"]
-    fields = [
-        "department",
-        "label",
-        "prefix",
-        "created_at",
-        "created_by",
-        "last_used_at",
-        "revoked_at",
-    ]
-
-    def has_add_permission(self, request):
-        return False  # keys are issued in the workspace or by `issue_department_token`
 
 
 @admin.register(IdentityCandidate)

@@ -25,12 +25,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from exchange import services
-from exchange.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
 from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, RowError
+from exchange.report import error_report_xlsx
 from exchange.views import XLSX, providable_items, template_response
-from importers.report import error_report_xlsx
 from portal.catalog.models import CatalogItem
+from portal.departments.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
 
 _CODES = {
     400: "bad_request",
@@ -389,7 +389,7 @@ class BatchReportView(DepartmentAPIView):
         batch = self.batch(request, pk)
         if batch.status in ("received", "validating", "failed"):
             raise ApiError(409, "not_validated", _("此批次没有行错误报告。"))
-        content = error_report_xlsx(batch, services.private_storage().path(batch.file_path))
+        content = error_report_xlsx(batch)
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'
         return response

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ExchangeConfig(AppConfig):
     name = "exchange"
     verbose_name = _("数据共享交换")
-
-    def ready(self):
-        from exchange import schema  # noqa: F401 - registers the OpenAPI token scheme

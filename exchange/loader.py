@@ -27,10 +27,11 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from exchange.models import IdentityCandidate, RowOutcome
-from importers.validation import CleanRow, RowProblem
-from portal.catalog.models import CatalogItem, Department
+from exchange.validation import CleanRow, RowProblem
+from portal.catalog.models import CatalogItem
 from portal.core.names import normalise_name
 from portal.core.text import normalise_text
+from portal.departments.models import Department
 from portal.records.disclosure import RecordStatus, disclosure_window
 from portal.records.models import CreditRecord, RecordVersion
 from portal.records.services import announce, hashed_json, new_version, snapshot

@@ -1,82 +1,17 @@
-"""The data-exchange layer's own data: API tokens, batches and what validation found.
+"""The data-exchange layer's own data: batches and what validation found.
 
 Records and subjects live in the core (portal.records, portal.subjects); a
 batch only points at them.
 """
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.catalog.models import CatalogItem, Department
+from importers.messages import column_label, render
+from portal.catalog.models import CatalogItem
+from portal.departments.models import Department, DepartmentToken
 from portal.subjects.models import Subject
-
-
-def hash_token_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-class DepartmentTokenQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True, department__is_active=True)
-
-
-class DepartmentToken(models.Model):
-    """An API key of one department. Only a digest of the key is stored."""
-
-    department = models.ForeignKey(
-        Department, verbose_name=_("部门"), on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    label = models.CharField(_("用途说明"), max_length=100)
-    prefix = models.CharField(_("密钥前缀"), max_length=8, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("创建人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
-
-    objects = DepartmentTokenQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["department", "-created_at"]
-        verbose_name = _("部门接口令牌")
-        verbose_name_plural = _("部门接口令牌")
-
-    def __str__(self):
-        return f"{self.department.code} {self.label} ({self.prefix}…)"
-
-    @classmethod
-    def issue(cls, department: Department, label: str, created_by=None):
-        """Create a token; returns (token, key). The clear key is shown once and never kept."""
-        key = secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            department=department,
-            label=label,
-            prefix=key[:8],
-            key_hash=hash_token_key(key),
-            created_by=created_by,
-        )
-        return token, key
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-    def revoke(self) -> None:
-        if self.revoked_at is None:
-            self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at"])
 
 
 class BatchStatus(models.TextChoices):
@@ -215,8 +150,6 @@ class Batch(models.Model):
         """The file-level error in the active language."""
         if not self.file_error_code:
             return ""
-        from importers.messages import render
-
         return render(self.file_error_code, self.file_error_params)
 
 
@@ -243,13 +176,9 @@ class RowError(models.Model):
         return f"{self.row} {self.column}: {self.message()}"
 
     def message(self) -> str:
-        from importers.messages import render
-
         return render(self.code, self.params)
 
     def column_label(self, catalog_fields=None) -> str:
-        from importers.messages import column_label
-
         return column_label(self.field, self.column, catalog_fields)
 
 

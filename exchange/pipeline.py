@@ -63,7 +63,7 @@ def read_chunks(
     """
     from exchange.loader import Preparer
     from exchange.models import RowOutcome
-    from importers.validation import RowValidator
+    from exchange.validation import RowValidator
 
     preparer = Preparer(
         rule=job.rule,
@@ -219,7 +219,7 @@ def child_main() -> None:
         out.write(data)
         out.flush()
 
-    gc.disable()  # see exchange.services.without_cyclic_gc
+    gc.disable()  # see exchange.tuning.without_cyclic_gc
     try:
         for message in read_chunks(job, part=part, parts=parts, detach_data=True):
             send(message)

@@ -21,17 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 from exchange import services
 from exchange.forms import TokenForm, UploadForm
 from exchange.i18n import activate_for
-from exchange.models import (
-    Batch,
-    BatchRow,
-    BatchSource,
-    BatchStatus,
-    DepartmentToken,
-    RowOutcome,
-)
-from importers.report import error_report_xlsx
+from exchange.models import Batch, BatchRow, BatchSource, BatchStatus, RowOutcome
+from exchange.report import error_report_xlsx
 from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
+from portal.departments.models import DepartmentToken
+from portal.departments.services import issue_token, revoke_token
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -215,7 +210,7 @@ def batch_error_report(request, pk):
     if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING, BatchStatus.FAILED):
         messages.error(request, _("此批次没有行错误报告。"))
         return redirect("exchange:batch_detail", pk=batch.pk)
-    content = error_report_xlsx(batch, services.private_storage().path(batch.file_path))
+    content = error_report_xlsx(batch)
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'
     return response
@@ -302,16 +297,8 @@ def token_list(request):
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _token, new_key = DepartmentToken.issue(
-            request.department, form.cleaned_data["label"], created_by=request.user
-        )
-        from portal.audit.services import record_event
-
-        record_event(
-            "exchange.token.issued",
-            actor=request.user,
-            target=_token,
-            data={"department": request.department.code, "label": _token.label},
+        _token, new_key = issue_token(
+            request.department, form.cleaned_data["label"], actor=request.user
         )
         form = TokenForm()
     tokens = DepartmentToken.objects.filter(department=request.department)
@@ -326,9 +313,6 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk):
     token = get_object_or_404(DepartmentToken, pk=pk, department=request.department)
-    token.revoke()
-    from portal.audit.services import record_event
-
-    record_event("exchange.token.revoked", actor=request.user, target=token, data={})
+    revoke_token(token, actor=request.user)
     messages.success(request, _("令牌已吊销。"))
     return redirect("exchange:token_list")

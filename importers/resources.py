@@ -3,7 +3,7 @@
 A resource declares the item's columns (label as column name, key as
 attribute) and is what the templates and record exports are generated from.
 Imports go through the streaming validator and bulk loader beneath it
-(importers.validation, exchange.loader): django-import-export's default
+(exchange.validation, exchange.loader): django-import-export's default
 row-by-row path would take hours on a million rows (see docs/benchmarks.md).
 """
 

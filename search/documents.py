@@ -32,8 +32,9 @@ from elasticsearch_dsl import (
     analyzer,
 )
 
-from portal.catalog.models import CatalogItem, Department, FieldType
+from portal.catalog.models import CatalogItem, FieldType
 from portal.core.text import normalise_text
+from portal.departments.models import Department
 from portal.records import visibility
 from portal.subjects.models import Subject, SubjectName, public_code_for
 from search.analysis import fold

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from portal.catalog.models import CatalogItem, Department, ListType
+from portal.catalog.models import CatalogItem, ListType
 from portal.core.codes import CodeError, validate_uscc
 from portal.core.text import normalise_code
+from portal.departments.models import Department
 from portal.subjects.districts import DISTRICT_NAMES
 from portal.subjects.models import SubjectKind
 from search.analysis import highlight

@@ -19,11 +19,12 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
 from cms import lists, profiles
-from cms.caching import PublicCacheMixin, mark_private
+from cms.caching import PublicCacheMixin
 from cms.forms import ListFilterForm
 from cms.ratelimits import throttle
 from cms.search_page import run_search
 from portal.catalog.models import ListType
+from portal.core.caching import mark_private
 from portal.core.spreadsheets import write_csv
 from portal.records import visibility
 from portal.subjects.models import Subject

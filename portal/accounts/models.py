@@ -10,7 +10,7 @@ class User(AbstractUser):
     """A staff account. Department officers belong to exactly one department."""
 
     department = models.ForeignKey(
-        "catalog.Department",
+        "departments.Department",
         verbose_name=_("所属部门"),
         null=True,
         blank=True,

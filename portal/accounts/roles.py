@@ -16,6 +16,7 @@ ROLE_LABELS = {
 # objections and repairs, measures, the site's content. Every permission of these apps.
 OPERATOR_APPS = (
     "catalog",
+    "departments",
     "measures",
     "objections",
     "exchange",

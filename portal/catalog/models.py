@@ -10,31 +10,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
-
-class Department(models.Model):
-    """A department that provides credit records (市场监督管理局, 税务局, …)."""
-
-    code = models.SlugField(_("部门代码"), max_length=32, unique=True, allow_unicode=False)
-    name = models.CharField(_("部门名称"), max_length=100)
-    name_en = models.CharField(_("英文名称"), max_length=150, blank=True)
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    panels = [
-        FieldPanel("code"),
-        FieldPanel("name"),
-        FieldPanel("name_en"),
-        FieldPanel("uscc"),
-        FieldPanel("is_active"),
-    ]
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("部门")
-        verbose_name_plural = _("部门")
-
-    def __str__(self):
-        return self.name
+from portal.departments.models import Department
 
 
 class Openness(models.TextChoices):

@@ -4,19 +4,9 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from portal.audit.services import record_event
-from portal.catalog.models import CatalogItem, Department
-from portal.records.tasks import reapply_disclosure_rule
-from portal.tasks import enqueue_on_commit
-
-
-class DepartmentViewSet(SnippetViewSet):
-    model = Department
-    icon = "group"
-    menu_label = _("部门")
-    list_display = ["code", "name", "uscc", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["code", "name"]
-    search_backend_name = None  # plain database search; the list is short
+from portal.catalog.models import CatalogItem
+from portal.departments.models import Department
+from portal.departments.snippets import DepartmentViewSet
 
 
 class CatalogItemViewSet(SnippetViewSet):
@@ -52,10 +42,8 @@ register_snippet(CatalogGroup)
 @hooks.register("after_create_snippet")
 @hooks.register("after_edit_snippet")
 def catalog_item_saved(request, instance):
-    """Catalog edits are audited; a changed rule is re-applied to the item's records."""
+    """Catalog edits are audited (records re-apply a changed rule: portal.records.wagtail_hooks)."""
     if isinstance(instance, CatalogItem | Department):
         record_event(
             "catalog.edited", actor=request.user, target=instance, data={"code": instance.code}
         )
-    if isinstance(instance, CatalogItem):
-        enqueue_on_commit(reapply_disclosure_rule, instance.pk)

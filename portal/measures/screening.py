@@ -30,10 +30,11 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from portal.catalog.models import CatalogItem, Department, ListType
+from portal.catalog.models import CatalogItem, ListType
 from portal.core.codes import CodeError, validate_resident_id, validate_uscc
 from portal.core.identity import hash_identity, mask_identity
 from portal.core.text import normalise_code
+from portal.departments.models import Department
 from portal.measures import names
 from portal.measures.models import Match, Measure
 from portal.measures.reader import InputRow

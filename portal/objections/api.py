@@ -1,6 +1,6 @@
 """The department API for forwarded cases, mounted at /api/v1/cases/.
 
-Authenticated with a department token (exchange.auth); a department sees only
+Authenticated with a department token (portal.departments.auth); a department sees only
 the cases forwarded to it and answers them:
 
     GET  /api/v1/cases/?stage=forwarded           the department's cases
@@ -19,7 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exchange.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
+from portal.departments.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
 from portal.objections import evidence, services
 from portal.objections.models import Case, Stage
 from portal.objections.views.common import case_for, evidence_response

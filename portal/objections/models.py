@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.catalog.models import Department
+from portal.departments.models import Department
 from portal.records.models import CreditRecord
 from portal.subjects.models import Subject
 

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit.services import record_event
-from portal.catalog.models import CatalogItem, Department
+from portal.catalog.models import CatalogItem
 from portal.core.codes import make_resident_id, make_uscc
+from portal.departments.models import Department
 from portal.records.disclosure import RecordStatus
 from portal.records.models import ChangeReason, CreditRecord, RecordVersion
 from portal.records.services import announce, content_hash, new_version

@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.catalog.models import CatalogItem, Department, Severity
+from portal.catalog.models import CatalogItem, Severity
+from portal.departments.models import Department
 from portal.records.disclosure import (
     PUBLIC_STATES,
     DisclosureWindow,

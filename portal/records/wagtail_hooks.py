@@ -1,11 +1,15 @@
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from portal.admin_views import ReadOnlyPermissionPolicy
+from portal.catalog.models import CatalogItem
 from portal.records.models import CreditRecord, RecordVersion
+from portal.records.tasks import reapply_disclosure_rule
 from portal.subjects.models import Subject
+from portal.tasks import enqueue_on_commit
 
 # Records and subjects change only through the domain services, never by hand here.
 register_permission_policy(Subject, ReadOnlyPermissionPolicy(Subject), exact_class=True)
@@ -125,3 +129,11 @@ class CreditDatabaseGroup(SnippetViewSetGroup):
 
 
 register_snippet(CreditDatabaseGroup)
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def reapply_edited_rule(request, instance):
+    """An operator's edit may change an item's disclosure rule: its records follow."""
+    if isinstance(instance, CatalogItem):
+        enqueue_on_commit(reapply_disclosure_rule, instance.pk)

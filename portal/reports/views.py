@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cms.caching import mark_private
+from portal.core.caching import mark_private
 from portal.core.ratelimit import rate_limited
 from portal.records.visibility import find_public_subject
 from portal.reports import services

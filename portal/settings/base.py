@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "portal.core",
     "portal.accounts",
     "portal.audit",
+    "portal.departments",
     "portal.catalog",
     "portal.subjects",
     "portal.records",

@@ -5,8 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from exchange import services
-from exchange.models import BatchSource, DepartmentToken
+from exchange.models import BatchSource
 from portal.accounts.roles import DEPARTMENT_OFFICERS
+from portal.departments.models import DepartmentToken
 from tests.factories import UserFactory, catalog_item, department
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"

@@ -5,7 +5,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from exchange.models import Batch, DepartmentToken
+from exchange.models import Batch
+from portal.departments.models import DepartmentToken
 from portal.records.models import CreditRecord
 from tests.exchange.conftest import fixture_path, load, penalty_csv, penalty_row, upload
 
@@ -216,6 +217,32 @@ def test_tokens_from_the_command_line_authenticate(client, market):
     key = out.getvalue().strip()
     assert DepartmentToken.objects.get(department=market, label="ops").prefix == key[:8]
     assert client.get(BATCHES, **auth(key)).status_code == 200
+
+
+def test_issuing_and_revoking_a_token_is_audited(client, market, officer):
+    from portal.audit.models import AuditEvent
+    from portal.departments.services import issue_token, revoke_token
+
+    token, key = issue_token(market, "对接系统", actor=officer, via="command")
+    assert client.get(BATCHES, **auth(key)).status_code == 200
+    revoke_token(token, actor=officer)
+    assert client.get(BATCHES, **auth(key)).status_code == 401
+    events = AuditEvent.objects.filter(
+        target_type="departments.departmenttoken", target_id=str(token.pk), actor=officer
+    )
+    assert list(events.order_by("id").values_list("action", "data")) == [
+        ("exchange.token.issued", {"department": "MARKET", "label": "对接系统", "via": "command"}),
+        ("exchange.token.revoked", {}),
+    ]
+
+
+def test_operators_find_department_tokens_in_the_admin(admin_client, market):
+    token, _key = DepartmentToken.issue(market, "对接系统")
+    listing = admin_client.get("/django-admin/departments/departmenttoken/")
+    assert listing.status_code == 200
+    assert "对接系统" in listing.content.decode()
+    page = admin_client.get(f"/django-admin/departments/departmenttoken/{token.pk}/change/")
+    assert page.status_code == 200
 
 
 def test_operators_review_candidates_in_the_admin(admin_client):

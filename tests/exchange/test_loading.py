@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from exchange import services
+from exchange import processing, services
 from exchange.loader import ChunkLoader
 from exchange.models import Batch, BatchRow, BatchStatus, IdentityCandidate, RowError
+from exchange.validation import RowValidator
 from importers.schema import ImportSchema
-from importers.validation import RowValidator
 from portal.audit.models import AuditEvent
 from portal.core.codes import make_resident_id
 from portal.records.disclosure import PublicState
@@ -217,7 +217,7 @@ def test_a_department_cannot_submit_another_departments_item():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_load_that_fails_after_some_rows_leaves_nothing_and_can_be_retried(monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(processing, "CHUNK_ROWS", 3)
     content = penalty_csv([penalty_row() for _ in range(10)])
     batch = services.validate_batch(submit(content).pk)
     Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.COMMITTING)
@@ -246,7 +246,7 @@ def test_a_load_that_fails_after_some_rows_leaves_nothing_and_can_be_retried(mon
 
 @pytest.mark.django_db(transaction=True)
 def test_a_crash_during_a_combined_load_leaves_the_batch_retryable(monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(processing, "CHUNK_ROWS", 2)
     batch = submit(penalty_csv([penalty_row() for _ in range(5)]), auto_commit=True)
 
     def crash(result):
@@ -373,7 +373,7 @@ def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch
     """Big files are read and validated by a second process beside the writer."""
     from exchange.models import BatchRow
 
-    monkeypatch.setattr(services, "CHUNK_ROWS", 40)
+    monkeypatch.setattr(processing, "CHUNK_ROWS", 40)
     rows = [penalty_row() for _ in range(150)]
     rows[7]["facts"] = ""
     rows[90]["uscc"] = "bad"
@@ -391,7 +391,7 @@ def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch
         batch = submit(penalty_csv(rows), department=department(dept))
         Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.VALIDATING)
         batch.refresh_from_db()
-        result = services.process_file(batch, write=True, readers=readers)
+        result = processing.process_file(batch, write=True, readers=readers)
         outcomes = list(
             BatchRow.objects.filter(batch=batch).order_by("row").values_list("row", "outcome")
         )
@@ -421,7 +421,7 @@ def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch
 
 def test_a_file_found_bad_halfway_leaves_nothing(monkeypatch):
     """An encoding error far into the file, after chunks were loaded: nothing stays."""
-    monkeypatch.setattr(services, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(processing, "CHUNK_ROWS", 500)
     good = penalty_csv([penalty_row() for _ in range(3500)])  # beyond the 1 MiB sniffed
     assert len(good) > 1024 * 1024
     batch = submit(good + "惠州市坏编码公司".encode("gbk") + b",x\n", auto_commit=True)
@@ -447,7 +447,7 @@ def test_a_big_first_load_rebuilds_the_indexes_it_dropped(settings, monkeypatch)
     settings.PORTAL_IMPORT_REINDEX_MIN_ROWS = 1
     before = _record_indexes()
     assert len(before) > 5
-    monkeypatch.setattr(services, "CHUNK_ROWS", 5)
+    monkeypatch.setattr(processing, "CHUNK_ROWS", 5)
 
     def crash(result):
         assert len(_record_indexes()) < len(before)  # dropped while loading

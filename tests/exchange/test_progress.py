@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from exchange import services
+from exchange import processing, services
 from exchange.models import Batch, BatchStatus
 from importers.samples import penalty_csv_bytes
 from tests.exchange.conftest import submit
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_progress_moves_through_validation_and_loading(client, officer, market_token, monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_ROWS", 250)
+    monkeypatch.setattr(processing, "CHUNK_ROWS", 250)
     content = penalty_csv_bytes(2000, item=catalog_item("ADM_PENALTY"), seed=3)
     batch = submit(content)
     api_url = f"/api/v1/exchange/batches/{batch.pk}/"

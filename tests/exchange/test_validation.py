@@ -7,15 +7,15 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importers.messages import render
-from importers.schema import ImportSchema
-from importers.validation import (
+from exchange.validation import (
     DuplicateFilter,
     RowValidator,
     check_resident_id,
     normalise_row,
     person_subject,
 )
+from importers.messages import render
+from importers.schema import ImportSchema
 from portal.catalog.models import CatalogField
 from portal.core.codes import CodeError, make_resident_id, validate_resident_id
 from portal.core.text import clean_text

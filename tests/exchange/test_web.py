@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from exchange.models import Batch, BatchStatus, DepartmentToken
+from exchange.models import Batch, BatchStatus
 from portal.catalog.models import CatalogField
+from portal.departments.models import DepartmentToken
 from portal.records.models import CreditRecord
 from tests.exchange.conftest import load, penalty_csv, penalty_row, submit, upload
 from tests.factories import UserFactory, catalog_item, department

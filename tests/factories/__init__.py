@@ -7,8 +7,9 @@ import factory
 from django.contrib.auth.models import Group
 
 from portal.accounts.models import User
-from portal.catalog.models import CatalogItem, Department
+from portal.catalog.models import CatalogItem
 from portal.core.codes import make_resident_id, make_uscc
+from portal.departments.models import Department
 from portal.records.disclosure import RecordStatus
 from portal.records.models import CreditRecord
 from portal.records.services import content_hash

@@ -118,10 +118,11 @@ def test_changed_catalog_rule_is_reapplied_to_existing_records():
 
 
 def test_catalog_edit_in_the_admin_is_audited_and_reapplied(rf, django_capture_on_commit_callbacks):
+    from wagtail import hooks
+
     from portal.accounts import roles
     from portal.audit.models import AuditEvent
     from portal.catalog.models import DisclosurePeriod
-    from portal.catalog.wagtail_hooks import catalog_item_saved
     from tests.factories import UserFactory
 
     operator = UserFactory(role=roles.OPERATORS)
@@ -131,7 +132,8 @@ def test_catalog_edit_in_the_admin_is_audited_and_reapplied(rf, django_capture_o
     request = rf.post("/admin/snippets/catalog/catalogitem/edit/")
     request.user = operator
     with django_capture_on_commit_callbacks(execute=True):
-        catalog_item_saved(request, item)
+        for hook in hooks.get_hooks("after_edit_snippet"):
+            hook(request, item)
     assert AuditEvent.objects.filter(action="catalog.edited", actor=operator).exists()
     record.refresh_from_db()
     assert record.public_state == PublicState.EXPIRED

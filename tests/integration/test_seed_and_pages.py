@@ -82,7 +82,7 @@ def test_operator_finds_the_catalog_and_records_in_the_admin(client):
     assert client.login(username="operator", password=password)
     for url in [
         "/admin/snippets/catalog/catalogitem/",
-        "/admin/snippets/catalog/department/",
+        "/admin/snippets/departments/department/",
         "/admin/snippets/subjects/subject/",
         "/admin/snippets/records/creditrecord/",
     ]:

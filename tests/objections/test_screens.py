@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from exchange.models import DepartmentToken
 from portal.audit.models import AuditEvent
+from portal.departments.models import DepartmentToken
 from portal.objections import services
 from portal.objections.models import Case, DeadlineSettings, Stage, WorkdayOverride
 from tests.factories import department

@@ -23,9 +23,10 @@ from django.utils import translation
 
 from exchange import services
 from exchange.models import BatchSource, BatchStatus
+from exchange.report import error_report_xlsx
 from importers.messages import render
-from importers.report import error_report_xlsx
-from portal.catalog.models import CatalogItem, Department
+from portal.catalog.models import CatalogItem
+from portal.departments.models import Department
 
 EXIT_USAGE = 2
 EXIT_BAD_FILE = 3
@@ -82,9 +83,7 @@ class Command(BaseCommand):
             self.fail(f"{path.name}: {batch.file_error()}", EXIT_BAD_FILE)
         if options["report"]:
             report = Path(options["report"])
-            report.write_bytes(
-                error_report_xlsx(batch, services.private_storage().path(batch.file_path))
-            )
+            report.write_bytes(error_report_xlsx(batch))
         summary = {
             "batch": batch.pk,
             "status": batch.status,

@@ -7,7 +7,7 @@ from django.db import transaction
 from portal.accounts import roles
 from portal.accounts.models import User
 from portal.audit.services import record_event
-from portal.catalog.models import Department
+from portal.departments.models import Department
 
 # username, role, department code (None for platform-wide roles), superuser
 DEMO_ACCOUNTS = [

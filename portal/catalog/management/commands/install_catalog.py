@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portal.catalog.models import CatalogField, CatalogItem, Department, DisclosurePeriod
+from portal.catalog.models import CatalogField, CatalogItem, DisclosurePeriod
 from portal.catalog.starter import install_starter_catalog
+from portal.departments.models import Department
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
-from exchange.models import DepartmentToken, hash_token_key
+from portal.departments.models import DepartmentToken, hash_token_key
 
 # Writing last_used_at on every call would make every read a write.
 _LAST_USED_RESOLUTION = dt.timedelta(minutes=1)

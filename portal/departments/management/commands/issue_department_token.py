@@ -2,9 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exchange.models import DepartmentToken
-from portal.audit.services import record_event
-from portal.catalog.models import Department
+from portal.departments.models import Department
+from portal.departments.services import issue_token
 
 
 class Command(BaseCommand):
@@ -18,10 +17,5 @@ class Command(BaseCommand):
         department = Department.objects.filter(code=options["department"].upper()).first()
         if department is None:
             raise CommandError(f"unknown department: {options['department']}", returncode=2)
-        token, key = DepartmentToken.issue(department, options["label"])
-        record_event(
-            "exchange.token.issued",
-            target=token,
-            data={"department": department.code, "label": token.label, "via": "command"},
-        )
+        _token, key = issue_token(department, options["label"], via="command")
         self.stdout.write(key)

@@ -6,15 +6,15 @@ and the apostrophe that formula neutralisation puts before = + - @ is removed.
 
 from itertools import groupby
 
-from importers.messages import column_label, describe
+from exchange.models import RowError
+from exchange.uploads import stored_file
+from importers.messages import column_label, describe, render
 from importers.readers import open_table
 from importers.schema import ERROR_COLUMN
 from portal.core.spreadsheets import write_xlsx
 
 
 def _errors_by_row(batch):
-    from exchange.models import RowError
-
     fields = {f.key: f for f in batch.catalog_item.fields.all()}
     errors = (
         RowError.objects.filter(batch=batch)
@@ -22,8 +22,6 @@ def _errors_by_row(batch):
         .values_list("row", "field", "column", "code", "params")
         .iterator(chunk_size=2000)
     )
-    from importers.messages import render
-
     for row, group in groupby(errors, key=lambda e: e[0]):
         yield (
             row,
@@ -65,6 +63,6 @@ def error_rows(batch, path):
             current = next(pending, None)
 
 
-def error_report_xlsx(batch, path) -> bytes:
+def error_report_xlsx(batch) -> bytes:
     """The report as XLSX bytes; every cell neutralised against formula injection."""
-    return write_xlsx({"错误行": error_rows(batch, path)})
+    return write_xlsx({"错误行": error_rows(batch, stored_file(batch))})

@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class DepartmentTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "exchange.auth.DepartmentTokenAuthentication"
+    target_class = "portal.departments.auth.DepartmentTokenAuthentication"
     name = "DepartmentToken"
 
     def get_security_definition(self, auto_schema):

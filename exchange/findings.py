@@ -1,0 +1,71 @@
+"""What processing a file finds: the counts, the row errors and the per-row outcomes."""
+
+from dataclasses import dataclass
+
+from exchange.loader import FastTable, is_sqlite
+from exchange.models import Batch, BatchRow, IdentityCandidate, RowError
+
+
+@dataclass
+class ProcessResult:
+    rows_total: int = 0
+    rejected: int = 0
+    error_count: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    candidates: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return self.rows_total - self.rejected
+
+
+class FindingsWriter:
+    """Stores row errors and per-row outcomes as they are found, in bulk."""
+
+    def __init__(self, batch: Batch, outcome_limit: int):
+        self.batch = batch
+        self.outcome_limit = outcome_limit
+        self.fast = is_sqlite()
+        if self.fast:
+            self.errors_table = FastTable(RowError)
+            self.rows_table = FastTable(BatchRow)
+
+    def store(self, errors: list, outcomes: list, result: "ProcessResult") -> None:
+        batch_id = self.batch.pk
+        if errors:
+            values = [
+                {
+                    "batch_id": batch_id,
+                    "row": row,
+                    "field": key[:64],
+                    "column": str(column)[:150],
+                    "code": code,
+                    "params": params,
+                }
+                for row, key, column, code, params in errors
+            ]
+            if self.fast:
+                self.errors_table.insert_values(values)
+            else:
+                RowError.objects.bulk_create([RowError(**v) for v in values], batch_size=500)
+            result.error_count += len(errors)
+            errors.clear()
+        if outcomes:
+            values = [
+                {"batch_id": batch_id, "row": row, "outcome": outcome, "label": label}
+                for row, outcome, label in outcomes
+                if row <= self.outcome_limit + 1
+            ]
+            if values and self.fast:
+                self.rows_table.insert_values(values)
+            elif values:
+                BatchRow.objects.bulk_create([BatchRow(**v) for v in values], batch_size=500)
+            outcomes.clear()
+
+
+def reset_findings(batch: Batch) -> None:
+    RowError.objects.filter(batch=batch).delete()
+    BatchRow.objects.filter(batch=batch).delete()
+    IdentityCandidate.objects.filter(batch=batch, status="open").delete()
