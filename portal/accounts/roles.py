@@ -18,6 +18,7 @@ OPERATOR_APPS = (
     "catalog",
     "measures",
     "objections",
+    "incidents",
     "exchange",
     "reports",
     "cms",
