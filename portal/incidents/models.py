@@ -1,7 +1,7 @@
 """The incident register: grades, escalation deadlines, reporting chain, timeline, drills.
 
 Grades follow the national grading of information security incidents (GB/Z 20986),
-as the platform's emergency procedure uses them (docs/operations.md).
+as the platform's emergency procedure uses them (docs/architecture.md).
 """
 
 from django.db import models
