@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,6 +113,9 @@ class HealthCheck:
     grade: str
     title: object  # lazy: the incident's title, in the platform's language
     run: object
+    # Checks whose cost grows with the data run at most this often; between runs the last
+    # verdict stands.
+    every: dt.timedelta | None = None
 
 
 CHECKS = (
@@ -129,6 +133,7 @@ CHECKS = (
         Grade.MAJOR,
         gettext_lazy("审计链完整性校验失败"),
         check_audit_chain,
+        every=dt.timedelta(hours=1),  # walks the whole trail
     ),
     HealthCheck(
         Category.BATCHES_FAILING, Grade.GENERAL, gettext_lazy("报送批次反复失败"), check_batches
@@ -136,12 +141,28 @@ CHECKS = (
 )
 
 
+def _verdict_key(check: HealthCheck) -> str:
+    return f"incidents:verdict:{check.category}"
+
+
+def forget_verdicts(checks=None) -> None:
+    """Make every check run afresh on the next round (after a repair, and in tests)."""
+    cache.delete_many([_verdict_key(check) for check in checks or CHECKS])
+
+
 def run_check(check: HealthCheck, now: dt.datetime) -> Verdict:
+    if check.every:
+        kept = cache.get(_verdict_key(check))
+        if kept is not None and dt.timedelta(0) <= now - kept[0] < check.every:
+            return kept[1]
     try:
-        return check.run(now)
+        verdict = check.run(now)
     except Exception as exc:  # a check that cannot run is a failing check
         logger.warning("Health check %s could not run: %s", check.category, exc)
-        return Verdict(False, f"{type(exc).__name__}: {exc}"[:1000])
+        verdict = Verdict(False, f"{type(exc).__name__}: {exc}"[:1000])
+    if check.every:
+        cache.set(_verdict_key(check), (now, verdict), int(check.every.total_seconds()))
+    return verdict
 
 
 def run_health_checks(now: dt.datetime | None = None, checks=CHECKS) -> dict[str, str]:

@@ -13,7 +13,7 @@ from exchange.models import Batch, BatchStatus
 from portal.accounts import roles
 from portal.audit.models import AuditEvent
 from portal.audit.services import record_event
-from portal.incidents.health import run_health_checks
+from portal.incidents.health import forget_verdicts, run_health_checks
 from portal.incidents.models import Category, EntryKind, Grade, Incident, Status
 from search.models import OutboxEntry
 from tests.factories import UserFactory, catalog_item, department
@@ -75,13 +75,18 @@ def old_backup(settings):
     os.utime(archive, (stale, stale))
 
 
-def tampered_audit(settings):
+def tamper_audit_row():
     event = AuditEvent.objects.order_by("id").first()
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {AuditEvent._meta.db_table} SET data = %s WHERE id = %s",  # noqa: S608
             ['{"n": 99}', event.pk],
         )
+
+
+def tampered_audit(settings):
+    tamper_audit_row()
+    forget_verdicts()  # the chain is walked at most hourly
 
 
 def failed_batches(settings):
@@ -181,3 +186,15 @@ def test_a_drill_of_the_same_category_does_not_hide_a_real_failure(healthy):
     empty_backups(healthy)
     assert run_health_checks()[Category.BACKUP_MISSED] == "opened"
     assert Incident.objects.filter(is_drill=False).count() == 1
+
+
+def test_the_audit_chain_is_walked_at_most_hourly(healthy):
+    start = timezone.now()
+    forget_verdicts()
+    assert run_health_checks(now=start)[Category.AUDIT_CHAIN_BROKEN] == "ok"
+    tamper_audit_row()
+    assert (
+        run_health_checks(now=start + dt.timedelta(minutes=30))[Category.AUDIT_CHAIN_BROKEN] == "ok"
+    )
+    later = run_health_checks(now=start + dt.timedelta(minutes=61))
+    assert later[Category.AUDIT_CHAIN_BROKEN] == "opened"

@@ -225,3 +225,16 @@ def test_the_register_lists_drills_distinctly_with_a_report_link(admin_client):
     assert "特大（I级）：" in add  # the grades' criteria, as help text
     policies = admin_client.get("/admin/snippets/incidents/gradepolicy/")
     assert policies.status_code == 200
+
+
+def test_operators_see_the_register_and_department_officers_do_not(client):
+    from portal.accounts import roles
+    from tests.factories import UserFactory
+
+    incident = make_incident(title="搜索引擎不可用")
+    client.force_login(UserFactory(role=roles.OPERATORS))
+    assert "搜索引擎不可用" in client.get("/admin/").content.decode()
+    assert client.get(f"/admin/incidents/{incident.pk}/report.pdf").status_code == 200
+
+    client.force_login(UserFactory(role=roles.DEPARTMENT_OFFICERS))
+    assert client.get(f"/admin/incidents/{incident.pk}/report.pdf").status_code in (302, 403)
