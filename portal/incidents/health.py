@@ -61,13 +61,8 @@ def check_outbox(now: dt.datetime) -> Verdict:
     return Verdict(entries <= max_entries and age <= max_age, detail)
 
 
-def backup_dir() -> Path:
-    # PORTAL_BACKUP_DIR belongs to `manage.py backup`; the fallback mirrors its default.
-    return Path(getattr(settings, "PORTAL_BACKUP_DIR", settings.VAR_DIR / "backups"))
-
-
 def check_backup(now: dt.datetime) -> Verdict:
-    folder = backup_dir()
+    folder = Path(settings.PORTAL_BACKUP_DIR)
     archives = [p for pattern in BACKUP_PATTERNS for p in folder.glob(pattern) if p.is_file()]
     if not archives:
         return Verdict(False, _("备份目录 %(dir)s 中没有备份文件") % {"dir": folder})

@@ -385,6 +385,8 @@ PORTAL_INCIDENT_OUTBOX_MAX_ENTRIES = env_int("PORTAL_INCIDENT_OUTBOX_MAX_ENTRIES
 PORTAL_INCIDENT_OUTBOX_MAX_AGE_MINUTES = env_int("PORTAL_INCIDENT_OUTBOX_MAX_AGE_MINUTES", 30)
 # Failed import batches within one hour from which batches count as failing repeatedly.
 PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR = env_int("PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR", 5)
+# Folder of the backup archives the "backup missed" check looks at (the same as `manage.py backup`'s).
+PORTAL_BACKUP_DIR = Path(env_str("PORTAL_BACKUP_DIR", str(VAR_DIR / "backups")))
 # Hours since the newest archive in PORTAL_BACKUP_DIR after which the backup counts as missed.
 PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS = env_int("PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS", 26)
 
