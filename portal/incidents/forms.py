@@ -28,6 +28,5 @@ class IncidentForm(WagtailAdminModelForm):
         old = self.initial.get("status") if self.instance.pk else None
         instance = super().save(commit=commit)
         if commit:
-            user = getattr(self, "for_user", None)
-            services.record_status_change(instance, old, user.get_username() if user else "")
+            services.record_status_change(instance, old, getattr(self, "for_user", None))
         return instance

@@ -40,8 +40,14 @@ def can_move(from_status: str | None, to_status: str) -> bool:
     return from_status == to_status or to_status in TRANSITIONS[from_status]
 
 
-def record_status_change(incident: Incident, from_status: str | None, actor: str = "") -> None:
-    """After a saved status change: stamp when it was reached and note it on the timeline."""
+def record_status_change(incident: Incident, from_status: str | None, actor=None) -> None:
+    """After a saved status change: stamp when it was reached, note it on the timeline (in
+    the platform's language, like the written report) and in the audit trail."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from portal.audit.services import record_event
+
     to_status = incident.status
     if from_status == to_status or from_status is None:
         return
@@ -56,13 +62,20 @@ def record_status_change(incident: Incident, from_status: str | None, actor: str
     if stamp and getattr(incident, stamp) is None:
         setattr(incident, stamp, now)
         Incident.objects.filter(pk=incident.pk).update(**{stamp: now})
+    with translation.override(settings.LANGUAGE_CODE):
+        what = _("状态：%(from)s → %(to)s") % {
+            "from": Status(from_status).label,
+            "to": Status(to_status).label,
+        }
     TimelineEntry.objects.create(
         incident=incident,
         at=now,
-        actor=actor,
+        actor=actor.get_username() if actor else "",
         kind=EntryKind.STATUS,
-        what=_("状态：%(from)s → %(to)s")
-        % {"from": Status(from_status).label, "to": Status(to_status).label},
+        what=what,
+    )
+    record_event(
+        "incident.status", actor=actor, target=incident, data={"from": from_status, "to": to_status}
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from portal.accounts.models import User
+from portal.audit.models import AuditEvent
 from portal.incidents import services
 from portal.incidents.models import (
     Category,
@@ -197,6 +198,9 @@ def test_an_operator_moves_the_status_in_the_admin_and_the_timeline_notes_it(adm
     assert incident.status == Status.CONTAINED and incident.contained_at is not None
     entry = incident.timeline.get()
     assert entry.kind == EntryKind.STATUS and entry.actor == "duty"
+    assert entry.what == "状态：处置中 → 已控制"
+    event = AuditEvent.objects.get(action="incident.status")
+    assert event.actor_label == "duty" and event.data == {"from": "open", "to": "contained"}
 
 
 def test_the_report_pdf_is_served_in_the_admin(admin_client, client):
