@@ -19,6 +19,7 @@ OPERATOR_APPS = (
     "departments",
     "measures",
     "objections",
+    "incidents",
     "exchange",
     "reports",
     "cms",

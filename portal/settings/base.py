@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "portal.reports",
     "portal.measures",
     "portal.objections",
+    "portal.incidents",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -287,6 +288,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.audit.tasks.export_chain_head",
         "schedule": 60 * 60,
     },
+    # Health checks that open incidents by themselves (idempotent: one incident per failure).
+    "incidents-health-checks": {
+        "task": "portal.incidents.tasks.run_health_checks",
+        "schedule": 5 * 60,
+    },
 }
 # In the embedded mode, run enqueued tasks on a background thread after commit
 # so web requests return at once; tests set this off to run them inline.
@@ -374,6 +380,18 @@ PORTAL_RATE_LIMITS = env_rate_limits("PORTAL_RATE_LIMITS")
 PORTAL_PUBLIC_CACHE_SECONDS = env_int("PORTAL_PUBLIC_CACHE_SECONDS", 60)
 # Most rows a double-publicity list's CSV export gives.
 PORTAL_LIST_EXPORT_MAX_ROWS = env_int("PORTAL_LIST_EXPORT_MAX_ROWS", 5000)
+
+# Incident health checks (portal/incidents/health.py); each failing check opens one incident.
+# Search outbox backlog: more entries waiting than this opens an incident.
+PORTAL_INCIDENT_OUTBOX_MAX_ENTRIES = env_int("PORTAL_INCIDENT_OUTBOX_MAX_ENTRIES", 1000)
+# Search outbox backlog: the oldest entry waiting longer than this many minutes opens one.
+PORTAL_INCIDENT_OUTBOX_MAX_AGE_MINUTES = env_int("PORTAL_INCIDENT_OUTBOX_MAX_AGE_MINUTES", 30)
+# Failed import batches within one hour from which batches count as failing repeatedly.
+PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR = env_int("PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR", 5)
+# Folder of the backup archives the "backup missed" check looks at (the same as `manage.py backup`'s).
+PORTAL_BACKUP_DIR = Path(env_str("PORTAL_BACKUP_DIR", str(VAR_DIR / "backups")))
+# Hours since the newest archive in PORTAL_BACKUP_DIR after which the backup counts as missed.
+PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS = env_int("PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS", 26)
 
 # The demo city: its name prefix matters for name matching.
 PORTAL_CITY_NAME = env_str("PORTAL_CITY_NAME", "惠州")
