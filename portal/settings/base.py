@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "portal.reports",
     "portal.measures",
     "portal.objections",
+    "portal.operations",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -260,6 +261,16 @@ CELERY_BEAT_SCHEDULE = {
 # In the embedded mode, run enqueued tasks on a background thread after commit
 # so web requests return at once; tests set this off to run them inline.
 PORTAL_EAGER_TASKS_IN_THREAD = env_bool("PORTAL_EAGER_TASKS_IN_THREAD", True)
+
+# Backups (docs/operations.md): the directory the daily archives are written to.
+PORTAL_BACKUP_DIR = Path(env_str("PORTAL_BACKUP_DIR", str(VAR_DIR / "backups")))
+# How many daily archives are kept there; older ones are deleted.
+PORTAL_BACKUP_KEEP = env_int("PORTAL_BACKUP_KEEP", 14)
+# Checked hourly, written once a local day, so a machine off at night still gets its backup.
+CELERY_BEAT_SCHEDULE["daily-backup"] = {
+    "task": "portal.operations.tasks.daily_backup",
+    "schedule": 60 * 60,
+}
 
 # Search: "embedded" (SQLite FTS / database) by default, "elasticsearch" in production.
 PORTAL_SEARCH_BACKEND = env_str("PORTAL_SEARCH_BACKEND", "embedded")

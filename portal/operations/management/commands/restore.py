@@ -1,0 +1,48 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.operations.backup import BackupError, restore_backup
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore an archive made by `backup` into an empty installation, after checking every "
+        "file against its manifest; then check the counts and the audit trail."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The archive to restore.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Replace the data of an installation that already has records or subjects.",
+        )
+        parser.add_argument(
+            "--allow-key-change",
+            action="store_true",
+            help="Restore although PORTAL_IDENTITY_HASH_KEY differs (identity look-ups will fail).",
+        )
+
+    def handle(self, *args, file, force, allow_key_change, **options):
+        started = time.monotonic()
+        try:
+            report = restore_backup(file, force=force, allow_key_change=allow_key_change)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        counts = report.counts
+        self.stdout.write(
+            f"Restored {file} (made {report.manifest['created_at']}) in "
+            f"{time.monotonic() - started:.1f} s: checksums, {counts['credit_records']} credit "
+            f"records, {counts['subjects']} subjects and the audit trail "
+            f"({report.audit_entries} entries) verified."
+        )
+        for path in report.moved_aside:
+            self.stdout.write(
+                f"The previous contents of {path.name.split('.before-restore-')[0]} were kept in {path}."
+            )
+        if report.unapplied_migrations:
+            self.stdout.write(
+                "The archive predates this version: run `manage.py migrate` "
+                f"({', '.join(report.unapplied_migrations)})."
+            )
