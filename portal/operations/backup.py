@@ -398,7 +398,7 @@ def verify_archive(path: Path | str) -> dict:
 # --- restoring ---------------------------------------------------------------
 
 
-def _check_fits_this_installation(manifest: dict, *, allow_key_change: bool) -> None:
+def check_fits_this_installation(manifest: dict, *, allow_key_change: bool) -> None:
     archived = manifest["database_vendor"]
     if archived != vendor():
         raise BackupError(
@@ -479,7 +479,7 @@ def restore_backup(
     """Restore an archive into this installation, which must be empty unless `force`."""
     path = Path(path)
     manifest = verify_archive(path)
-    _check_fits_this_installation(manifest, allow_key_change=allow_key_change)
+    check_fits_this_installation(manifest, allow_key_change=allow_key_change)
     if not _database_is_missing():
         counts = installation_counts()
         if (counts["credit_records"] or counts["subjects"]) and not force:

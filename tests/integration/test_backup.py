@@ -161,13 +161,15 @@ def test_a_damaged_archive_is_refused_and_nothing_changes(source, tmp_path):
 
     target = tmp_path / "target"
     env = installation_env(target)
+    assert "is intact" in manage("restore", "--verify-only", str(archive), env=env).stdout
     for damaged, reason in (
         (tampered, "private/evidence/case-1/scan.pdf: checksum or size differs"),
         (truncated, "is damaged"),
     ):
-        result = manage("restore", str(damaged), env=env, check=False)
-        assert result.returncode != 0
-        assert reason in result.stderr
+        for options in ((), ("--verify-only",)):
+            result = manage("restore", *options, str(damaged), env=env, check=False)
+            assert result.returncode != 0
+            assert reason in result.stderr
         assert not target.exists() or not any(target.iterdir()), list(target.iterdir())
 
 
@@ -268,6 +270,17 @@ def test_daily_backup_writes_one_archive_a_day_and_keeps_n(tmp_path, settings):
 
 
 # --- PostgreSQL ---------------------------------------------------------------
+
+
+def test_the_image_carries_pg_dump_of_the_servers_major_version():
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    image = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]["db"]["image"]
+    major = image.split(":")[1].split("-")[0].split(".")[0]
+    dockerfile = (root / "Dockerfile").read_text()
+    assert f"ARG POSTGRES_CLIENT_MAJOR={major}" in dockerfile
+    assert "postgresql-client-${POSTGRES_CLIENT_MAJOR}" in dockerfile
 
 
 def _postgres_url() -> str | None:

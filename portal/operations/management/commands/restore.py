@@ -2,7 +2,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.operations.backup import BackupError, restore_backup
+from portal.operations.backup import (
+    BackupError,
+    check_fits_this_installation,
+    restore_backup,
+    verify_archive,
+)
 
 
 class Command(BaseCommand):
@@ -19,14 +24,27 @@ class Command(BaseCommand):
             help="Replace the data of an installation that already has records or subjects.",
         )
         parser.add_argument(
+            "--verify-only",
+            action="store_true",
+            help="Only check the archive against its manifest and this installation; change nothing.",
+        )
+        parser.add_argument(
             "--allow-key-change",
             action="store_true",
             help="Restore although PORTAL_IDENTITY_HASH_KEY differs (identity look-ups will fail).",
         )
 
-    def handle(self, *args, file, force, allow_key_change, **options):
+    def handle(self, *args, file, force, verify_only, allow_key_change, **options):
         started = time.monotonic()
         try:
+            if verify_only:
+                manifest = verify_archive(file)
+                check_fits_this_installation(manifest, allow_key_change=allow_key_change)
+                self.stdout.write(
+                    f"{file} is intact ({len(manifest['members'])} files, made "
+                    f"{manifest['created_at']}) and fits this installation; nothing was changed."
+                )
+                return
             report = restore_backup(file, force=force, allow_key_change=allow_key_change)
         except BackupError as error:
             raise CommandError(str(error)) from error
