@@ -203,6 +203,9 @@ def _add_file(tar: tarfile.TarFile, source: Path, name: str, members: list[dict]
 
 def _snapshot_database(workdir: Path) -> tuple[Path, dict, dict]:
     """A consistent copy of the database, with the counts and migrations of that same copy."""
+    if connection.in_atomic_block:
+        # The copy would be taken through this connection, uncommitted changes included.
+        raise BackupError("A backup must not run inside a transaction.")
     if vendor() == "sqlite":
         target = workdir / "portal.sqlite3"
         connection.ensure_connection()
@@ -215,8 +218,6 @@ def _snapshot_database(workdir: Path) -> tuple[Path, dict, dict]:
         return target, counts, migrations
     if vendor() == "postgresql":
         target = workdir / "portal.pgdump"
-        if connection.in_atomic_block:
-            raise BackupError("A PostgreSQL backup must not run inside a transaction.")
         # pg_dump reads the snapshot this transaction exports, so the dump and the
         # counts in the manifest describe the same moment.
         with transaction.atomic(), connection.cursor() as cursor:
@@ -480,14 +481,20 @@ def restore_backup(
     path = Path(path)
     manifest = verify_archive(path)
     check_fits_this_installation(manifest, allow_key_change=allow_key_change)
+    has_data = False
     if not _database_is_missing():
         counts = installation_counts()
-        if (counts["credit_records"] or counts["subjects"]) and not force:
+        has_data = bool(counts["credit_records"] or counts["subjects"])
+        if has_data and not force:
             raise BackupError(
                 f"This installation is not empty ({counts['credit_records']} credit records, "
                 f"{counts['subjects']} subjects); nothing was changed. Restore into an empty "
                 "installation, or pass --force to replace its data."
             )
+        if has_data and vendor() == "sqlite":
+            with connection.cursor() as cursor:
+                # All that is committed goes into the main file, which is kept aside below.
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connections.close_all()
 
     roots = file_roots()
@@ -507,9 +514,6 @@ def restore_backup(
                 _write_chunks(staging["database"] / "database", chunks, private=True)
             elif prefix in FILE_ROOTS:
                 _write_chunks(staging[prefix] / prefix / rest, chunks, private=prefix == "private")
-            else:
-                for _ in chunks:
-                    pass
 
         # The archive is read again while extracting; it must still match its manifest.
         _, seen = _read_members(path, on_file=extract)
@@ -518,6 +522,10 @@ def restore_backup(
         stamp = timezone.now().strftime("%Y%m%d%H%M%S")
         staged_db = staging["database"] / "database"
         if vendor() == "sqlite":
+            if has_data:
+                aside = db_target.with_name(f"{db_target.name}.before-restore-{stamp}")
+                os.replace(db_target, aside)
+                moved.append(aside)
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{db_target}{suffix}").unlink(missing_ok=True)
             os.replace(staged_db, db_target)

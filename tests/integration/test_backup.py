@@ -190,10 +190,13 @@ def test_force_replaces_the_data_and_keeps_the_previous_files(source, tmp_path):
     (target / "private" / "later.txt").write_text("uploaded after the backup")
 
     result = manage("restore", "--force", str(archive), env=env)
-    assert "kept in" in result.stdout
+    assert "was kept in" in result.stdout
     assert not (target / "private" / "later.txt").exists()
     kept = list(target.glob("private.before-restore-*"))
     assert len(kept) == 1 and (kept[0] / "later.txt").exists()
+    # The replaced database is kept too, with everything committed to it.
+    (kept_db,) = target.glob("portal.sqlite3.before-restore-*")
+    assert sqlite_counts(kept_db)["credit_records"] == 40
 
 
 def test_a_restore_under_another_identity_key_is_refused(source, tmp_path):

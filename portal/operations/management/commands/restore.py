@@ -56,9 +56,7 @@ class Command(BaseCommand):
             f"({report.audit_entries} entries) verified."
         )
         for path in report.moved_aside:
-            self.stdout.write(
-                f"The previous contents of {path.name.split('.before-restore-')[0]} were kept in {path}."
-            )
+            self.stdout.write(f"What was there before was kept in {path}.")
         if report.unapplied_migrations:
             self.stdout.write(
                 "The archive predates this version: run `manage.py migrate` "
