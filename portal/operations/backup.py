@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -248,50 +249,38 @@ def create_backup(destination: Path | str, *, now: dt.datetime | None = None) ->
     with tempfile.TemporaryDirectory(prefix=".backup-", dir=destination.parent) as work:
         database, counts, migrations = _snapshot_database(Path(work))
         members: list[dict] = []
+        partial.unlink(missing_ok=True)  # left by a backup that was killed
         try:
-            with (
-                _private_file(partial) as out,
-                tarfile.open(fileobj=out, mode="w:gz", compresslevel=6) as tar,
-            ):
-                _add_file(tar, database, DATABASE_MEMBER[vendor()], members)
-                for prefix, root in file_roots().items():
-                    for source in _files_under(root):
-                        _add_file(
-                            tar, source, f"{prefix}/{source.relative_to(root).as_posix()}", members
-                        )
-                manifest = {
-                    "format": FORMAT,
-                    "format_version": FORMAT_VERSION,
-                    "created_at": (now or timezone.now()).isoformat(),
-                    "database_vendor": vendor(),
-                    "counts": counts,
-                    "migrations": migrations,
-                    "identity_key_check": identity_key_check(),
-                    "members": members,
-                }
-                body = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size = len(body)
-                info.mtime = int(timezone.now().timestamp())
-                info.mode = 0o600
-                tar.addfile(info, _BytesReader(body))
+            with _private_file(partial) as out:
+                with tarfile.open(fileobj=out, mode="w:gz", compresslevel=6) as tar:
+                    _add_file(tar, database, DATABASE_MEMBER[vendor()], members)
+                    for prefix, root in file_roots().items():
+                        for source in _files_under(root):
+                            name = f"{prefix}/{source.relative_to(root).as_posix()}"
+                            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                                _add_file(tar, source, name, members)
+                    manifest = {
+                        "format": FORMAT,
+                        "format_version": FORMAT_VERSION,
+                        "created_at": (now or timezone.now()).isoformat(),
+                        "database_vendor": vendor(),
+                        "counts": counts,
+                        "migrations": migrations,
+                        "identity_key_check": identity_key_check(),
+                        "members": members,
+                    }
+                    body = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+                    info = tarfile.TarInfo(MANIFEST)
+                    info.size = len(body)
+                    info.mtime = int(timezone.now().timestamp())
+                    info.mode = 0o600
+                    tar.addfile(info, io.BytesIO(body))
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, destination)
         finally:
             partial.unlink(missing_ok=True)
     return manifest
-
-
-class _BytesReader:
-    def __init__(self, data: bytes):
-        self.data, self.offset = data, 0
-
-    def read(self, size=-1):
-        end = len(self.data) if size is None or size < 0 else self.offset + size
-        chunk = self.data[self.offset : end]
-        self.offset += len(chunk)
-        return chunk
 
 
 def _files_under(root: Path):
@@ -430,10 +419,17 @@ def _staging_dir(beside: Path) -> Path:
 
 
 def _write_chunks(target: Path, chunks, *, private: bool) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _private_file(target) if private else target.open("xb") as out:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out = _private_file(target) if private else target.open("xb")
+    except OSError as error:  # not the archive's fault: say so rather than "damaged"
+        raise BackupError(f"Cannot write {target}: {error}") from error
+    with out:
         for chunk in chunks:
-            out.write(chunk)
+            try:
+                out.write(chunk)
+            except OSError as error:
+                raise BackupError(f"Cannot write {target}: {error}") from error
 
 
 def _put_directory_in_place(staged: Path, target: Path, stamp: str, moved: list[Path]) -> None:
