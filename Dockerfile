@@ -8,8 +8,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORTAL_VAR_DIR=/var/lib/portal
 
 # CJK font for PDF reports; gettext compiles the translations; libpq for psycopg.
+# pg_dump/pg_restore for `manage.py backup`/`restore` must be at least the server's
+# major version (the db service in docker-compose.yml), so they come from PGDG.
+ARG POSTGRES_CLIENT_MAJOR=16
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk fonts-wqy-zenhei gettext libpq5 curl \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk fonts-wqy-zenhei gettext libpq5 curl ca-certificates \
+    && install -d /usr/share/postgresql-common/pgdg \
+    && curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc \
+        https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+    && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+        > /etc/apt/sources.list.d/pgdg.list \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-${POSTGRES_CLIENT_MAJOR} \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --create-home --home-dir /app portal

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "portal.measures",
     "portal.objections",
     "portal.incidents",
+    "portal.operations",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -298,6 +299,16 @@ CELERY_BEAT_SCHEDULE = {
 # so web requests return at once; tests set this off to run them inline.
 PORTAL_EAGER_TASKS_IN_THREAD = env_bool("PORTAL_EAGER_TASKS_IN_THREAD", True)
 
+# Backups (docs/operations.md): the directory the daily archives are written to.
+PORTAL_BACKUP_DIR = Path(env_str("PORTAL_BACKUP_DIR", str(VAR_DIR / "backups")))
+# How many daily archives are kept there; older ones are deleted.
+PORTAL_BACKUP_KEEP = env_int("PORTAL_BACKUP_KEEP", 14)
+# Checked hourly, written once a local day, so a machine off at night still gets its backup.
+CELERY_BEAT_SCHEDULE["daily-backup"] = {
+    "task": "portal.operations.tasks.daily_backup",
+    "schedule": 60 * 60,
+}
+
 # Search: "embedded" (SQLite FTS / database) by default, "elasticsearch" in production.
 PORTAL_SEARCH_BACKEND = env_str("PORTAL_SEARCH_BACKEND", "embedded")
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
@@ -388,8 +399,6 @@ PORTAL_INCIDENT_OUTBOX_MAX_ENTRIES = env_int("PORTAL_INCIDENT_OUTBOX_MAX_ENTRIES
 PORTAL_INCIDENT_OUTBOX_MAX_AGE_MINUTES = env_int("PORTAL_INCIDENT_OUTBOX_MAX_AGE_MINUTES", 30)
 # Failed import batches within one hour from which batches count as failing repeatedly.
 PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR = env_int("PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR", 5)
-# Folder of the backup archives the "backup missed" check looks at (the same as `manage.py backup`'s).
-PORTAL_BACKUP_DIR = Path(env_str("PORTAL_BACKUP_DIR", str(VAR_DIR / "backups")))
 # Hours since the newest archive in PORTAL_BACKUP_DIR after which the backup counts as missed.
 PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS = env_int("PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS", 26)
 

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -31,5 +32,6 @@ _tmp = os.environ.get("PORTAL_TEST_TMP") or tempfile.mkdtemp(prefix="portal-test
 MEDIA_ROOT = f"{_tmp}/media"
 PORTAL_PRIVATE_STORAGE_ROOT = f"{_tmp}/private"
 STORAGES["private"]["OPTIONS"]["location"] = PORTAL_PRIVATE_STORAGE_ROOT  # noqa: F405
+PORTAL_BACKUP_DIR = Path(f"{_tmp}/backups")
 STATIC_ROOT = f"{_tmp}/static"
 os.makedirs(STATIC_ROOT, exist_ok=True)  # whitenoise warns about a missing root
