@@ -240,7 +240,7 @@ else:
             "LOCATION": "portal",
         },
         "counters": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "portal.core.caching.CounterFileCache",
             "LOCATION": str(VAR_DIR / "cache" / "counters"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
