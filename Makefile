@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 INSTALLED := $(VENV)/.installed
+# The project's packages, for bandit (findings are fixed or justified inline with `# nosec`).
+BANDIT_PATHS := portal exchange importers search cms
 
 .DEFAULT_GOAL := help
 .PHONY: help run dev setup test lint format check test-postgres system-packages lock bench clean
@@ -38,10 +40,11 @@ run: setup ## Set everything up and serve the portal at http://127.0.0.1:8000 (g
 dev: setup ## As run, with Django's development server and DEBUG on
 	@scripts/run-dev.sh
 
-test: $(INSTALLED) system-packages ## Lint, layers between apps, Django checks and the whole test suite (embedded default)
+test: $(INSTALLED) system-packages ## Lint, layers, security lint, Django checks and the whole test suite (embedded default)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r $(BANDIT_PATHS) -x '*/migrations/*'
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) check
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest
@@ -50,9 +53,10 @@ test-postgres: $(INSTALLED) ## The suite against PostgreSQL and Redis (DATABASE_
 	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL is not set"; exit 1; }
 	$(BIN)/pytest -m "not browser"
 
-lint: $(INSTALLED) ## Lint only (code and the layers between apps)
+lint: $(INSTALLED) ## Lint only (code, the layers between apps, security)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r $(BANDIT_PATHS) -x '*/migrations/*'
 
 format: $(INSTALLED) ## Format the code
 	$(BIN)/ruff format .

@@ -114,7 +114,7 @@ class SeedResult:
 
 class DemoDataGenerator:
     def __init__(self, seed: int, as_of: dt.date):
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # nosec B311 - demo and sample data, not security
         self.as_of = as_of
         self._used_names: set[str] = set()
         self._used_codes: set[str] = set()
