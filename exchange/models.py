@@ -89,6 +89,8 @@ class Batch(models.Model):
     file_sha256 = models.CharField(max_length=64, db_index=True, editable=False)
     file_format = models.CharField(_("文件格式"), max_length=8)
     encoding = models.CharField(_("编码"), max_length=16, blank=True)
+    # When the raw file was deleted after its retention (exchange.retention).
+    file_purged_at = models.DateTimeField(_("原始文件删除时间"), null=True, blank=True)
     file_error_code = models.CharField(max_length=32, blank=True)
     file_error_params = models.JSONField(default=dict, blank=True)
 

@@ -6,6 +6,8 @@ and the apostrophe that formula neutralisation puts before = + - @ is removed.
 
 from itertools import groupby
 
+from django.utils.translation import gettext as _
+
 from exchange.models import RowError
 from exchange.uploads import stored_file
 from importers.messages import column_label, describe, render
@@ -63,6 +65,15 @@ def error_rows(batch, path):
             current = next(pending, None)
 
 
+def errors_only(batch):
+    """The report once the uploaded file is gone: row numbers and errors, without the cells."""
+    yield [_("行号"), ERROR_COLUMN]
+    for row, messages in _errors_by_row(batch):
+        yield [row, "；".join(messages)]
+
+
 def error_report_xlsx(batch) -> bytes:
     """The report as XLSX bytes; every cell neutralised against formula injection."""
+    if batch.file_purged_at is not None:
+        return write_xlsx({"错误行": errors_only(batch)})
     return write_xlsx({"错误行": error_rows(batch, stored_file(batch))})

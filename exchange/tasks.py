@@ -8,7 +8,7 @@ finds the work done, or finds it rolled back and does it once.
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from exchange import services
+from exchange import retention, services
 
 
 @shared_task(name="exchange.tasks.validate_batch")
@@ -20,6 +20,12 @@ def validate_batch_task(batch_id: int) -> str:
 def commit_batch_task(batch_id: int, actor_id: int | None = None) -> str:
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     return services.commit_batch(batch_id, actor=actor).status
+
+
+@shared_task(name="exchange.tasks.purge_uploaded_files")
+def purge_uploaded_files() -> int:
+    """Scheduled: raw uploaded files past their retention are deleted."""
+    return retention.purge_uploaded_files()
 
 
 @shared_task(name="exchange.tasks.resume_stalled_batches")

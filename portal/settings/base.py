@@ -284,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.tasks.resume_stalled_batches",
         "schedule": 10 * 60,
     },
+    # Raw uploaded files past their retention (idempotent).
+    "exchange-purge-uploaded-files": {
+        "task": "exchange.tasks.purge_uploaded_files",
+        "schedule": 60 * 60,
+    },
     # The audit chain's head, appended to the operations log (idempotent per day).
     "audit-export-head": {
         "task": "portal.audit.tasks.export_chain_head",
@@ -319,6 +324,11 @@ PORTAL_SEARCH_EMBEDDED_FTS = None
 PORTAL_ELASTICSEARCH_TIMEOUT = env_int("PORTAL_ELASTICSEARCH_TIMEOUT", 10)
 # Only for Elasticsearch test servers that refuse the client's compatibility media types.
 PORTAL_ELASTICSEARCH_PLAIN_JSON = False
+
+# Days a committed batch's raw file is kept (for its row-error report), and a
+# refused or abandoned one's; the records themselves are in the database.
+PORTAL_UPLOAD_RETENTION_DAYS = env_int("PORTAL_UPLOAD_RETENTION_DAYS", 30)
+PORTAL_REJECTED_UPLOAD_RETENTION_DAYS = env_int("PORTAL_REJECTED_UPLOAD_RETENTION_DAYS", 7)
 
 # Department imports (docs/benchmarks.md has the figures these were tuned on).
 # Largest upload a department may send, in bytes, and most data rows one file may hold.
