@@ -307,16 +307,11 @@ def subject_for(row: CleanRow) -> Subject:
     """The new subject a row describes: the fields Subject.for_organisation and
     Subject.for_person set, from what the validator already checked and derived."""
     if row.person is not None:
-        person = row.person
         return _new_subject(
-            code=person.code,
             kind=SubjectKind.NATURAL_PERSON,
             name=row.subject_name,
             name_normalised=normalise_name(row.subject_name),
-            identity_hash=person.identity_hash,
-            identity_masked=person.identity_masked,
-            identity_type=person.identity_type,
-            adult_on=person.adult_on,
+            **row.person.subject_fields(),
         )
     return _new_subject(
         code=row.uscc,
