@@ -14,6 +14,7 @@ import hmac
 from typing import NamedTuple
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.codes import CodeError, validate_resident_id
@@ -57,10 +58,10 @@ _known_birth_places: set[tuple[str, str]] = set()
 def check_resident_id(number: str) -> str:
     """portal.core.codes.validate_resident_id, fast for a place already seen valid.
 
-    The core check (python-stdnum) looks the birth place up in its division
-    database, which is slow; its verdict depends only on the place code and
-    the birth year, so after one valid number the cheap checks (length,
-    digits, check digit, a real birth date) decide the rest. Anything unusual
+    The core check looks the address code up in python-stdnum's division
+    database, which is slow; once a number with the same address code and
+    birth year has passed it, the cheap checks (length, digits, check digit,
+    a real birth date in the accepted range) decide the rest. Anything unusual
     goes through the core check, which also words the error.
     """
     if len(number) == 18 and number[:17].isdigit():
@@ -69,11 +70,13 @@ def check_resident_id(number: str) -> str:
         place = (number[:6], number[6:10])
         if check == number[17] and place in _known_birth_places:
             try:
-                dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+                birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
             except ValueError:
                 pass
             else:
-                return number
+                # A birth date later this year is refused by the core check, not here.
+                if birth <= timezone.localdate():
+                    return number
     number = validate_resident_id(number)
     _known_birth_places.add((number[:6], number[6:10]))
     return number

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from portal.core.codes import CodeError, make_resident_id, validate_resident_id
 from portal.subjects.identity import PersonIdentity, check_resident_id
@@ -94,6 +95,19 @@ def test_fast_resident_check_agrees_with_the_core():
         except CodeError as exc:
             got = exc.reason
         assert got == expected, number
+
+
+def test_the_fast_check_refuses_a_birth_date_still_to_come():
+    today = timezone.localdate()
+    tomorrow = today + dt.timedelta(days=1)
+    if tomorrow.year != today.year:
+        pytest.skip("needs a day left in this year")
+    # A number of the same address code and birth year has passed the core check...
+    check_resident_id(make_resident_id("441303", f"{today.year}0101", "123"))
+    # ... which says nothing of a birth date that has not come yet.
+    with pytest.raises(CodeError) as refused:
+        check_resident_id(make_resident_id("441303", tomorrow.strftime("%Y%m%d"), "123"))
+    assert refused.value.reason == "birth_date"
 
 
 def test_no_other_module_hashes_or_derives_an_identity():
