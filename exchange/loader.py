@@ -19,7 +19,6 @@ compares the two column by column).
 import datetime as dt
 import json
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connection
@@ -91,7 +90,7 @@ class Preparer:
         self.record = CreditRecord(
             version=1, status=RecordStatus.ACTIVE, under_objection=False, decision_date=today
         )
-        self.record_part = Columns(CreditRecord, RECORD_PART)
+        self.record_part = Columns(CreditRecord, RECORD_PART).pick
 
     @classmethod
     def for_item(cls, item: CatalogItem, today: dt.date) -> "Preparer":
@@ -198,7 +197,12 @@ UPDATED_FIELDS = [
 
 class Columns:
     """Some of a model's columns (all by default), picked from an instance's __dict__
-    as a list of values adapted as Django's SQLite backend adapts them."""
+    as a list of values adapted as Django's SQLite backend adapts them.
+
+    Called once per imported row (the prepared record columns, batch rows, row
+    errors), so the picking function is written out once as source, one
+    expression per column, rather than looping over adapters per row.
+    """
 
     def __init__(self, model, attnames: list[str] | None = None):
         fields = list(model._meta.concrete_fields)
@@ -208,24 +212,24 @@ class Columns:
         self.fields = fields
         self.attnames = [f.attname for f in fields]
         self.index = {name: i for i, name in enumerate(self.attnames)}
-        self.getter = itemgetter(*self.attnames)
-        self.adapters = []
+        scope = {"adapt_json": _adapt_json}
+        expressions = []
         for index, f in enumerate(fields):
+            value = f"values[{f.attname!r}]"
             kind = f.get_internal_type()
-            if kind == "DateField":
-                self.adapters.append((index, _adapt_date))
-            elif kind == "DateTimeField":
-                self.adapters.append((index, _DateTimeAdapter()))
-            elif kind == "JSONField":
-                self.adapters.append((index, _adapt_json))
+            if kind == "DateField":  # None, a date, or already ISO text
+                value = f"(None if (x := {value}) is None or x.__class__ is str else x.isoformat())"
             elif kind == "BooleanField":
-                self.adapters.append((index, _adapt_bool))
-
-    def __call__(self, values: dict) -> list:
-        row = list(self.getter(values))
-        for index, adapt in self.adapters:
-            row[index] = adapt(row[index])
-        return row
+                value = f"(None if (x := {value}) is None else int(bool(x)))"
+            elif kind == "JSONField":
+                value = f"adapt_json({value})"
+            elif kind == "DateTimeField":
+                scope[f"adapt_{index}"] = _DateTimeAdapter()
+                value = f"adapt_{index}({value})"
+            expressions.append(value)
+        source = f"def pick(values):\n    return [{', '.join(expressions)}]\n"
+        exec(compile(source, f"<columns of {model.__name__}>", "exec"), scope)  # noqa: S102
+        self.pick = scope["pick"]
 
 
 class FastTable:
@@ -237,12 +241,13 @@ class FastTable:
 
     def __init__(self, model):
         self.model = model
-        self.row = Columns(model)
-        self.index = self.row.index
+        columns = Columns(model)
+        self.row = columns.pick  # {attname: value} -> the row as SQLite takes it
+        self.index = columns.index
         table = connection.ops.quote_name(model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in self.row.fields)
-        marks = ", ".join("?" for _ in self.row.fields)
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        names = ", ".join(connection.ops.quote_name(f.column) for f in columns.fields)
+        marks = ", ".join("?" for _ in columns.fields)
+        self.sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
         self._next_id = None
 
     def next_ids(self, count: int) -> range:
@@ -289,17 +294,9 @@ class _DateTimeAdapter:
         return self.adapted
 
 
-def _adapt_date(value):
-    return None if value is None or isinstance(value, str) else value.isoformat()
-
-
 def _adapt_json(value):
     """Values for JSON columns arrive already encoded (canonical JSON) or as objects."""
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _adapt_bool(value):
-    return None if value is None else int(bool(value))
 
 
 def _new_subject(**fields) -> Subject:
