@@ -7,19 +7,18 @@ content hash) or rejected for a conflict; with `write=True` the new subjects,
 records and versions are inserted in bulk and the changed record ids are
 announced (portal.records.services.announce) inside the transaction.
 
-Records are built the way the core builds them: the catalog's disclosure rule
-through portal.records.disclosure.disclosure_window (memoised per distinct
-input: a million rows share a few thousand windows), the public state through
-CreditRecord.derive_public_state, the version snapshot through
-portal.records.services.snapshot, the content hash as content_hash computes it.
-On PostgreSQL the rows are written with bulk_create and new_version; on SQLite
-with plain INSERTs of the same values (tests/exchange compares the two).
+Records are built by the core that writes every record (portal.records.writing):
+derive_columns gives the window, content hash and public state (the catalog's
+disclosure window is memoised per distinct input: a million rows share a few
+thousand windows), book_change the version and state bookkeeping, new_version
+and snapshot the version row. On PostgreSQL the rows are written with
+bulk_create; on SQLite with plain INSERTs of the same values (tests/exchange
+compares the two column by column).
 """
 
 import datetime as dt
 import json
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connection
@@ -34,7 +33,14 @@ from portal.core.text import normalise_text
 from portal.departments.models import Department
 from portal.records.disclosure import RecordStatus, disclosure_window
 from portal.records.models import CreditRecord, RecordVersion
-from portal.records.services import announce, hashed_json, new_version, snapshot
+from portal.records.services import announce
+from portal.records.writing import (
+    book_change,
+    derive_columns,
+    hashed_json,
+    new_version,
+    snapshot,
+)
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 
 LOOKUP_CHUNK = 900  # stays under SQLite's 999 bound parameters per query
@@ -80,10 +86,11 @@ class Preparer:
         self.title_field = title_field
         self.today = today
         self.windows: dict = {}
-        # A working copy for the core's record methods; never saved.
+        # A working copy for the core's record functions; never saved.
         self.record = CreditRecord(
             version=1, status=RecordStatus.ACTIVE, under_objection=False, decision_date=today
         )
+        self.record_part = Columns(CreditRecord, RECORD_PART).pick
 
     @classmethod
     def for_item(cls, item: CatalogItem, today: dt.date) -> "Preparer":
@@ -124,18 +131,13 @@ class Preparer:
         row.window = self.window(row)
         record = self.record
         values = record.__dict__
-        values["decision_no"] = row.decision_no
-        values["decision_date"] = row.decision_date
-        values["severity"] = row.severity
-        values["title"] = row.title
-        values["valid_until"] = row.valid_until
-        values["publish_until"] = row.publish_until
-        values["status"] = row.status
-        values["data"] = row.data
-        values["disclosure_ends"], values["repair_from"], values["publishable"] = row.window
+        row_columns(values, row)
         adult_on = row.person.adult_on if row.person is not None else None
-        row.public_state = record.derive_public_state(
+        row.public_state = derive_columns(
+            record,
             self.today,
+            window=row.window,
+            digest=row.digest,
             item_is_public=self.item_is_public,
             subject_is_minor=adult_on is not None and row.decision_date < adult_on,
         )
@@ -144,24 +146,23 @@ class Preparer:
         # The snapshot as JSON; its data is spliced in from the canonical encoding
         # when the version is written (CleanRow.snapshot_json).
         row.snapshot_head = _SNAPSHOT_JSON.encode(snap)
-        ends, repair_from, publishable = row.window
-        # The record's own columns, as SQLite stores them (RECORD_PART order).
-        row.record_part = (
-            row.natural_key,
-            row.decision_no,
-            row.decision_date.isoformat(),
-            row.severity,
-            row.title,
-            row.valid_until.isoformat() if row.valid_until else None,
-            row.publish_until.isoformat() if row.publish_until else None,
-            ends.isoformat() if ends else None,
-            repair_from.isoformat() if repair_from else None,
-            1 if publishable else 0,
-            row.canonical,
-            row.digest,
-            row.status,
-        )
+        # The record's own columns as SQLite stores them, data as its canonical JSON.
+        values["data"] = row.canonical
+        row.record_part = self.record_part(values)
         return row
+
+
+def row_columns(values: dict, row: CleanRow) -> None:
+    """The record columns a row gives, set in a record's __dict__ (every write path)."""
+    values["natural_key"] = row.natural_key
+    values["decision_no"] = row.decision_no
+    values["decision_date"] = row.decision_date
+    values["severity"] = row.severity
+    values["title"] = row.title
+    values["valid_until"] = row.valid_until
+    values["publish_until"] = row.publish_until
+    values["status"] = row.status
+    values["data"] = row.data if row.data is not None else json.loads(row.canonical)
 
 
 # Snapshots as UTF-8 JSON (JSONField reads any JSON), with one encoder for all.
@@ -194,35 +195,59 @@ UPDATED_FIELDS = [
 ]
 
 
+class Columns:
+    """Some of a model's columns (all by default), picked from an instance's __dict__
+    as a list of values adapted as Django's SQLite backend adapts them.
+
+    Called once per imported row (the prepared record columns, batch rows, row
+    errors), so the picking function is written out once as source, one
+    expression per column, rather than looping over adapters per row.
+    """
+
+    def __init__(self, model, attnames: list[str] | None = None):
+        fields = list(model._meta.concrete_fields)
+        if attnames is not None:
+            by_attname = {f.attname: f for f in fields}
+            fields = [by_attname[name] for name in attnames]
+        self.fields = fields
+        self.attnames = [f.attname for f in fields]
+        self.index = {name: i for i, name in enumerate(self.attnames)}
+        scope = {"adapt_json": _adapt_json}
+        expressions = []
+        for index, f in enumerate(fields):
+            value = f"values[{f.attname!r}]"
+            kind = f.get_internal_type()
+            if kind == "DateField":  # None, a date, or already ISO text
+                value = f"(None if (x := {value}) is None or x.__class__ is str else x.isoformat())"
+            elif kind == "BooleanField":
+                value = f"(None if (x := {value}) is None else int(bool(x)))"
+            elif kind == "JSONField":
+                value = f"adapt_json({value})"
+            elif kind == "DateTimeField":
+                scope[f"adapt_{index}"] = _DateTimeAdapter()
+                value = f"adapt_{index}({value})"
+            expressions.append(value)
+        source = f"def pick(values):\n    return [{', '.join(expressions)}]\n"
+        exec(compile(source, f"<columns of {model.__name__}>", "exec"), scope)  # noqa: S102
+        self.pick = scope["pick"]
+
+
 class FastTable:
     """Plain multi-row INSERTs into one model's table on SQLite, ids assigned here.
 
     Used inside the load's IMMEDIATE transaction, which holds SQLite's single
     write lock: no one else can insert meanwhile, so the next ids are known.
-    Values are adapted as Django's SQLite backend adapts them.
     """
 
     def __init__(self, model):
         self.model = model
-        fields = list(model._meta.concrete_fields)
-        self.attnames = [f.attname for f in fields]
-        self.index = {name: i for i, name in enumerate(self.attnames)}
-        self.getter = itemgetter(*self.attnames)
-        self.adapters = []
-        for index, f in enumerate(fields):
-            kind = f.get_internal_type()
-            if kind == "DateField":
-                self.adapters.append((index, _adapt_date))
-            elif kind == "DateTimeField":
-                self.adapters.append((index, _DateTimeAdapter()))
-            elif kind == "JSONField":
-                self.adapters.append((index, _adapt_json))
-            elif kind == "BooleanField":
-                self.adapters.append((index, _adapt_bool))
+        columns = Columns(model)
+        self.row = columns.pick  # {attname: value} -> the row as SQLite takes it
+        self.index = columns.index
         table = connection.ops.quote_name(model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        marks = ", ".join("?" for _ in fields)
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        names = ", ".join(connection.ops.quote_name(f.column) for f in columns.fields)
+        marks = ", ".join("?" for _ in columns.fields)
+        self.sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
         self._next_id = None
 
     def next_ids(self, count: int) -> range:
@@ -238,12 +263,6 @@ class FastTable:
         start = self._next_id
         self._next_id += count
         return range(start, start + count)
-
-    def row(self, values: dict) -> list:
-        row = list(self.getter(values))
-        for index, adapt in self.adapters:
-            row[index] = adapt(row[index])
-        return row
 
     def insert_values(self, values: list[dict]) -> None:
         """Insert rows given as {attname: value} (ids are assigned here)."""
@@ -275,17 +294,9 @@ class _DateTimeAdapter:
         return self.adapted
 
 
-def _adapt_date(value):
-    return None if value is None or isinstance(value, str) else value.isoformat()
-
-
 def _adapt_json(value):
     """Values for JSON columns arrive already encoded (canonical JSON) or as objects."""
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _adapt_bool(value):
-    return None if value is None else int(bool(value))
 
 
 def _new_subject(**fields) -> Subject:
@@ -307,16 +318,11 @@ def subject_for(row: CleanRow) -> Subject:
     """The new subject a row describes: the fields Subject.for_organisation and
     Subject.for_person set, from what the validator already checked and derived."""
     if row.person is not None:
-        person = row.person
         return _new_subject(
-            code=person.code,
             kind=SubjectKind.NATURAL_PERSON,
             name=row.subject_name,
             name_normalised=normalise_name(row.subject_name),
-            identity_hash=person.identity_hash,
-            identity_masked=person.identity_masked,
-            identity_type=person.identity_type,
-            adult_on=person.adult_on,
+            **row.person.subject_fields(),
         )
     return _new_subject(
         code=row.uscc,
@@ -548,21 +554,15 @@ class ChunkLoader:
 
     # -- records -------------------------------------------------------------
 
-    def _fill(self, record: CreditRecord, row: CleanRow, subject) -> None:
+    def _derive(self, record: CreditRecord, row: CleanRow, subject) -> str:
+        """Set the row's columns on the record; return the public state they give."""
         record.subject_id = subject.pk
-        record.decision_no = row.decision_no
-        record.decision_date = row.decision_date
-        record.severity = row.severity
-        record.title = row.title
-        record.valid_until = row.valid_until
-        record.publish_until = row.publish_until
-        record.data = row.data if row.data is not None else json.loads(row.canonical)
-        record.content_hash = row.digest
-        record.disclosure_ends, record.repair_from, record.publishable = row.window
-
-    def _state(self, record: CreditRecord, subject) -> str:
-        return record.derive_public_state(
+        row_columns(record.__dict__, row)
+        return derive_columns(
+            record,
             self.today,
+            window=row.window,
+            digest=row.digest,
             item_is_public=self.item.is_public,
             subject_is_minor=subject.adult_on is not None
             and record.decision_date < subject.adult_on,
@@ -577,16 +577,8 @@ class ChunkLoader:
         records = []
         for row in creates:
             subject = subjects[row.subject_code]
-            record = CreditRecord(
-                catalog_item=self.item,
-                department=self.department,
-                natural_key=row.natural_key,
-                status=row.status,
-                version=1,
-                state_changed_at=now,
-            )
-            self._fill(record, row, subject)
-            record.public_state = self._state(record, subject)
+            record = CreditRecord(catalog_item=self.item, department=self.department)
+            book_change(record, self._derive(record, row, subject), now, first=True)
             records.append(record)
         CreditRecord.objects.bulk_create(records)
         RecordVersion.objects.bulk_create(
@@ -604,17 +596,12 @@ class ChunkLoader:
         records_table = self._table(CreditRecord)
         versions_table = self._table(RecordVersion)
         now = timezone.now()
+        # What every new record of the chunk shares, booked as the core books a
+        # first version; each row brings its prepared columns and public state.
         template = CreditRecord(
-            catalog_item=self.item,
-            department=self.department,
-            version=1,
-            under_objection=False,
-            created_at=now,
-            updated_at=now,
-            state_changed_at=now,
-            decision_date=self.today,
-            public_state="",
+            catalog_item=self.item, department=self.department, decision_date=self.today
         )
+        book_change(template, "", now, first=True)
         # The version row as new_version() makes it (number 1, reason "batch").
         version = dict(
             new_version(
@@ -675,16 +662,8 @@ class ChunkLoader:
         for row, record_id in updates:
             record = by_id[record_id]
             record.catalog_item = self.item
-            subject = subjects[row.subject_code]
-            self._fill(record, row, subject)
-            if row.status == RecordStatus.REVOKED:
-                record.status = RecordStatus.REVOKED
-            record.version += 1
-            before = record.public_state
-            record.public_state = self._state(record, subject)
-            if record.public_state != before:
-                record.state_changed_at = now
-            record.updated_at = now
+            # Only active records are updated (process()), so the row's status applies as is.
+            book_change(record, self._derive(record, row, subjects[row.subject_code]), now)
             records.append(record)
         CreditRecord.objects.bulk_update(
             records,

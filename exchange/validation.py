@@ -17,25 +17,21 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
-from typing import NamedTuple
 
 from importers.schema import EXAMPLE_MARKER, FieldSpec, HeaderMap, ImportSchema
 from portal.catalog.models import SEVERITY_BY_LABEL, FieldType
-from portal.core.codes import CodeError, validate_resident_id, validate_uscc
+from portal.core.codes import CodeError, validate_uscc
 from portal.core.dates import DateFormatError, parse_date
-from portal.core.identity import hash_identity, mask_identity, person_code
-from portal.core.text import fold_width, normalise_code, normalise_text
+from portal.core.text import fold_width, normalise_text
 from portal.records.disclosure import RecordStatus
+from portal.subjects.identity import RESIDENT_ID, PersonIdentity
 from portal.subjects.models import (
     KIND_LABEL_INDIVIDUAL_BUSINESS,
     KIND_LABEL_NATURAL_PERSON,
-    Subject,
     SubjectKind,
     kind_from_uscc,
 )
-from portal.subjects.models import _add_years as add_years
 
-RESIDENT_ID = "身份证"
 # Plain strings (not Choices members): rows travel between processes.
 _SEVERITY_CODES = {label: str(code.value) for label, code in SEVERITY_BY_LABEL.items()}
 _NATURAL_PERSON = str(SubjectKind.NATURAL_PERSON.value)
@@ -114,84 +110,6 @@ def cell_text(value) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-_RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_known_birth_places: set[tuple[str, str]] = set()
-
-
-def check_resident_id(number: str) -> str:
-    """portal.core.codes.validate_resident_id, fast for a place already seen valid.
-
-    The core check (python-stdnum) looks the birth place up in its division
-    database, which is slow; its verdict depends only on the place code and
-    the birth year, so after one valid number the cheap checks (length,
-    digits, check digit, a real birth date) decide the rest. Anything unusual
-    goes through the core check, which also words the error.
-    """
-    if len(number) == 18 and number[:17].isdigit():
-        total = sum(int(c) * w for c, w in zip(number, _RESIDENT_WEIGHTS, strict=False))
-        check = "10X98765432"[total % 11]
-        place = (number[:6], number[6:10])
-        if check == number[17] and place in _known_birth_places:
-            try:
-                dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-            except ValueError:
-                pass
-            else:
-                return number
-    number = validate_resident_id(number)
-    _known_birth_places.add((number[:6], number[6:10]))
-    return number
-
-
-class PersonIdentity(NamedTuple):
-    """What is kept of a natural person's identity: never the clear number."""
-
-    code: str
-    identity_hash: str
-    identity_masked: str
-    identity_type: str
-    adult_on: dt.date | None
-
-
-def person_identity(number: str, identity_type: str) -> PersonIdentity:
-    """The fields Subject.for_person derives from an identity document, checked as it checks.
-
-    For a resident identity number check_resident_id gives the core check's
-    verdict fast; the hash, the mask and the code come from the same core
-    helpers (hash_identity, mask_identity, person_code). tests/exchange
-    compares the result with Subject.for_person on many numbers.
-    """
-    if identity_type == RESIDENT_ID:
-        number = check_resident_id(number)
-        hashed = hash_identity(number)
-        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        adult_on = add_years(birth, 18)
-    else:
-        number = normalise_code(number)
-        if not number:
-            raise CodeError("empty", "")
-        hashed = hash_identity(f"{identity_type}:{number}")
-        adult_on = None
-    return PersonIdentity(
-        person_code(hashed), hashed, mask_identity(number), identity_type, adult_on
-    )
-
-
-def person_subject(number: str, name: str, identity_type: str) -> Subject:
-    """An unsaved Subject for a person, as Subject.for_person builds it."""
-    identity = person_identity(number, identity_type)
-    subject = Subject(
-        code=identity.code,
-        kind=SubjectKind.NATURAL_PERSON,
-        identity_hash=identity.identity_hash,
-        identity_masked=identity.identity_masked,
-        identity_type=identity.identity_type,
-        adult_on=identity.adult_on,
-    )
-    subject.set_name(name)
-    return subject
 
 
 class CellError(Exception):
@@ -490,7 +408,7 @@ class RowValidator:
                 return None
             id_type = values.get("id_type") or RESIDENT_ID
             try:
-                person = person_identity(number, id_type)
+                person = PersonIdentity.from_number(id_type, number)
             except CodeError as exc:
                 spec = self.schema.by_key.get("id_number")
                 problems.append(

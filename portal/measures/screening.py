@@ -31,14 +31,14 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from portal.catalog.models import CatalogItem, ListType
-from portal.core.codes import CodeError, validate_resident_id, validate_uscc
-from portal.core.identity import hash_identity, mask_identity
+from portal.core.codes import CodeError, validate_uscc
 from portal.core.text import normalise_code
 from portal.departments.models import Department
 from portal.measures import names
 from portal.measures.models import Match, Measure
 from portal.measures.reader import InputRow
 from portal.records.models import CreditRecord
+from portal.subjects.identity import RESIDENT_ID, PersonIdentity, mask_identity
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 
 CANDIDATE_LIMIT = 5
@@ -131,12 +131,12 @@ def classify_code(raw: str) -> _Code:
         return _Code(subject_code=validate_uscc(code), display=code)
     except CodeError as uscc_error:
         try:
-            number = validate_resident_id(code)
+            person = PersonIdentity.from_number(RESIDENT_ID, code)
         except CodeError as id_error:
             looks_like_id = code[:17].isdigit()
             error = id_error if looks_like_id else uscc_error
             return _Code(display=mask_identity(code) if looks_like_id else code, error=str(error))
-    return _Code(identity_hash=hash_identity(number), display=mask_identity(number), is_person=True)
+    return _Code(identity_hash=person.identity_hash, display=person.identity_masked, is_person=True)
 
 
 class NameIndex:

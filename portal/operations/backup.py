@@ -40,8 +40,8 @@ from django.utils import timezone
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import verify_chain
-from portal.core.identity import hash_identity
 from portal.records.models import CreditRecord
+from portal.subjects.identity import hash_identity
 from portal.subjects.models import Subject
 
 FORMAT = "joint-credit-portal-backup"

@@ -20,7 +20,8 @@ from portal.core.codes import make_resident_id, make_uscc
 from portal.departments.models import Department
 from portal.records.disclosure import RecordStatus
 from portal.records.models import ChangeReason, CreditRecord, RecordVersion
-from portal.records.services import announce, content_hash, new_version
+from portal.records.services import announce
+from portal.records.writing import derive_columns, new_version
 from portal.subjects.districts import DISTRICTS
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 
@@ -471,14 +472,15 @@ class DemoDataGenerator:
             title=str(data.get(item.title_field, ""))[:300],
             valid_until=valid_until,
             data=stored,
-            content_hash=content_hash(stored),
             status=status,
             under_objection=rng.random() < 0.01,
         )
         record.catalog_item = item
-        record.apply_disclosure_rule(rule)
-        record.public_state = record.derive_public_state(
+        record.public_state = derive_columns(
+            record,
             self.as_of,
+            rule=rule,
+            data_changed=True,
             item_is_public=item.is_public,
             subject_is_minor=subject.is_minor(decided),
         )

@@ -1,8 +1,6 @@
 """Changing records: every change recomputes the public state and keeps a version."""
 
 import datetime as dt
-import hashlib
-import json
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,51 +9,14 @@ from portal.audit.services import record_event
 from portal.records.disclosure import PUBLIC_STATES, PublicState, RecordStatus
 from portal.records.models import CreditRecord, RecordVersion
 from portal.records.signals import records_changed, records_changing
-
-# One encoder for every canonical encoding (json.dumps builds a new one per call
-# when given options, which shows when a department sends a million rows).
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
-
-
-def hashed_json(data: dict) -> tuple[str, str]:
-    """(content_hash(data), the canonical JSON it hashes): one encoding serves both."""
-    canonical = _CANONICAL.encode(data)
-    return hashlib.sha256(canonical.encode()).hexdigest(), canonical
-
-
-def content_hash(data: dict) -> str:
-    """A stable digest of a record's fields, to tell an unchanged resubmission."""
-    return hashed_json(data)[0]
-
-
-def snapshot(record: CreditRecord) -> dict:
-    return {
-        "decision_no": record.decision_no,
-        "decision_date": record.decision_date.isoformat(),
-        "severity": record.severity,
-        "title": record.title,
-        "valid_until": record.valid_until.isoformat() if record.valid_until else None,
-        "publish_until": record.publish_until.isoformat() if record.publish_until else None,
-        "status": record.status,
-        "under_objection": record.under_objection,
-        "data": record.data,
-    }
-
-
-def new_version(
-    record: CreditRecord, *, reason: str, reference: str = "", actor=None, comment: str = ""
-) -> RecordVersion:
-    """An unsaved version row for the record as it now stands (bulk loaders save many at once)."""
-    return RecordVersion(
-        record=record,
-        number=record.version,
-        actor=actor,
-        reason=reason,
-        reference=reference,
-        comment=comment,
-        public_state=record.public_state,
-        snapshot=snapshot(record),
-    )
+from portal.records.writing import (
+    book_change,
+    content_hash,
+    derive_columns,
+    hashed_json,
+    new_version,
+    snapshot,
+)
 
 
 def announce(record_ids, reason: str) -> None:
@@ -90,14 +51,11 @@ def change_record(
         setattr(record, name, value)
     with transaction.atomic():
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
-        record.version = locked.version + 1
-        if "data" in changes:
-            record.content_hash = content_hash(record.data)
-        record.apply_disclosure_rule()
+        # Count from the row as stored, not from a copy another change may have outrun.
+        record.version, record.public_state = locked.version, locked.public_state
         before = locked.public_state
-        record.public_state = record.derive_public_state(today)
-        if record.public_state != before:
-            record.state_changed_at = timezone.now()
+        state = derive_columns(record, today, data_changed="data" in changes)
+        book_change(record, state, timezone.now())
         record.save()
         new_version(record, reason=reason, reference=reference, actor=actor, comment=comment).save()
         record_event(
@@ -137,10 +95,7 @@ def refresh_public_states(today: dt.date | None = None, chunk: int = 2000) -> in
             now = timezone.now()
             versions = []
             for record in batch:
-                record.public_state = PublicState.EXPIRED
-                record.version += 1
-                record.state_changed_at = now
-                record.updated_at = now
+                book_change(record, PublicState.EXPIRED, now)
                 versions.append(new_version(record, reason="schedule", reference="expiry"))
             CreditRecord.objects.bulk_update(
                 batch, ["public_state", "version", "state_changed_at", "updated_at"]
@@ -195,12 +150,9 @@ def reapply_disclosure_rule(
                     record.publishable,
                     record.public_state,
                 )
-                record.apply_disclosure_rule(rule)
-                state = record.derive_public_state(today, item_is_public=item.is_public)
+                state = derive_columns(record, today, rule=rule, item_is_public=item.is_public)
                 if state != record.public_state:
-                    record.public_state = state
-                    record.version += 1
-                    record.state_changed_at = now
+                    book_change(record, state, now)
                     versions.append(
                         new_version(
                             record,
@@ -245,7 +197,9 @@ __all__ = [
     "announce",
     "change_record",
     "content_hash",
+    "hashed_json",
     "new_version",
+    "reapply_disclosure_rule",
     "refresh_public_states",
     "snapshot",
 ]

@@ -5,11 +5,10 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.codes import CodeError, validate_resident_id, validate_uscc
-from portal.core.identity import hash_identity, mask_identity, person_code
+from portal.core.codes import validate_uscc
 from portal.core.names import normalise_name
-from portal.core.text import normalise_code
 from portal.subjects.districts import DISTRICTS
+from portal.subjects.identity import RESIDENT_ID, PersonIdentity
 
 
 class SubjectKind(models.TextChoices):
@@ -125,43 +124,14 @@ class Subject(models.Model):
 
     @classmethod
     def for_person(
-        cls, identity_number: str, name: str, identity_type: str = "身份证", **extra
+        cls, identity_number: str, name: str, identity_type: str = RESIDENT_ID, **extra
     ) -> "Subject":
-        """An unsaved natural person: the number is validated, then only hashed and masked.
-
-        A resident identity number is checked by its check digit and gives the
-        birth date (minors are never published); other documents (passports,
-        permits) carry no check character and are keyed by type and number.
-        """
-        if identity_type == "身份证":
-            number = validate_resident_id(identity_number)
-            hashed = hash_identity(number)
-            birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-            adult_on = _add_years(birth, 18)
-        else:
-            number = normalise_code(identity_number)
-            if not number:
-                raise CodeError("empty", _("证件号码不能为空"))
-            hashed = hash_identity(f"{identity_type}:{number}")
-            adult_on = None
-        subject = cls(
-            code=person_code(hashed),
-            kind=SubjectKind.NATURAL_PERSON,
-            identity_hash=hashed,
-            identity_masked=mask_identity(number),
-            identity_type=identity_type,
-            adult_on=adult_on,
-            **extra,
-        )
+        """An unsaved natural person: the number is validated, then only hashed and masked
+        (portal.subjects.identity)."""
+        identity = PersonIdentity.from_number(identity_type, identity_number)
+        subject = cls(kind=SubjectKind.NATURAL_PERSON, **identity.subject_fields(), **extra)
         subject.set_name(name)
         return subject
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 class SubjectName(models.Model):

@@ -7,17 +7,11 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exchange.validation import (
-    DuplicateFilter,
-    RowValidator,
-    check_resident_id,
-    normalise_row,
-    person_subject,
-)
+from exchange.validation import DuplicateFilter, RowValidator, normalise_row
 from importers.messages import render
 from importers.schema import ImportSchema
 from portal.catalog.models import CatalogField
-from portal.core.codes import CodeError, make_resident_id, validate_resident_id
+from portal.core.codes import make_resident_id
 from portal.core.text import clean_text
 from portal.subjects.models import Subject
 from tests.exchange.conftest import penalty_row
@@ -309,30 +303,6 @@ def test_matched_cells_are_fully_folded():
     assert "－" not in clean.uscc and len(clean.uscc) == 18
 
 
-def test_fast_resident_check_agrees_with_the_core():
-    numbers = [
-        make_resident_id("441302", f"19{y:02d}0{m}1{d}", f"{y}{m}{d}")
-        for y in range(80, 99)
-        for m in range(1, 4)
-        for d in range(1, 4)
-    ]
-    numbers += [n[:-1] + "X" for n in numbers[:20]] + [
-        "442521198001011234",
-        "4413021990031500",
-        "441302199002301231",
-    ]
-    for number in numbers:
-        try:
-            expected = validate_resident_id(number)
-        except CodeError as exc:
-            expected = exc.reason
-        try:
-            got = check_resident_id(number)
-        except CodeError as exc:
-            got = exc.reason
-        assert got == expected, number
-
-
 @pytest.mark.parametrize(
     "identity_type, number",
     [
@@ -343,21 +313,16 @@ def test_fast_resident_check_agrees_with_the_core():
         ("港澳居民来往内地通行证", "h1234567801"),
     ],
 )
-def test_person_subject_matches_the_core_constructor(identity_type, number):
-    if True:
-        ours = person_subject(number, "张三", identity_type)
-        core = Subject.for_person(number, "张三", identity_type)
-        fields = [
-            "code",
-            "kind",
-            "identity_hash",
-            "identity_masked",
-            "identity_type",
-            "adult_on",
-            "name",
-            "name_normalised",
-        ]
-        assert [getattr(ours, f) for f in fields] == [getattr(core, f) for f in fields]
+def test_a_person_row_carries_the_identity_the_core_constructor_derives(identity_type, number):
+    clean, problems = check(
+        penalty_row(subject_kind="自然人", uscc="", id_type=identity_type, id_number=number)
+    )
+    assert problems == []
+    core = Subject.for_person(number, "张三", identity_type)
+    fields = ["code", "identity_hash", "identity_masked", "identity_type", "adult_on"]
+    assert [getattr(clean.person, f) for f in fields] == [getattr(core, f) for f in fields]
+    assert clean.subject_code == core.code
+    assert clean.data["id_number_masked"] == core.identity_masked
 
 
 @pytest.mark.parametrize(
