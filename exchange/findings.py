@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from exchange.loader import FastTable, is_sqlite
 from exchange.models import Batch, BatchRow, IdentityCandidate, RowError
+from exchange.validation import RowProblem
 
 
 @dataclass
@@ -32,19 +33,19 @@ class FindingsWriter:
             self.errors_table = FastTable(RowError)
             self.rows_table = FastTable(BatchRow)
 
-    def store(self, errors: list, outcomes: list, result: "ProcessResult") -> None:
+    def store(self, errors: list[RowProblem], outcomes: list, result: "ProcessResult") -> None:
         batch_id = self.batch.pk
         if errors:
             values = [
                 {
                     "batch_id": batch_id,
-                    "row": row,
-                    "field": key[:64],
-                    "column": str(column)[:150],
-                    "code": code,
-                    "params": params,
+                    "row": problem.row,
+                    "field": problem.field[:64],
+                    "column": str(problem.column)[:150],
+                    "code": problem.code,
+                    "params": problem.params,
                 }
-                for row, key, column, code, params in errors
+                for problem in errors
             ]
             if self.fast:
                 self.errors_table.insert_values(values)

@@ -433,11 +433,17 @@ class ChunkLoader:
                 self.counts.unchanged += 1
                 outcomes.append((row.row, RowOutcome.UNCHANGED, label))
             elif under_objection:
-                problems.append((row.row, "", "", "under_objection", {}))
+                problems.append(RowProblem(row.row, "", "", "under_objection", {}))
                 outcomes.append((row.row, RowOutcome.REJECTED, label))
             elif status != RecordStatus.ACTIVE:
                 problems.append(
-                    (row.row, "", "", "record_closed", {"status": str(RecordStatus(status).label)})
+                    RowProblem(
+                        row.row,
+                        "",
+                        "",
+                        "record_closed",
+                        {"status": str(RecordStatus(status).label)},
+                    )
                 )
                 outcomes.append((row.row, RowOutcome.REJECTED, label))
             else:

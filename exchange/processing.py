@@ -114,17 +114,16 @@ def _consume(messages, batch, schema, loader, findings, result, phase, after_chu
             clean_rows, repeated = duplicates.filter(clean_rows)
             if repeated:
                 problems.extend(repeated)
-                # A repeated row is labelled with its natural key (RowProblem's params).
+                # A repeated row is labelled with its natural key.
                 outcomes.extend(
-                    (row, RowOutcome.REJECTED, params["key"][:300])
-                    for row, _field, _column, _code, params in repeated
+                    (p.row, RowOutcome.REJECTED, p.params["key"][:300]) for p in repeated
                 )
-        rejected_rows = {row for row, *_ in problems}
+        rejected_rows = {p.row for p in problems}
         if clean_rows:
             chunk_outcomes, conflicts = loader.process(clean_rows)
             outcomes.extend(chunk_outcomes)
             problems.extend(conflicts)
-            rejected_rows.update(row for row, *_ in conflicts)
+            rejected_rows.update(p.row for p in conflicts)
         result.rows_total = rows_total
         result.rejected += len(rejected_rows)
         findings.store(problems, outcomes, result)

@@ -161,7 +161,15 @@ _row_values = attrgetter(*CleanRow.__slots__)
 
 
 # (row, field key, column as written, code, params)
-RowProblem = tuple[int, str, str, str, dict]
+class RowProblem(NamedTuple):
+    """One thing wrong with a row: the field and column it is in (empty for the whole
+    row), the message code and the message's parameters."""
+
+    row: int
+    field: str
+    column: str
+    code: str
+    params: dict
 
 
 # Column kinds, for a branch per cell instead of a call per cell.
@@ -290,7 +298,7 @@ class RowValidator:
             if limit >= 0:  # text
                 if limit and len(text) > limit:
                     problems.append(
-                        (
+                        RowProblem(
                             row,
                             key,
                             self.columns[key],
@@ -313,7 +321,7 @@ class RowValidator:
             try:
                 value = self._clean(kind, spec, extra, text, raw)
             except CellError as exc:
-                problems.append((row, key, self.columns[key], exc.code, exc.params))
+                problems.append(RowProblem(row, key, self.columns[key], exc.code, exc.params))
                 continue
             if cached:
                 if len(accepted) >= _CACHE_LIMIT:
@@ -327,18 +335,18 @@ class RowValidator:
         for key, default in self.defaults:
             if key not in values:
                 values[key] = default
-        failed = {p[1] for p in problems} if problems else ()
+        failed = {p.field for p in problems} if problems else ()
         if not self.required_keys.issubset(values):
             for spec in self.required:
                 if spec.key not in values and spec.key not in failed:
-                    problems.append((row, spec.key, self._column(spec), "required", {}))
+                    problems.append(RowProblem(row, spec.key, self._column(spec), "required", {}))
         for spec in self.conditional:
             if spec.key in values or spec.key in failed:
                 continue
             if self._condition_holds(spec, values):
                 ref = self.schema.by_key.get(spec.cond_field)
                 problems.append(
-                    (
+                    RowProblem(
                         row,
                         spec.key,
                         self._column(spec),
@@ -363,7 +371,7 @@ class RowValidator:
             if mine is not None and other is not None and mine < other:
                 ref = self.schema.by_key.get(spec.not_before)
                 problems.append(
-                    (
+                    RowProblem(
                         row,
                         spec.key,
                         self._column(spec),
@@ -379,7 +387,9 @@ class RowValidator:
             mine = dates.get(spec.key)
             if mine is not None and mine > self.today:
                 problems.append(
-                    (row, spec.key, self._column(spec), "future", {"value": mine.isoformat()})
+                    RowProblem(
+                        row, spec.key, self._column(spec), "future", {"value": mine.isoformat()}
+                    )
                 )
 
     def _column(self, spec: FieldSpec) -> str:
@@ -412,7 +422,7 @@ class RowValidator:
             except CodeError as exc:
                 spec = self.schema.by_key.get("id_number")
                 problems.append(
-                    (
+                    RowProblem(
                         row,
                         "id_number",
                         self._column(spec) if spec else "id_number",
@@ -434,7 +444,7 @@ class RowValidator:
     def _clean_row(self, row, values, dates, subject, problems) -> CleanRow | None:
         if subject is None:
             problems.append(
-                (
+                RowProblem(
                     row,
                     "uscc",
                     self.columns.get("uscc", "uscc"),
@@ -468,7 +478,7 @@ class RowValidator:
         decision_date = dates.get("decision_date")
         if decision_date is None:
             problems.append(
-                (
+                RowProblem(
                     row,
                     "decision_date",
                     self.columns.get("decision_date", "decision_date"),
@@ -480,7 +490,7 @@ class RowValidator:
         if len(natural_key) > NATURAL_KEY_MAX:
             key = self.natural_key[0]
             problems.append(
-                (
+                RowProblem(
                     row,
                     key,
                     self.columns.get(key, key),
@@ -532,7 +542,7 @@ class DuplicateFilter:
                 kept.append(row)
             else:
                 problems.append(
-                    (
+                    RowProblem(
                         row.row,
                         self.key,
                         self.column,

@@ -36,7 +36,7 @@ def check(row: dict, item_code="ADM_PENALTY"):
 
 
 def codes(problems):
-    return {(p[1], p[3]) for p in problems}
+    return {(p.field, p.code) for p in problems}
 
 
 def test_a_good_row_is_clean_and_normalised():
@@ -53,7 +53,7 @@ def test_a_good_row_is_clean_and_normalised():
 def test_required_fields(key):
     _, problems = check(penalty_row(**{key: ""}))
     assert (key, "required") in codes(problems)
-    assert all(p[0] == 7 for p in problems)
+    assert all(p.row == 7 for p in problems)
 
 
 def test_uscc_required_unless_natural_person():
@@ -137,8 +137,8 @@ def test_multi_value_separators(written):
 
 def test_multi_value_refuses_unknown_values():
     _, problems = check(penalty_row(penalty_types="罚款、打板子"))
-    [problem] = [p for p in problems if p[1] == "penalty_types"]
-    assert problem[3] == "multi_choice" and problem[4]["value"] == "打板子"
+    [problem] = [p for p in problems if p.field == "penalty_types"]
+    assert problem.code == "multi_choice" and problem.params["value"] == "打板子"
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_decimal(value, ok):
     if ok:
         assert problems == []
     else:
-        assert any(p[1] == "fine_amount" for p in problems)
+        assert any(p.field == "fine_amount" for p in problems)
 
 
 def test_uscc_check_character_and_normalisation():
@@ -195,7 +195,7 @@ def test_duplicate_rows_within_a_file():
     duplicates = DuplicateFilter(schema, v.columns)
     kept, problems = duplicates.filter([first, again])
     assert kept == [first]
-    assert [(p[0], p[2], p[3], p[4]["first"]) for p in problems] == [
+    assert [(p.row, p.column, p.code, p.params["first"]) for p in problems] == [
         (9, "行政处罚决定书文号", "duplicate", 2)
     ]
     assert duplicates.filter([other, first])[0] == [other]
@@ -222,10 +222,12 @@ def test_a_neutralised_cell_from_our_own_report_is_read_back_as_typed():
 
 def test_messages_name_the_reason_in_the_ui_language():
     _, problems = check(penalty_row(penalty_types="罚款", fine_amount=""))
-    [problem] = [p for p in problems if p[1] == "fine_amount"]
-    assert render(problem[3], problem[4]) == "当「处罚类别」包含「罚款」时必填"
+    [problem] = [p for p in problems if p.field == "fine_amount"]
+    assert render(problem.code, problem.params) == "当「处罚类别」包含「罚款」时必填"
     with translation.override("en"):
-        assert render(problem[3], problem[4]) == 'Required when "Penalty types" includes "罚款"'
+        assert (
+            render(problem.code, problem.params) == 'Required when "Penalty types" includes "罚款"'
+        )
 
 
 def test_validation_follows_the_catalog():
@@ -256,7 +258,7 @@ def test_licences_validate_by_their_own_fields():
     )
     _, problems = check(row, "ADM_LICENSE")
     assert ("valid_to", "before") in codes(problems)
-    assert "violation_type" not in {p[1] for p in problems}
+    assert "violation_type" not in {p.field for p in problems}
 
 
 # -- the fast paths give the core's answers ------------------------------------
