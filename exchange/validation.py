@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
+from typing import NamedTuple
 
 from importers.schema import EXAMPLE_MARKER, FieldSpec, HeaderMap, ImportSchema
 from portal.catalog.models import SEVERITY_BY_LABEL, FieldType
@@ -160,7 +161,6 @@ class CleanRow:
 _row_values = attrgetter(*CleanRow.__slots__)
 
 
-# (row, field key, column as written, code, params)
 class RowProblem(NamedTuple):
     """One thing wrong with a row: the field and column it is in (empty for the whole
     row), the message code and the message's parameters."""
