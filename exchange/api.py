@@ -138,6 +138,7 @@ class BatchSerializer(serializers.ModelSerializer):
     catalog = serializers.CharField(source="catalog_item.code")
     department = serializers.CharField(source="department.code")
     progress = serializers.SerializerMethodField()
+    masked_cells = serializers.SerializerMethodField()
     file_error = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     created = serializers.IntegerField(source="created_count")
@@ -167,12 +168,21 @@ class BatchSerializer(serializers.ModelSerializer):
             "unchanged",
             "error_count",
             "candidate_count",
+            "masked_count",
+            "masked_cells",
             "file_error",
             "progress",
             "created_at",
             "validated_at",
             "committed_at",
             "links",
+        ]
+
+    def get_masked_cells(self, batch) -> list[dict]:
+        """Which cells had personal numbers masked (the first thousand)."""
+        return [
+            {"row": cell.row, "field": cell.field, "column": cell.column, "kinds": cell.kinds}
+            for cell in batch.masked_cells.all()[:1000]
         ]
 
     def get_progress(self, batch) -> dict:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from exchange.loader import FastTable, is_sqlite
-from exchange.models import Batch, BatchRow, IdentityCandidate, RowError
+from exchange.models import Batch, BatchRow, IdentityCandidate, MaskedCell, RowError
 from exchange.validation import RowProblem
 
 
@@ -16,6 +16,8 @@ class ProcessResult:
     updated: int = 0
     unchanged: int = 0
     candidates: int = 0
+    masked: int = 0
+    masked: int = 0
 
     @property
     def accepted(self) -> int:
@@ -32,6 +34,24 @@ class FindingsWriter:
         if self.fast:
             self.errors_table = FastTable(RowError)
             self.rows_table = FastTable(BatchRow)
+
+    def store_masked(self, rows, rejected: set, result: "ProcessResult") -> None:
+        """Note the masked cells of the rows that were accepted."""
+        cells = [
+            MaskedCell(
+                batch_id=self.batch.pk,
+                row=row.row,
+                field=key,
+                column=str(column)[:150],
+                kinds=list(kinds),
+            )
+            for row in rows
+            if row.masked and row.row not in rejected
+            for key, column, kinds in row.masked
+        ]
+        if cells:
+            MaskedCell.objects.bulk_create(cells, batch_size=500)
+            result.masked += len(cells)
 
     def store(self, errors: list[RowProblem], outcomes: list, result: "ProcessResult") -> None:
         batch_id = self.batch.pk
@@ -68,5 +88,6 @@ class FindingsWriter:
 
 def reset_findings(batch: Batch) -> None:
     RowError.objects.filter(batch=batch).delete()
+    MaskedCell.objects.filter(batch=batch).delete()
     BatchRow.objects.filter(batch=batch).delete()
     IdentityCandidate.objects.filter(batch=batch, status="open").delete()

@@ -105,6 +105,7 @@ class Batch(models.Model):
     unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
     candidate_count = models.PositiveIntegerField(_("待确认主体"), default=0)
+    masked_count = models.PositiveIntegerField(_("已遮蔽单元格"), default=0)
     attempts = models.PositiveIntegerField(_("处理次数"), default=0)
     last_failure = models.TextField(_("最近一次处理失败"), blank=True)
 
@@ -153,6 +154,38 @@ class Batch(models.Model):
         if not self.file_error_code:
             return ""
         return render(self.file_error_code, self.file_error_params)
+
+
+class MaskedCell(models.Model):
+    """A free-text cell of an accepted row in which personal numbers were masked on the way in
+    (identity, mobile or bank card numbers): the department is told which."""
+
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, related_name="masked_cells", db_index=False
+    )
+    row = models.PositiveIntegerField(_("行号"))
+    field = models.CharField(_("字段键"), max_length=64)
+    column = models.CharField(_("列"), max_length=150)
+    kinds = models.JSONField(_("遮蔽内容"), default=list)
+
+    class Meta:
+        ordering = ["batch", "row", "id"]
+        verbose_name = _("已遮蔽单元格")
+        verbose_name_plural = _("已遮蔽单元格")
+        indexes = [models.Index(fields=["batch", "row"])]
+
+    def __str__(self):
+        return f"{self.row} {self.column}"
+
+    def kinds_label(self) -> str:
+        return "、".join(str(MASKED_KIND_LABELS.get(kind, kind)) for kind in self.kinds)
+
+
+MASKED_KIND_LABELS = {
+    "identity_number": _("身份证号码"),
+    "mobile": _("手机号码"),
+    "bank_card": _("银行卡号"),
+}
 
 
 class RowError(models.Model):

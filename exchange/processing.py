@@ -126,6 +126,8 @@ def _consume(messages, batch, schema, loader, findings, result, phase, after_chu
             rejected_rows.update(p.row for p in conflicts)
         result.rows_total = rows_total
         result.rejected += len(rejected_rows)
+        if clean_rows:
+            findings.store_masked(clean_rows, rejected_rows, result)
         findings.store(problems, outcomes, result)
         report_progress(batch.pk, phase, fraction, rows_total)
         chunks += 1

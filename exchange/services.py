@@ -125,6 +125,7 @@ def _apply_result(batch: Batch, result: ProcessResult) -> None:
     batch.updated_count = result.updated
     batch.unchanged_count = result.unchanged
     batch.candidate_count = result.candidates
+    batch.masked_count = result.masked
 
 
 def _set_status(batch: Batch, status: str) -> None:

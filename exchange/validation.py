@@ -23,6 +23,7 @@ from importers.schema import EXAMPLE_MARKER, FieldSpec, HeaderMap, ImportSchema
 from portal.catalog.models import SEVERITY_BY_LABEL, FieldType
 from portal.core.codes import CodeError, validate_uscc
 from portal.core.dates import DateFormatError, parse_date
+from portal.core.pii import mask_personal_numbers
 from portal.core.text import fold_width, normalise_text
 from portal.records.disclosure import RecordStatus
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity
@@ -147,6 +148,8 @@ class CleanRow:
     public_state: str = ""
     snapshot_head: str = ""  # the first version's snapshot as JSON, without its data
     record_part: tuple | None = None
+    # Free-text cells whose personal numbers were masked: (field key, column, kinds).
+    masked: tuple = ()
 
     @property
     def snapshot_json(self) -> str:
@@ -283,6 +286,7 @@ class RowValidator:
 
     def validate(self, row: int, cells: list) -> tuple[CleanRow | None, list[RowProblem]]:
         problems: list[RowProblem] = []
+        masked_cells: list = []
         values: dict = {}
         dates: dict = {}
         texts = normalise_row(cells)
@@ -307,6 +311,11 @@ class RowValidator:
                         )
                     )
                 else:
+                    masked = mask_personal_numbers(text)
+                    if masked.kinds:
+                        # Published text never carries a personal number in clear.
+                        text = masked.text
+                        masked_cells.append((key, self.columns[key], masked.kinds))
                     values[key] = text
                 continue
             raw = cells[index]
@@ -363,7 +372,10 @@ class RowValidator:
         subject = self._subject(row, values, problems)
         if problems:
             return None, problems
-        return self._clean_row(row, values, dates, subject, problems), problems
+        clean = self._clean_row(row, values, dates, subject, problems)
+        if clean is not None and masked_cells:
+            clean.masked = tuple(masked_cells)
+        return clean, problems
 
     def _check_dates(self, row, dates, problems) -> None:
         for spec in self.date_order:

@@ -155,6 +155,7 @@ def batch_detail(request, pk):
             errors=errors,
             error_rows=error_rows,
             candidates=batch.candidates.select_related("matched_subject")[:50],
+            masked_cells=batch.masked_cells.all()[:200],
             stalled=services.is_stalled(batch),
         ),
     )

@@ -13,8 +13,9 @@ What counts, so that decision numbers, amounts and credit codes stay readable:
   15-digit number with a real birth date and a known address code;
 - a mobile number: 11 digits starting 13–19, optionally after +86/86 and with
   spaces or hyphens between the 3-4-4 groups;
-- a bank card number: 16 to 19 digits (optionally in groups of four) passing
-  the Luhn check.
+- a bank card number: 16 to 19 digits (optionally in groups of four) with a
+  UnionPay, Visa or Mastercard prefix, passing the Luhn check, and not a valid
+  unified social credit code.
 
 A number is only taken when it does not run on into further digits or letters.
 """
@@ -27,13 +28,15 @@ from dataclasses import dataclass
 
 from stdnum import luhn
 
-from portal.core.codes import CodeError, is_address_code, validate_resident_id
+from portal.core.codes import CodeError, is_address_code, is_valid_uscc, validate_resident_id
 
 IDENTITY = "identity_number"
 MOBILE = "mobile"
 BANK_CARD = "bank_card"
 
 _NOT_AROUND = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+# Every kind has at least eleven digits, perhaps with spaces or hyphens between.
+_CANDIDATE = re.compile(r"\d(?:[ -]?\d){10}")
 _RESIDENT = re.compile(_NOT_AROUND[0] + r"\d{17}[\dXx]" + _NOT_AROUND[1])
 _OLD_RESIDENT = re.compile(_NOT_AROUND[0] + r"\d{15}" + _NOT_AROUND[1])
 _CARD = re.compile(_NOT_AROUND[0] + r"(?:(?:\d{4}[ -]){3}\d{4,7}|\d{16,19})" + _NOT_AROUND[1])
@@ -77,13 +80,22 @@ def _is_old_resident(number: str) -> bool:
     return is_address_code(number[:6])
 
 
+# Issuer prefixes and lengths of the cards people in China carry: UnionPay, Visa,
+# Mastercard. Anything else of that length is more likely a code or a number.
+_CARD_SHAPE = re.compile(r"62\d{14,17}|4\d{15}|4\d{18}|5[1-5]\d{14}|2[2-7]\d{14}")
+
+
 def _is_card(digits: str) -> bool:
-    return 16 <= len(digits) <= 19 and luhn.is_valid(digits)
+    return (
+        _CARD_SHAPE.fullmatch(digits) is not None
+        and luhn.is_valid(digits)
+        and not is_valid_uscc(digits)  # an all-digit credit code is public, not a card
+    )
 
 
 def mask_personal_numbers(text: str) -> Masked:
     """``text`` with every personal number masked, and which kinds were found."""
-    if not text or not any(c.isdigit() for c in text):
+    if not text or _CANDIDATE.search(text) is None:  # the usual case, decided in C
         return Masked(text, ())
     kinds: list[str] = []
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit.services import record_event
 from portal.catalog.models import RepairRule
+from portal.core.pii import mask_personal_numbers
 from portal.objections import evidence as evidence_files
 from portal.objections.models import (
     OPEN_STAGES,
@@ -308,6 +309,9 @@ def _corrected_data(record: CreditRecord, corrections: dict) -> dict:
     data = dict(record.data)
     changed = False
     for key, value in corrections.items():
+        if isinstance(value, str):
+            # A correction is published like an import: no personal number in clear.
+            value = mask_personal_numbers(value).text
         if data.get(key) != value:
             data[key] = value
             changed = True

@@ -49,6 +49,8 @@ def test_personal_numbers_are_masked(text, expected, kinds):
         f"统一社会信用代码 {make_uscc('9', '1', '441300', 'MA4UXXX1')}",
         "441302197411021266",  # a wrong check digit: not an identity number
         "12345678901234567890123",  # too long for a card, no identity shape
+        "代码 911302001234567890",  # a Luhn-valid 18-digit number with no card prefix
+        "6222020000000000001",  # a card's prefix and length, failing the Luhn check
         "订单号 1381234567890",  # longer than a mobile number
         "2026年5月1日作出决定",
         "",
