@@ -1,4 +1,4 @@
-"""Cache headers for the public site (DESIGN §5: safe caching of public pages).
+"""Cache headers for the public site (docs/architecture.md: safe caching of public pages).
 
 Public pages are the same for everybody, so shared caches (the production
 proxy, a CDN) may keep them for a short while. Anything personal, any

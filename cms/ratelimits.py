@@ -1,4 +1,4 @@
-"""Rate limits of the public pages (anti-scraping; DESIGN §4), tunable in settings.
+"""Rate limits of the public pages (anti-scraping; docs/domain.md, Rules that protect people), tunable in settings.
 
 PORTAL_RATE_LIMITS = {"public_search": (30, 60), ...} overrides the defaults
 below, as the core's @rate_limited decorator does.

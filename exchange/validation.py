@@ -1,4 +1,4 @@
-"""Row validation driven by the catalog schema (DESIGN §3).
+"""Row validation driven by the catalog schema (docs/domain.md, The catalog).
 
 Input is normalised first (widths folded, whitespace, codes upper-cased), then checked:
 required and conditionally required fields, types, enumerations, multi-value

@@ -1,4 +1,4 @@
-"""The public site's pages (DESIGN §1, platform 2).
+"""The public site's pages (docs/domain.md).
 
 Editors build the page tree in Wagtail; the dynamic pages (search results,
 a subject's credit profile, one record) are routes of the home page, so they

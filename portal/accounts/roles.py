@@ -1,4 +1,5 @@
-"""The roles of DESIGN §2, kept as Django groups so operators assign them in the admin."""
+"""The roles of the people who use the portal (docs/domain.md), kept as Django groups so
+operators assign them in the admin."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +13,7 @@ ROLE_LABELS = {
     REVIEWERS: _("政府审查人员"),
 }
 
-# What operators administer (DESIGN §2): the catalog, departments, users and roles,
+# What operators administer (docs/domain.md): the catalog, departments, users and roles,
 # objections and repairs, measures, the site's content. Every permission of these apps.
 OPERATOR_APPS = (
     "catalog",

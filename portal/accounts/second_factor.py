@@ -1,4 +1,4 @@
-"""Second factor (TOTP) for staff accounts (DESIGN §4), built on django-otp.
+"""Second factor (TOTP) for staff accounts (docs/domain.md, Rules that protect people), built on django-otp.
 
 A staff user with a confirmed authenticator device must enter its code after
 the password before any staff page opens. Where PORTAL_REQUIRE_SECOND_FACTOR is

@@ -1,4 +1,4 @@
-"""Login outcomes: lockout counting and the audit trail (DESIGN §4)."""
+"""Login outcomes: lockout counting and the audit trail (docs/domain.md, Rules that protect people)."""
 
 from datetime import timedelta
 

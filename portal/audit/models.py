@@ -12,7 +12,7 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One entry of the append-only, hash-chained audit trail (DESIGN §4).
+    """One entry of the append-only, hash-chained audit trail (docs/domain.md, Rules that protect people).
 
     Each entry's hash covers its content and the previous entry's hash, so an
     edited, removed or reordered entry breaks the chain at that point.

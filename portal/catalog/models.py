@@ -1,4 +1,4 @@
-"""The credit information catalog (DESIGN §3): data that operators edit, not code."""
+"""The credit information catalog (docs/domain.md, The catalog): data that operators edit, not code."""
 
 from dataclasses import dataclass
 

@@ -1,4 +1,4 @@
-"""The starter catalog and the demo city's departments (DESIGN §3).
+"""The starter catalog and the demo city's departments (docs/domain.md, The catalog).
 
 Installed by a data migration and re-applied by `manage.py install_catalog`.
 Re-applying brings the starter items' fields and rules back to these

@@ -1,4 +1,4 @@
-"""Check characters of the two identity codes (DESIGN §3).
+"""Check characters of the two identity codes (docs/domain.md, Subjects and identity).
 
 - Unified social credit code, GB 32100-2015: python-stdnum checks its length,
   alphabet and final check character; the organisation code embedded in

@@ -1,4 +1,4 @@
-"""Dates in the forms departments write them (DESIGN §3).
+"""Dates in the forms departments write them (docs/domain.md, The catalog).
 
 2024-05-01, 2024/5/1, 2024.5.1, 2024年5月1日, 20240501, and Excel date cells
 (a date, a datetime, or the serial number Excel stores).

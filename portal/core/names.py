@@ -1,4 +1,4 @@
-"""Name normalisation for identity matching (DESIGN §3, joint rewards and penalties).
+"""Name normalisation for identity matching (docs/domain.md, Joint rewards and penalties).
 
 Two spellings of one organisation's name normalise to the same key: widths
 folded, brackets of both widths removed, spaces dropped, company-form variants

@@ -1,4 +1,4 @@
-"""Safe cells for every spreadsheet and CSV the portal produces (DESIGN §4).
+"""Safe cells for every spreadsheet and CSV the portal produces (docs/domain.md, Rules that protect people).
 
 A cell that begins with = + - @, a tab or a carriage return can run as a
 formula when opened in a spreadsheet program. Such text is prefixed with an

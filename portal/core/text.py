@@ -1,4 +1,4 @@
-"""Normalisation of incoming text, applied before any validation (DESIGN §3).
+"""Normalisation of incoming text, applied before any validation (docs/domain.md, The catalog).
 
 Departments type codes and names by hand, in full-width forms, with stray
 spaces. Two foldings:
@@ -7,7 +7,7 @@ spaces. Two foldings:
   keys (names, search terms, header labels), where two spellings must meet;
 - clean_text: for text that is kept and published (facts, content, names as
   written). Full-width letters and digits and the ideographic space are
-  folded, as DESIGN §3 asks, and the text is canonically composed (NFC).
+  folded (docs/domain.md, The catalog), and the text is canonically composed (NFC).
   Everything else stays as written: full-width punctuation (，；：（）) is how
   Chinese is written, and NFKC's other foldings change what official text
   says (㎡ becomes m2, ① becomes 1, ℃ becomes °C).

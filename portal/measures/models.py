@@ -1,4 +1,4 @@
-"""Joint rewards and penalties (DESIGN §3): scenarios, the measures list, lookups and feedback.
+"""Joint rewards and penalties (docs/domain.md, Joint rewards and penalties): scenarios, the measures list, lookups and feedback.
 
 Measures are data that operators edit. A lookup keeps what the reviewer asked
 (scenario, purpose, the input rows) and what the system answered at that

@@ -1,4 +1,4 @@
-"""Screening input rows against the credit database, set-based (DESIGN §3).
+"""Screening input rows against the credit database, set-based (docs/domain.md, Joint rewards and penalties).
 
 One lookup of one subject and a list of ten thousand go through the same
 steps, each a handful of queries however long the list is:

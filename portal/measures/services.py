@@ -36,7 +36,7 @@ AUDIT_CODES = 200
 
 # -- who may do what ---------------------------------------------------------------
 def can_lookup(user) -> bool:
-    """Reviewers look subjects up; department officers never do (DESIGN §4)."""
+    """Reviewers look subjects up; department officers never do (docs/domain.md, Rules that protect people)."""
     return (
         user.is_authenticated
         and getattr(user, "is_reviewer", False)

@@ -1,4 +1,4 @@
-"""The starter scenarios and measures list (DESIGN §3, joint rewards and penalties).
+"""The starter scenarios and measures list (docs/domain.md, Joint rewards and penalties).
 
 Installed by a data migration and re-applied by `manage.py install_measures`.
 Re-applying brings the starter entries back to these definitions and leaves

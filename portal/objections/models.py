@@ -1,4 +1,4 @@
-"""Objection (异议) and credit-repair (信用修复) cases (DESIGN §3).
+"""Objection (异议) and credit-repair (信用修复) cases (docs/domain.md, Objections and credit repair).
 
 A case concerns one credit record. Its stage changes only through
 portal.objections.services.transition, which checks the transition map in
@@ -51,7 +51,7 @@ class Decision(models.TextChoices):
 
 
 class Ground(models.TextChoices):
-    """The grounds an applicant can pick (DESIGN §3)."""
+    """The grounds an applicant can pick (docs/domain.md, Objections and credit repair)."""
 
     WRONG_INFO = "wrong_info", _("信息错误或遗漏")
     WRONG_SUBJECT = "wrong_subject", _("信用主体错误")

@@ -1,4 +1,4 @@
-"""Disclosure periods and the derived public state of a record (DESIGN §3).
+"""Disclosure periods and the derived public state of a record (docs/domain.md, Disclosure periods).
 
 Plain functions over plain values, so the rules can be tested at every edge
 without a database. Periods count from the decision date: a record with a

@@ -1,4 +1,4 @@
-"""Credit records and their versions (DESIGN §3)."""
+"""Credit records and their versions (docs/domain.md, Credit records and their public state)."""
 
 import datetime as dt
 

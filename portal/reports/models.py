@@ -1,4 +1,4 @@
-"""Issued credit reports (DESIGN §3): one row per PDF handed out, for verification."""
+"""Issued credit reports (docs/domain.md, Credit reports): one row per PDF handed out, for verification."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

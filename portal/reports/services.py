@@ -1,4 +1,4 @@
-"""Credit reports: what goes in, issuing one, and verifying a copy (DESIGN §3).
+"""Credit reports: what goes in, issuing one, and verifying a copy (docs/domain.md, Credit reports).
 
 A report shows a subject's published records by the sections of the national
 report. Records the subject had repaired are listed as 已修复 where the report

@@ -1,4 +1,4 @@
-"""Credit subjects (DESIGN §3): organisations by USCC, persons by a keyed hash."""
+"""Credit subjects (docs/domain.md, Subjects and identity): organisations by USCC, persons by a keyed hash."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""Public-state derivation at the edges of each disclosure period (DESIGN §3)."""
+"""Public-state derivation at the edges of each disclosure period (docs/domain.md, Disclosure periods)."""
 
 import datetime as dt
 
