@@ -11,9 +11,10 @@ reports), so one rule answers them all; docs/visibility.md states it in words.
 - Minors: a minor's conduct never gets a public state (derive_public_state),
   and neither the decision date nor the day of majority changes without the
   state being derived again, so a public state answers it; checking it per
-  row would cost every bulk reader a read of each subject. A repaired record
-  keeps its repaired state whoever's it was, so what a report covers checks
-  it explicitly, and a subject who is a minor today is never shown at all.
+  row would cost every bulk reader a read of each subject. Reports check it
+  explicitly all the same, and a subject who is a minor today is never shown.
+- Credit reports cover the public records only: a record ended by repair
+  leaves them as it leaves every other public page.
 - A subject is shown only if it is not a minor today; a natural person only
   through at least one public record, with the masked identity number as
   code and no legal representative or registration date, and never in a
@@ -33,7 +34,7 @@ from django.db.models import F, Q
 
 from portal.catalog.models import CatalogField, CatalogItem, FieldType, Openness
 from portal.core.text import normalise_code
-from portal.records.disclosure import PUBLIC_STATES, PublicState
+from portal.records.disclosure import PUBLIC_STATES
 from portal.records.models import CreditRecord
 from portal.subjects.models import Subject, SubjectKind, public_code_for
 
@@ -58,11 +59,11 @@ def public_records(records=None):
 
 
 def report_records(records=None):
-    """What a credit report covers: the public records, and the repaired records the
-    same rules would otherwise show (listed as repaired, never detailed)."""
+    """What a credit report covers: the public records only. Reports are public outputs
+    of the site, so a record ended by repair leaves them as it leaves the profile."""
     records = CreditRecord.objects.all() if records is None else records
     return records.filter(
-        Q(public_state__in=[*PUBLIC_STATES, PublicState.REPAIRED])
+        Q(public_state__in=PUBLIC_STATES)
         & _of_public_items()
         & (Q(subject__adult_on__isnull=True) | Q(subject__adult_on__lte=F("decision_date")))
     )

@@ -1,8 +1,8 @@
 """Credit reports: what goes in, issuing one, and verifying a copy (docs/domain.md, Credit reports).
 
 A report shows a subject's published records by the sections of the national
-report. Records the subject had repaired are listed as 已修复 where the report
-covers them, with no detail. The specialised report (专项信用报告) covers a
+report. Reports are public outputs of the site: a record ended by repair leaves
+them (the specialised report says such records are not counted). The specialised report (专项信用报告) covers a
 chosen period of up to five years and states whether the subject has
 penalties, coercive measures or serious dishonesty listings in it.
 
@@ -128,7 +128,7 @@ class ReportContent:
 
 
 def _covered_records(subject: Subject, start: dt.date | None, end: dt.date | None):
-    """Published records, plus repaired ones (to be marked 已修复), as visibility allows."""
+    """The published records, as visibility allows (a repaired record is not among them)."""
     records = (
         visibility.report_records(CreditRecord.objects.filter(subject=subject))
         .select_related("catalog_item", "department")

@@ -47,16 +47,16 @@ def test_records_land_in_the_national_report_sections(subject):
     by_section = {section.key: entries for section, entries in content.sections}
     items = {key: sorted(e.item for e in entries) for key, entries in by_section.items()}
     assert items == {
-        "licence_penalty": ["行政处罚", "行政处罚", "行政许可"],
+        "licence_penalty": ["行政处罚", "行政许可"],
         "honour_red": ["表彰奖励"],
         "serious_dishonesty": ["失信被执行人"],
         "abnormal": ["经营异常名录"],
         "commitment": ["信用承诺"],
         "other": ["欠税公告"],
     }
-    repaired = [e for e in content.entries if e.repaired]
-    assert [e.decision_no for e in repaired] == ["惠市监罚〔2025〕9号"]
-    assert repaired[0].details == []  # marked, never detailed
+    # Repair ends publication: the repaired penalty is in neither report.
+    assert "惠市监罚〔2025〕9号" not in [e.decision_no for e in content.entries]
+    assert not any(e.repaired for e in content.entries)
     assert "惠市监罚〔2022〕5号" not in [e.decision_no for e in content.entries]  # expired
     assert content.repair_suggestions  # adverse records get a repair note
 
@@ -64,7 +64,7 @@ def test_records_land_in_the_national_report_sections(subject):
 def test_specialised_report_states_penalties_coercive_measures_and_listings(subject):
     content = services.collect(subject, ReportKind.SPECIALISED, years=3)
     statements = {f.key: f.statement for f in content.findings}
-    assert statements["penalty"] == "有行政处罚记录 2 条（其中 1 条已信用修复）"
+    assert statements["penalty"] == "有行政处罚记录 1 条"
     assert statements["coercive"] == "无行政强制记录"
     assert statements["serious_dishonesty"] == "有严重失信主体名单记录 1 条"
     assert content.period_end == TODAY
@@ -89,7 +89,7 @@ def test_issued_report_is_kept_audited_and_renders_chinese(subject):
     assert pdf.startswith(b"%PDF")
     stored = IssuedReport.objects.get(code=report.code)
     assert stored.subject == subject and stored.kind == ReportKind.STANDARD
-    assert stored.record_count == 8
+    assert stored.record_count == 7  # the repaired penalty is not in it
     assert re.fullmatch(r"XY\d{8}[2-9A-Z]{8}", stored.code)
     assert re.fullmatch(r"[0-9A-F]{4}(-[0-9A-F]{4}){3}", stored.checksum)
     assert AuditEvent.objects.filter(action="report.issued", target_id=str(stored.pk)).exists()
@@ -107,7 +107,7 @@ def test_issued_report_is_kept_audited_and_renders_chinese(subject):
     ]:
         assert heading in text
     assert "惠州市报告测试有限公司" in text
-    assert "已修复" in text
+    assert "已完成信用修复的信息不再公示，不列入本报告" in text
     assert report.code in text and report.checksum in text
     first_page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
     assert len(first_page.images) == 1  # the verification QR code
