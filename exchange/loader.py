@@ -228,7 +228,7 @@ class Columns:
                 value = f"adapt_{index}({value})"
             expressions.append(value)
         source = f"def pick(values):\n    return [{', '.join(expressions)}]\n"
-        exec(compile(source, f"<columns of {model.__name__}>", "exec"), scope)  # noqa: S102  # nosec B102 - source generated from the model's own field names, compiled once per model for the import's speed
+        exec(compile(source, f"<columns of {model.__name__}>", "exec"), scope)  # noqa: S102  # nosec B102  # source generated from the model's own field names, compiled once per model for the import's speed
         self.pick = scope["pick"]
 
 
@@ -247,14 +247,14 @@ class FastTable:
         table = connection.ops.quote_name(model._meta.db_table)
         names = ", ".join(connection.ops.quote_name(f.column) for f in columns.fields)
         marks = ", ".join("?" for _ in columns.fields)
-        self.sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608 - table and column names are the code's own; values are bound parameters
+        self.sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
         self._next_id = None
 
     def next_ids(self, count: int) -> range:
         if self._next_id is None:
             table = self.model._meta.db_table
             with connection.cursor() as cursor:
-                cursor.execute(f'SELECT MAX("id") FROM "{table}"')  # noqa: S608  # nosec B608 - table and column names are the code's own; values are bound parameters
+                cursor.execute(f'SELECT MAX("id") FROM "{table}"')  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
                 highest = cursor.fetchone()[0] or 0
                 cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
                 found = cursor.fetchone()
@@ -379,7 +379,7 @@ class ChunkLoader:
         with connection.cursor() as cursor:
             for part in _chunks(codes):
                 marks = ", ".join(["%s"] * len(part))
-                sql = f'SELECT "id", "code", "name", "adult_on" FROM "{table}" WHERE "code" IN ({marks})'  # noqa: S608  # nosec B608 - table and column names are the code's own; values are bound parameters
+                sql = f'SELECT "id", "code", "name", "adult_on" FROM "{table}" WHERE "code" IN ({marks})'  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
                 cursor.execute(sql, part)
                 for pk, code, name, adult_on in cursor.fetchall():
                     if isinstance(adult_on, str):
@@ -405,7 +405,7 @@ class ChunkLoader:
             for part in _chunks(keys):
                 marks = ", ".join(["%s"] * len(part))
                 where = f'"catalog_item_id" = %s AND "department_id" = %s AND "natural_key" IN ({marks})'
-                sql = f'SELECT {columns} FROM "{table}" WHERE {where}'  # noqa: S608  # nosec B608 - table and column names are the code's own; values are bound parameters
+                sql = f'SELECT {columns} FROM "{table}" WHERE {where}'  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
                 cursor.execute(sql, [self.item.pk, self.department.pk, *part])
                 for row in cursor.fetchall():
                     found[row[0]] = row
@@ -535,7 +535,7 @@ class ChunkLoader:
             for part in _chunks(list(by_name)):
                 marks = ", ".join(["%s"] * len(part))
                 for table, column in sources:
-                    sql = f'SELECT "{column}", "name_normalised" FROM "{table}" WHERE "name_normalised" IN ({marks})'  # noqa: S608  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    sql = f'SELECT "{column}", "name_normalised" FROM "{table}" WHERE "name_normalised" IN ({marks})'  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
                     cursor.execute(sql, part)
                     for sid, name in cursor.fetchall():
                         matches.setdefault(name, set()).add(sid)

@@ -12,10 +12,10 @@ Smaller files are read inline. Both paths run the same generator.
 import datetime as dt
 import gc
 import os
-import pickle  # nosec B403 - pickle only between this process and its own reader subprocess
+import pickle  # nosec B403  # pickle only between this process and its own reader subprocess
 import queue
 import struct
-import subprocess  # nosec B404 - fixed commands, arguments as a list, never a shell
+import subprocess  # nosec B404  # fixed commands, arguments as a list, never a shell
 import sys
 import threading
 from collections.abc import Iterator
@@ -145,7 +145,7 @@ class ReaderProcess:
         base = str(settings.BASE_DIR)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [base, env.get("PYTHONPATH", "")]))
         job.identity_key = settings.PORTAL_IDENTITY_HASH_KEY
-        self.process = subprocess.Popen(  # noqa: S603  # nosec B603 - our own interpreter and code
+        self.process = subprocess.Popen(  # noqa: S603  # nosec B603  # our own interpreter and code
             [sys.executable, "-c", _CHILD],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -174,7 +174,7 @@ class ReaderProcess:
                 if frame is None:
                     code = self.process.wait()
                     raise RuntimeError(f"the file reader process stopped (exit status {code})")
-                message = pickle.loads(frame)  # noqa: S301  # nosec B301 - our own child process
+                message = pickle.loads(frame)  # noqa: S301  # nosec B301  # our own child process
                 kind = message[0]
                 if kind == "end":
                     return
@@ -206,7 +206,7 @@ _CHILD = "import django; django.setup(); from exchange.pipeline import child_mai
 
 
 def child_main() -> None:
-    job, part, parts = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  # nosec B301 - from our parent
+    job, part, parts = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  # nosec B301  # from our parent
     from django.conf import settings
 
     if job.identity_key:

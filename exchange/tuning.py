@@ -53,7 +53,7 @@ def bulk_load(expected_rows: int):
         if expected_rows >= settings.PORTAL_IMPORT_REINDEX_MIN_ROWS:
             # Sorting for the rebuild may use a second core (the readers are done by then).
             cursor.execute(f"PRAGMA threads = {int(settings.PORTAL_IMPORT_SQLITE_THREADS)}")
-            cursor.execute(f'SELECT MAX("id") FROM "{CreditRecord._meta.db_table}"')  # noqa: S608  # nosec B608 - table and column names are the code's own; values are bound parameters
+            cursor.execute(f'SELECT MAX("id") FROM "{CreditRecord._meta.db_table}"')  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
             existing = cursor.fetchone()[0] or 0
             if expected_rows > existing:
                 cursor.execute(

@@ -61,7 +61,7 @@ def penalty_rows(
     count: int, *, seed: int = 7, subjects: int | None = None, today: dt.date | None = None
 ):
     """Yield `count` rows (lists in PENALTY_COLUMNS order) of valid penalty data."""
-    rng = random.Random(seed)  # nosec B311 - demo and sample data, not security
+    rng = random.Random(seed)  # nosec B311  # demo and sample data, not security
     today = today or dt.date.today()
     subjects = subjects or max(1, count // 4)
     authority_name = "市场监督管理局"
@@ -72,7 +72,7 @@ def penalty_rows(
         s = rng.randrange(subjects)
         subject = cache.get(s)
         if subject is None:
-            srng = random.Random(seed * 1_000_003 + s)  # nosec B311 - demo and sample data, not security
+            srng = random.Random(seed * 1_000_003 + s)  # nosec B311  # demo and sample data, not security
             if s % 10 == 9:
                 birth = (
                     f"{srng.randint(1990, 2005)}{srng.randint(1, 12):02d}{srng.randint(1, 28):02d}"

@@ -143,4 +143,4 @@ _NOT_MARK = re.compile(r"<(?!/?mark>)[^>]*>", re.IGNORECASE)
 @register.filter
 def highlight_html(fragment: str):
     """The search contract's highlight (escaped text with <mark>): any other tag is dropped."""
-    return mark_safe(_NOT_MARK.sub("", fragment or ""))  # noqa: S308  # nosec B308 B703 - only <mark> survives
+    return mark_safe(_NOT_MARK.sub("", fragment or ""))  # noqa: S308  # nosec B308 B703  # only <mark> survives

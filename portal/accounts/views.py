@@ -79,6 +79,6 @@ def second_factor_enrol(request):
             "form": form,
             "next": safe_next(request),
             "secret": secret,
-            "qr_svg": mark_safe(qr_code_svg(device.config_url)),  # noqa: S308  # nosec B308 B703 - generated SVG
+            "qr_svg": mark_safe(qr_code_svg(device.config_url)),  # noqa: S308  # nosec B308 B703  # generated SVG
         },
     )

@@ -208,7 +208,7 @@ def lookup_pdf(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
     small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
 
     def p(text, style=body):
-        from xml.sax.saxutils import escape  # nosec B406 - escape() writes markup for reportlab; nothing is parsed
+        from xml.sax.saxutils import escape  # nosec B406  # escape() writes markup for reportlab; nothing is parsed
 
         return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style)
 

@@ -26,7 +26,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - fixed commands, arguments as a list, never a shell
+import subprocess  # nosec B404  # fixed commands, arguments as a list, never a shell
 import tarfile
 import tempfile
 import zlib
@@ -104,7 +104,7 @@ def _table_counts(cursor, existing_tables: set[str]) -> dict[str, int]:
         if table not in existing_tables:
             counts[name] = 0
             continue
-        cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # noqa: S608  # nosec B608 - a model's own table name
+        cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # noqa: S608  # nosec B608  # a model's own table name
         counts[name] = cursor.fetchone()[0]
     return counts
 
@@ -169,7 +169,7 @@ def _run_pg(program: str, *args: str) -> None:
             f"(the same major version as the server or newer)."
         )
     command, env = _pg_command(program, *args)
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603  # nosec B603 - fixed command, arguments as a list, never a shell
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603  # nosec B603  # fixed command, arguments as a list, never a shell
     if result.returncode != 0:
         raise BackupError(f"{program} failed ({result.returncode}): {result.stderr.strip()}")
 

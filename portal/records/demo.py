@@ -115,7 +115,7 @@ class SeedResult:
 
 class DemoDataGenerator:
     def __init__(self, seed: int, as_of: dt.date):
-        self.rng = random.Random(seed)  # nosec B311 - demo and sample data, not security
+        self.rng = random.Random(seed)  # nosec B311  # demo and sample data, not security
         self.as_of = as_of
         self._used_names: set[str] = set()
         self._used_codes: set[str] = set()

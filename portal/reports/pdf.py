@@ -6,7 +6,7 @@ Chinese whatever language the visitor reads the site in.
 
 import datetime as dt
 import io
-from xml.sax.saxutils import escape  # nosec B406 - escape() writes markup for reportlab; nothing is parsed
+from xml.sax.saxutils import escape  # nosec B406  # escape() writes markup for reportlab; nothing is parsed
 
 import qrcode
 from django.conf import settings

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .base import *  # noqa: F403
 
-SECRET_KEY = "test-only-not-secret"  # noqa: S105  # nosec B105 - test settings only
+SECRET_KEY = "test-only-not-secret"  # noqa: S105  # nosec B105  # test settings only
 PORTAL_IDENTITY_HASH_KEY = "test-identity-key"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -276,7 +276,7 @@ class EmbeddedBackend(SearchBackend):
         if t is None:
             return IndexStatus(name="", documents=0, exists=False)
         with connection.cursor() as cur:
-            cur.execute(f"SELECT COUNT(*) FROM {t.doc}")  # nosec B608 - table and column names are the code's own; values are bound parameters
+            cur.execute(f"SELECT COUNT(*) FROM {t.doc}")  # nosec B608  # table and column names are the code's own; values are bound parameters
             count = cur.fetchone()[0]
         state = self._state()
         return IndexStatus(
@@ -320,18 +320,18 @@ class EmbeddedBackend(SearchBackend):
         with transaction.atomic(), connection.cursor() as cur:
             if self.use_fts:
                 cur.executemany(
-                    f"INSERT INTO {t.stage} ({self._DOC_COLUMNS}, t_name, t_former, t_body) "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.stage} ({self._DOC_COLUMNS}, t_name, t_former, t_body) "  # nosec B608  # table and column names are the code's own; values are bound parameters
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     [(*row, *self._columns(doc)) for row, doc in zip(rows, docs, strict=True)],
                 )
             else:
                 cur.executemany(
-                    f"INSERT INTO {t.stage} ({self._DOC_COLUMNS}) "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.stage} ({self._DOC_COLUMNS}) "  # nosec B608  # table and column names are the code's own; values are bound parameters
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     rows,
                 )
                 cur.executemany(
-                    f"INSERT INTO {t.tok} (token, doc_id) VALUES (%s, %s)",  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.tok} (token, doc_id) VALUES (%s, %s)",  # nosec B608  # table and column names are the code's own; values are bound parameters
                     self._token_rows(docs, rows),
                 )
         return len(docs)
@@ -341,21 +341,21 @@ class EmbeddedBackend(SearchBackend):
         t = Tables(self.prefix, generation)
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {t.doc} ({self._DOC_COLUMNS}) "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                f"INSERT INTO {t.doc} ({self._DOC_COLUMNS}) "  # nosec B608  # table and column names are the code's own; values are bound parameters
                 f"SELECT {self._DOC_COLUMNS} FROM {t.stage} ORDER BY id"
             )
             if self.use_fts:
                 cur.execute(
-                    f"INSERT INTO {t.fts} (rowid, name, former, body) "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.fts} (rowid, name, former, body) "  # nosec B608  # table and column names are the code's own; values are bound parameters
                     f"SELECT id, t_name, t_former, t_body FROM {t.stage} ORDER BY id"
                 )
             cur.execute(f"DROP TABLE {t.stage}")
             self._create_indexes(cur, t)
-            cur.execute(f"SELECT sig, COUNT(*) FROM {t.doc} GROUP BY sig")  # nosec B608 - table and column names are the code's own; values are bound parameters
+            cur.execute(f"SELECT sig, COUNT(*) FROM {t.doc} GROUP BY sig")  # nosec B608  # table and column names are the code's own; values are bound parameters
             self._adjust_counts(cur, t, dict(cur.fetchall()))
         if self.use_fts:
             with connection.cursor() as cur:
-                cur.execute(f"INSERT INTO {t.fts}({t.fts}) VALUES ('optimize')")  # nosec B608 - table and column names are the code's own; values are bound parameters
+                cur.execute(f"INSERT INTO {t.fts}({t.fts}) VALUES ('optimize')")  # nosec B608  # table and column names are the code's own; values are bound parameters
         with transaction.atomic():
             state = self._state(lock=True)
             old = state.live
@@ -388,7 +388,7 @@ class EmbeddedBackend(SearchBackend):
         if t is None:
             return {}
         with connection.cursor() as cur:
-            cur.execute(f"SELECT key, version FROM {t.doc}")  # nosec B608 - table and column names are the code's own; values are bound parameters
+            cur.execute(f"SELECT key, version FROM {t.doc}")  # nosec B608  # table and column names are the code's own; values are bound parameters
             return dict(cur.fetchall())
 
     # -- writing ----------------------------------------------------------------
@@ -417,7 +417,7 @@ class EmbeddedBackend(SearchBackend):
         marks = ",".join(["%s"] * len(subject_ids))
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT id, key, version, sig, data FROM {t.doc} WHERE subject_id IN ({marks})",  # nosec B608 - table and column names are the code's own; values are bound parameters
+                f"SELECT id, key, version, sig, data FROM {t.doc} WHERE subject_id IN ({marks})",  # nosec B608  # table and column names are the code's own; values are bound parameters
                 subject_ids,
             )
             existing = cur.fetchall()
@@ -441,7 +441,7 @@ class EmbeddedBackend(SearchBackend):
             marks = ",".join(["%s"] * len(keys))
             with transaction.atomic():
                 with connection.cursor() as cur:
-                    cur.execute(f"SELECT id, sig, data FROM {t.doc} WHERE key IN ({marks})", keys)  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    cur.execute(f"SELECT id, sig, data FROM {t.doc} WHERE key IN ({marks})", keys)  # nosec B608  # table and column names are the code's own; values are bound parameters
                     self._delete(t, cur.fetchall())
 
     def _delete(self, t: Tables, rows: list[tuple]) -> None:
@@ -453,7 +453,7 @@ class EmbeddedBackend(SearchBackend):
             if self.use_fts:
                 # A contentless FTS5 row is deleted by giving back the tokens it was made of.
                 cur.executemany(
-                    f"INSERT INTO {t.fts}({t.fts}, rowid, name, former, body) "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.fts}({t.fts}, rowid, name, former, body) "  # nosec B608  # table and column names are the code's own; values are bound parameters
                     "VALUES ('delete', %s, %s, %s, %s)",
                     [(row_id, *self._columns(_unpack(data))) for row_id, _, data in rows],
                 )
@@ -461,8 +461,8 @@ class EmbeddedBackend(SearchBackend):
                 part = ids[start : start + _BATCH]
                 marks = ",".join(["%s"] * len(part))
                 if not self.use_fts:
-                    cur.execute(f"DELETE FROM {t.tok} WHERE doc_id IN ({marks})", part)  # nosec B608 - table and column names are the code's own; values are bound parameters
-                cur.execute(f"DELETE FROM {t.doc} WHERE id IN ({marks})", part)  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    cur.execute(f"DELETE FROM {t.tok} WHERE doc_id IN ({marks})", part)  # nosec B608  # table and column names are the code's own; values are bound parameters
+                cur.execute(f"DELETE FROM {t.doc} WHERE id IN ({marks})", part)  # nosec B608  # table and column names are the code's own; values are bound parameters
             for _, sig, _ in rows:
                 counts[sig] = counts.get(sig, 0) - 1
             self._adjust_counts(cur, t, counts)
@@ -505,18 +505,18 @@ class EmbeddedBackend(SearchBackend):
             counts[row[4]] = counts.get(row[4], 0) + 1
         with connection.cursor() as cur:
             cur.executemany(
-                f"INSERT INTO {t.doc} ({self._DOC_COLUMNS}) "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                f"INSERT INTO {t.doc} ({self._DOC_COLUMNS}) "  # nosec B608  # table and column names are the code's own; values are bound parameters
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 rows,
             )
             if self.use_fts:
                 cur.executemany(
-                    f"INSERT INTO {t.fts} (rowid, name, former, body) VALUES (%s, %s, %s, %s)",  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.fts} (rowid, name, former, body) VALUES (%s, %s, %s, %s)",  # nosec B608  # table and column names are the code's own; values are bound parameters
                     [(row[0], *self._columns(doc)) for row, doc in zip(rows, docs, strict=True)],
                 )
             else:
                 cur.executemany(
-                    f"INSERT INTO {t.tok} (token, doc_id) VALUES (%s, %s)",  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.tok} (token, doc_id) VALUES (%s, %s)",  # nosec B608  # table and column names are the code's own; values are bound parameters
                     self._token_rows(docs, rows),
                 )
             self._adjust_counts(cur, t, counts)
@@ -540,7 +540,7 @@ class EmbeddedBackend(SearchBackend):
     def _adjust_counts(cur, t: Tables, counts: dict[int, int]) -> None:
         changes = [(delta, sig) for sig, delta in counts.items() if delta]
         if changes:
-            cur.executemany(f"UPDATE {t.sig} SET doc_count = doc_count + %s WHERE id = %s", changes)  # nosec B608 - table and column names are the code's own; values are bound parameters
+            cur.executemany(f"UPDATE {t.sig} SET doc_count = doc_count + %s WHERE id = %s", changes)  # nosec B608  # table and column names are the code's own; values are bound parameters
 
     def _signature_ids(self, t: Tables, wanted: set[Signature]) -> dict[Signature, int]:
         known = {sig: sig_id for sig_id, sig in self._signatures(t).items()}
@@ -548,7 +548,7 @@ class EmbeddedBackend(SearchBackend):
         if missing:
             with connection.cursor() as cur:
                 cur.executemany(
-                    f"INSERT INTO {t.sig} (type, kind, district, item, department, year, lists) "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.sig} (type, kind, district, item, department, year, lists) "  # nosec B608  # table and column names are the code's own; values are bound parameters
                     "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     [
                         (s.type, s.kind, s.district, s.item, s.department, s.year, s.lists)
@@ -565,7 +565,7 @@ class EmbeddedBackend(SearchBackend):
         newest = max(cached, default=0)
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT id, type, kind, district, item, department, year, lists "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                f"SELECT id, type, kind, district, item, department, year, lists "  # nosec B608  # table and column names are the code's own; values are bound parameters
                 f"FROM {t.sig} WHERE id > %s",
                 [0 if reload and not cached else newest],
             )
@@ -589,7 +589,7 @@ class EmbeddedBackend(SearchBackend):
             counts = matcher.counts_by_signature()
         else:
             with connection.cursor() as cur:
-                cur.execute(f"SELECT id, doc_count FROM {t.sig} WHERE doc_count > 0")  # nosec B608 - table and column names are the code's own; values are bound parameters
+                cur.execute(f"SELECT id, doc_count FROM {t.sig} WHERE doc_count > 0")  # nosec B608  # table and column names are the code's own; values are bound parameters
                 counts = dict(cur.fetchall())
         if any(sig not in signatures for sig in counts):
             signatures = self._signatures(t, reload=True)
@@ -621,7 +621,7 @@ class EmbeddedBackend(SearchBackend):
             return {}
         marks = ",".join(["%s"] * len(ids))
         with connection.cursor() as cur:
-            cur.execute(f"SELECT id, data FROM {t.doc} WHERE id IN ({marks})", ids)  # nosec B608 - table and column names are the code's own; values are bound parameters
+            cur.execute(f"SELECT id, data FROM {t.doc} WHERE id IN ({marks})", ids)  # nosec B608  # table and column names are the code's own; values are bound parameters
             return {row_id: _unpack(data) for row_id, data in cur.fetchall()}
 
     def suggest(self, prefix: str, limit: int) -> list[dict]:
@@ -634,13 +634,13 @@ class EmbeddedBackend(SearchBackend):
         with connection.cursor() as cur:
             if self.use_fts:
                 cur.execute(
-                    f"SELECT d.data FROM {t.fts} f JOIN {t.doc} d ON d.id = f.rowid "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"SELECT d.data FROM {t.fts} f JOIN {t.doc} d ON d.id = f.rowid "  # nosec B608  # table and column names are the code's own; values are bound parameters
                     f"WHERE f.{t.fts} MATCH %s {exclude} ORDER BY f.rowid LIMIT %s",
                     ['name : ^"' + " ".join(tokens(prefix)) + '" *', limit],
                 )
             else:
                 cur.execute(
-                    f"SELECT d.data FROM {t.doc} d WHERE d.type = 0 AND d.name_fold LIKE %s ESCAPE '\\' "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"SELECT d.data FROM {t.doc} d WHERE d.type = 0 AND d.name_fold LIKE %s ESCAPE '\\' "  # nosec B608  # table and column names are the code's own; values are bound parameters
                     f"{exclude} ORDER BY d.id LIMIT %s",
                     [_like_prefix(fold(prefix)), limit],
                 )
@@ -673,7 +673,7 @@ def _browse(t: Tables, allowed, need: int, by_date: bool) -> list[int]:
     order = _DATE_ORDER if by_date else "d.id"
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT d.id FROM {t.doc} d WHERE 1 = 1{_sig_clause(allowed)} "  # nosec B608 - table and column names are the code's own; values are bound parameters
+            f"SELECT d.id FROM {t.doc} d WHERE 1 = 1{_sig_clause(allowed)} "  # nosec B608  # table and column names are the code's own; values are bound parameters
             f"ORDER BY {order} LIMIT %s",
             [need],
         )
@@ -705,7 +705,7 @@ class _Matcher:
     def exact_candidates(self, allowed) -> list[int]:
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT d.id FROM {self.t.doc} d WHERE (d.name_fold = %s OR "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                f"SELECT d.id FROM {self.t.doc} d WHERE (d.name_fold = %s OR "  # nosec B608  # table and column names are the code's own; values are bound parameters
                 f"d.decision_no_fold = %s){_sig_clause(allowed)} ORDER BY d.id",
                 [self.folded, self.exact_decision_no],
             )
@@ -735,7 +735,7 @@ class FtsMatcher(_Matcher):
         if not expression:  # one-character terms only: names in the document rows
             sql += _sig_clause(allowed) + extra.format(id="d.id")
             return (
-                f"SELECT d.id FROM {self.t.doc} d WHERE d.type = 0{sql}",  # nosec B608 - table and column names are the code's own; values are bound parameters
+                f"SELECT d.id FROM {self.t.doc} d WHERE d.type = 0{sql}",  # nosec B608  # table and column names are the code's own; values are bound parameters
                 [*params, *extra_params],
                 "d.id",
             )
@@ -746,7 +746,7 @@ class FtsMatcher(_Matcher):
         sig_column = "d.sig" if overflow else f"(f.rowid & {SIG_MASK})"
         sql += _sig_clause(allowed, sig_column) + extra.format(id="f.rowid")
         return (
-            f"SELECT f.rowid FROM {self.t.fts} f{join} WHERE f.{self.t.fts} MATCH %s{sql}",  # nosec B608 - table and column names are the code's own; values are bound parameters
+            f"SELECT f.rowid FROM {self.t.fts} f{join} WHERE f.{self.t.fts} MATCH %s{sql}",  # nosec B608  # table and column names are the code's own; values are bound parameters
             [expression, *params, *extra_params],
             "f.rowid",
         )
@@ -867,14 +867,14 @@ class TokenMatcher(_Matcher):
                 wanted = sorted(set(tokens(term)))
                 marks = ",".join(["%s"] * len(wanted))
                 cur.execute(
-                    f"SELECT doc_id FROM {self.t.tok} WHERE token IN ({marks}) "  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"SELECT doc_id FROM {self.t.tok} WHERE token IN ({marks}) "  # nosec B608  # table and column names are the code's own; values are bound parameters
                     "GROUP BY doc_id HAVING COUNT(*) = %s",
                     [*wanted, len(wanted)],
                 )
                 found = {row[0] for row in cur.fetchall()}
                 candidates = found if candidates is None else candidates & found
             if candidates is None:  # one-character terms only: names
-                sql = f"SELECT id FROM {self.t.doc} d WHERE d.type = 0" + "".join(  # nosec B608 - table and column names are the code's own; values are bound parameters
+                sql = f"SELECT id FROM {self.t.doc} d WHERE d.type = 0" + "".join(  # nosec B608  # table and column names are the code's own; values are bound parameters
                     " AND d.name_fold LIKE %s" for _ in self.singles
                 )
                 cur.execute(sql, ["%" + c + "%" for c in self.singles])
@@ -886,7 +886,7 @@ class TokenMatcher(_Matcher):
             marks = ",".join(["%s"] * len(part))
             with connection.cursor() as cur:
                 cur.execute(
-                    f"SELECT id, sig, decision_date, data FROM {self.t.doc} WHERE id IN ({marks})",  # nosec B608 - table and column names are the code's own; values are bound parameters
+                    f"SELECT id, sig, decision_date, data FROM {self.t.doc} WHERE id IN ({marks})",  # nosec B608  # table and column names are the code's own; values are bound parameters
                     part,
                 )
                 for row_id, sig, decided, data in cur.fetchall():
