@@ -155,13 +155,18 @@ class SearchResults:
 def search_public(query: SearchQuery) -> SearchResults:
     """Search what the public may see. A code that normalises to a subject's code goes
     straight to that subject (SearchResults.exact_code is set and it is the only hit)."""
+    from search.analysis import query_terms
     from search.backends import get_backend
-    from search.queries import exact_code_results
+    from search.queries import exact_code_results, facet_lists
 
     query = query.clean()
     direct = exact_code_results(query)
     if direct is not None:
         return direct
+    if query.q and not query_terms(query.q):
+        # Punctuation alone (%, _, *) is taken literally, and no name is only that:
+        # never a wildcard that lists everybody.
+        return SearchResults(0, [], facet_lists({}), query.page, query.per_page)
     return get_backend().search(query)
 
 

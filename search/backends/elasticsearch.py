@@ -71,6 +71,9 @@ class PlainJsonTransport(Transport):
         return super().perform_request(method, target, headers=headers, **kwargs)
 
 
+PERSON_KIND = "natural_person"
+
+
 def make_client(url: str | None = None, plain_json: bool | None = None) -> Elasticsearch:
     """The client for ELASTICSEARCH_URL (read here, when a client is made)."""
     url = url or settings.ELASTICSEARCH_URL
@@ -98,7 +101,9 @@ def build_search_body(query: SearchQuery) -> dict:
     if terms:
         body["query"] = _text_query(terms, fold(query.q)).to_dict()
     else:
-        body["query"] = {"match_all": {}}
+        # Browsing without words never lists natural persons (docs/domain.md, Rules
+        # that protect people): they are found only by their full name.
+        body["query"] = {"bool": {"must_not": [{"term": {"kind": PERSON_KIND}}]}}
     if query.sort == SORT_DATE:
         body["track_scores"] = True  # hits sorted by date still say how well they match
         body["sort"] = [

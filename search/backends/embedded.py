@@ -593,7 +593,13 @@ class EmbeddedBackend(SearchBackend):
                 counts = dict(cur.fetchall())
         if any(sig not in signatures for sig in counts):
             signatures = self._signatures(t, reload=True)
+        if not terms:
+            # Browsing without words never lists natural persons (docs/domain.md, Rules
+            # that protect people): they are found only by their full name.
+            counts = {sig: n for sig, n in counts.items() if signatures[sig].kind != PERSON}
         raw_facets, allowed = facet_counts(signatures, counts, query.filters())
+        if not terms:
+            allowed = set(counts) if allowed is None else allowed & set(counts)
         total = sum(n for sig, n in counts.items() if allowed is None or sig in allowed)
         facets = facet_lists(raw_facets)
         if total == 0:

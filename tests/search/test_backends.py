@@ -11,7 +11,7 @@ from django.core.management import call_command
 from portal.records.disclosure import RecordStatus
 from portal.records.services import change_record
 from search.indexing import index_subjects
-from tests.search.helpers import build_world, days_ago, keys, reindex, search
+from tests.search.helpers import build_world, keys, reindex, search
 
 
 @pytest.mark.django_db
@@ -78,17 +78,15 @@ class SearchBehaviour:
         everything = search(q="", per_page=50)
         record_ids = {h.record_id for h in everything.hits if h.type == "record"}
         w = self.w
-        assert record_ids == {
-            w["penalty"].pk,
-            w["licence"].pk,
-            w["dishonest"].pk,
-            w["honour"].pk,
-            w["person_penalty"].pk,
-        }
+        # Browsing lists the organisations' public records; a person's only by full name.
+        assert record_ids == {w["penalty"].pk, w["licence"].pk, w["dishonest"].pk, w["honour"].pk}
+        by_name = search(q="王华信", per_page=50)
+        assert w["person"].code in {h.subject_code for h in by_name.hits}
         codes = {h.subject_code for h in everything.hits}
+        assert w["person"].code not in codes
         assert w["hidden_person"].code not in codes  # a person with nothing published
         assert w["minor"].code not in codes
-        assert everything.total == len(everything.hits) == 11
+        assert everything.total == len(everything.hits) == 9
         assert search(q="李华信").total == 0
         assert search(q="赵华信").total == 0
 
@@ -130,28 +128,38 @@ class SearchBehaviour:
         results = search(q="")
         facets = {name: {v: n for v, _, n in values} for name, values in results.facets.items()}
         assert facets["item"] == {
-            "ADM_PENALTY": 2,
+            "ADM_PENALTY": 1,  # the person's penalty is not browsed
             "ADM_LICENSE": 1,
             "COURT_DISHONEST": 1,
             "HONOUR": 1,
         }
         assert facets["list"] == {"black": 2, "red": 2}  # subjects and their records
-        assert facets["kind"]["natural_person"] == 2
+        assert "natural_person" not in facets["kind"]  # browsing never lists a person
         labels = {v: label for v, label, _ in results.facets["item"]}
         assert labels["ADM_PENALTY"] == "行政处罚"
 
         filtered = search(q="", item="ADM_PENALTY")
-        assert filtered.total == 2
+        assert filtered.total == 1
         item_counts = {v: n for v, _, n in filtered.facets["item"]}
         assert item_counts["ADM_LICENSE"] == 1  # a facet ignores its own filter
         kind_counts = {v: n for v, _, n in filtered.facets["kind"]}
-        assert kind_counts == {"enterprise": 1, "natural_person": 1}
+        assert kind_counts == {"enterprise": 1}
+
+    def test_punctuation_is_literal_and_browsing_never_lists_a_person(self):
+        for q in ["%", "_", "*", "%%", "_%_"]:
+            assert search(q=q).total == 0, q
+        everything = search(q="", per_page=50)
+        assert everything.total > 0
+        assert all(hit.kind != "natural_person" for hit in everything.hits)
+        assert search(q="", kind="natural_person").total == 0  # nor through the facet
+        # By full name a person is still found.
+        assert search(q="王华信").total >= 1
 
     def test_filters(self):
         w = self.w
         assert {h.record_id for h in search(q="", list_type="black").hits} >= {w["dishonest"].pk}
         assert {h.subject_code for h in search(q="", list_type="black").hits} == {w["shop"].code}
-        assert search(q="", department="ENV").hits[0].record_id == w["person_penalty"].pk
+        assert search(q="", department="ENV").total == 0  # only a person's record: not browsed
         year = w["licence"].decision_date.year
         assert w["licence"].pk in {h.record_id for h in search(q="", year=year).hits}
         district = search(q="华信", district="441303")
@@ -162,7 +170,7 @@ class SearchBehaviour:
     def test_pagination_and_date_sort(self):
         first = search(q="", per_page=4)
         second = search(q="", per_page=4, page=2)
-        assert first.total == second.total == 11
+        assert first.total == second.total == 9
         assert first.pages == 3
         assert not {h.highlight for h in first.hits} & {h.highlight for h in second.hits}
         by_date = search(q="", sort="date", per_page=50)
@@ -170,7 +178,7 @@ class SearchBehaviour:
         known = [d for d in dates if d is not None]
         assert known == sorted(known, reverse=True)
         assert dates[-1] is None or all(d is not None for d in dates)
-        assert by_date.hits[0].decision_date == days_ago(10)
+        assert by_date.hits[0].decision_date == max(known)
 
     def test_highlight_is_safe_html(self):
         hit = search(q="粤安").hits[0]

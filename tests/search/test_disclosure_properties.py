@@ -103,11 +103,23 @@ class DisclosureProperties:
             self.backend.drop_all()
             subjects, numbers = make_world(specs)
             reindex()
-            expected = visible_records()
+            visible = visible_records()
+            # Browsing lists no natural person: theirs are found by full name only.
+            expected = set(
+                CreditRecord.objects.filter(pk__in=visible)
+                .exclude(subject__kind="natural_person")
+                .values_list("pk", flat=True)
+            )
             total, hits = all_hits()
             found = {h.record_id for h in hits if h.type == "record"}
             assert found == expected
             assert total == len(hits)
+            assert all(hit.kind != "natural_person" for hit in hits)
+            for person in (s for s in subjects.values() if s.is_natural_person):
+                by_name = search(q=person.name, per_page=50).hits
+                assert {h.record_id for h in by_name if h.record_id} <= visible
+                if person.records.filter(pk__in=visible).exists():
+                    assert person.code in {h.subject_code for h in by_name}
             for hit in hits:
                 if hit.type == "record":
                     record = CreditRecord.objects.select_related("catalog_item").get(
@@ -125,7 +137,7 @@ class DisclosureProperties:
             assert organisations <= {h.subject_code for h in hits}
             # Name queries and filters never widen the set.
             named = {h.record_id for h in search(q="虚假宣传", per_page=50).hits}
-            assert named <= expected | {None}
+            assert named <= visible | {None}
             black = {h.record_id for h in all_hits(list_type="black")[1] if h.record_id}
             assert black <= expected
             # Identity numbers are never in the index in clear.
