@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from stdnum import luhn
 
-from portal.core.codes import CodeError, is_address_code, is_valid_uscc, validate_resident_id
+from portal.core.codes import is_address_code, is_valid_resident_id, is_valid_uscc
 
 IDENTITY = "identity_number"
 MOBILE = "mobile"
@@ -64,14 +64,6 @@ def mask_middle(number: str, keep_start: int, keep_end: int) -> str:
     return number[:keep_start] + "*" * (len(number) - keep_start - keep_end) + number[-keep_end:]
 
 
-def _is_resident(number: str) -> bool:
-    try:
-        validate_resident_id(number)
-    except CodeError:
-        return False
-    return True
-
-
 def _is_old_resident(number: str) -> bool:
     try:
         dt.date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
@@ -101,7 +93,7 @@ def mask_personal_numbers(text: str) -> Masked:
 
     def resident(match: re.Match) -> str:
         number = match.group(0)
-        if not _is_resident(number.upper()):
+        if not is_valid_resident_id(number):
             return number
         kinds.append(IDENTITY)
         return mask_middle(number, 4, 4)
@@ -130,7 +122,3 @@ def mask_personal_numbers(text: str) -> Masked:
     text = _CARD.sub(card, text)
     text = _MOBILE.sub(mobile, text)
     return Masked(text, tuple(kinds))
-
-
-def contains_personal_number(text: str) -> bool:
-    return mask_personal_numbers(text).changed

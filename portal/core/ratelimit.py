@@ -17,14 +17,16 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 
-def _networks() -> list:
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple:
+    """The trusted proxy networks, parsed once per configured list (not per request)."""
     networks = []
-    for entry in settings.PORTAL_TRUSTED_PROXIES:
+    for entry in entries:
         try:
             networks.append(ipaddress.ip_network(entry.strip(), strict=False))
         except ValueError:
             continue  # a typo must not make every client one
-    return networks
+    return tuple(networks)
 
 
 def _is_proxy(address: str, networks) -> bool:
@@ -45,7 +47,7 @@ def client_key(request) -> str:
     peer = request.META.get("REMOTE_ADDR", "unknown")
     if not settings.PORTAL_TRUST_X_FORWARDED_FOR:
         return peer
-    networks = _networks()
+    networks = _networks(tuple(settings.PORTAL_TRUSTED_PROXIES))
     if networks and not _is_proxy(peer, networks):
         return peer  # not through our proxy: its header is the client's own
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

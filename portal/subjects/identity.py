@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.codes import CodeError, validate_resident_id
+from portal.core.pii import mask_middle
 from portal.core.text import normalise_code
 
 RESIDENT_ID = "身份证"
@@ -33,9 +34,7 @@ def hash_identity(number: str) -> str:
 
 def mask_identity(number: str) -> str:
     """4413**********123X: region prefix and last four only."""
-    if len(number) <= 8:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    return mask_middle(number, 4, 4)
 
 
 def person_code(identity_hash: str) -> str:
