@@ -178,7 +178,8 @@ class MaskedCell(models.Model):
         return f"{self.row} {self.column}"
 
     def kinds_label(self) -> str:
-        return "、".join(str(MASKED_KIND_LABELS.get(kind, kind)) for kind in self.kinds)
+        # The list separator of the page's language (、 in Chinese, a comma in English).
+        return str(_("、")).join(str(MASKED_KIND_LABELS.get(kind, kind)) for kind in self.kinds)
 
 
 MASKED_KIND_LABELS = {
