@@ -13,17 +13,48 @@ from django.utils.translation import gettext as _
 from portal.catalog.models import ListType
 from portal.core.spreadsheets import write_xlsx
 from portal.measures.models import Lookup, LookupRow
+from portal.measures.presentation import (
+    catalog_labels,
+    group_by_item,
+    groups_text,
+    triggered_names,
+)
+from portal.measures.totals import totals_of
 
 
-def _lists_text(lists: list[dict], list_type: str, limit: int | None = None) -> str:
-    entries = [e for e in lists if e["list_type"] == list_type]
-    text = "；".join(
-        f"{e['name']}（{e['decision_no'] or e['record_id']}，{e['decision_date']}，{e['department']}）"
-        for e in entries[:limit]
-    )
-    if limit is not None and len(entries) > limit:
-        text += _("……共%(n)d条") % {"n": len(entries)}
-    return text
+def _lists_text(lists: list[dict], list_type: str | None, limit: int | None = None) -> str:
+    """Per catalog item: its name, how many records, then the records (up to `limit` each)."""
+    entries = [e for e in lists if list_type is None or e["list_type"] == list_type]
+    parts = []
+    for group in group_by_item(entries):
+        shown = group["entries"][:limit]
+        details = "；".join(
+            f"{e['decision_no'] or e['record_id']}，{e['decision_date']}，{e['department']}"
+            for e in shown
+        )
+        if limit is not None and group["count"] > limit:
+            details += _("……共%(n)d条") % {"n": group["count"]}
+        head = group["name"]
+        if group["count"] > 1:
+            head += _("（%(n)d条）") % {"n": group["count"]}
+        parts.append(f"{head}：{details}")
+    return "\n".join(parts)
+
+
+def _findings_text(findings: list[dict], limit: int | None = None) -> str:
+    by_condition: dict[str, list[dict]] = {}
+    for entry in findings:
+        by_condition.setdefault(entry["condition_name"], []).append(entry)
+    parts = []
+    for name, entries in by_condition.items():
+        text = "；".join(
+            f"{e['name']}（{e['decision_no'] or e['record_id']}，{e['decision_date']}，{e['department']}）"
+            for e in entries[:limit]
+        )
+        if limit is not None and len(entries) > limit:
+            text += _("……共%(n)d条") % {"n": len(entries)}
+        parts.append(f"{name}：{text}")
+    return "\n".join(parts)
 
 
 def _measures_text(measures: list[dict]) -> str:
@@ -36,8 +67,12 @@ def _measures_text(measures: list[dict]) -> str:
     return "；".join(parts)
 
 
-def _candidates_text(candidates: list[dict]) -> str:
-    return "；".join(f"{c['name']}（{c['subject']}，{c['score']:g}）" for c in candidates)
+def _candidates_text(candidates: list[dict], rejected=()) -> str:
+    return "；".join(
+        f"{c['name']}（{c['subject']}，{c['score']:g}）"
+        + (_("［已排除］") if c["subject"] in rejected else "")
+        for c in candidates
+    )
 
 
 def _feedback_text(entries) -> str:
@@ -53,7 +88,37 @@ def _match_label(row: LookupRow) -> str:
     label = row.get_match_display()
     if row.confirmed_at:
         label += _("（人工确认）")
+    elif row.rejected_at:
+        label += _("（候选均已排除，计为未匹配）")
+    elif row.match == "candidates":
+        label += _("（待确认）")
     return label
+
+
+def totals_text(lookup: Lookup) -> str:
+    """The totals in one sentence, as the results page shows them."""
+    totals = totals_of(lookup)
+    return _(
+        "共%(rows)d个，精确匹配%(exact)d，人工确认%(confirmed)d，待确认%(cand)d，未匹配%(none)d；"
+        "黑名单%(black)d，红名单%(red)d，符合场景核查条件%(conditions)d"
+    ) % {
+        "rows": totals.rows,
+        "exact": totals.exact,
+        "confirmed": totals.confirmed,
+        "cand": totals.candidates,
+        "none": totals.none,
+        "black": totals.black,
+        "red": totals.red,
+        "conditions": totals.conditions,
+    }
+
+
+def _candidate_decision(row: LookupRow, code: str) -> str:
+    if row.confirmed_at:
+        return _("已确认") if row.subject_code == code else ""
+    if code in row.rejected_codes:
+        return _("已排除")
+    return _("待确认")
 
 
 def _local(value) -> str:
@@ -70,25 +135,13 @@ def lookup_header(lookup: Lookup) -> list[tuple[str, str]]:
         (_("业务编号"), lookup.reference),
         (_("查询方式"), lookup.get_channel_display()),
         (_("上传文件"), lookup.file_name),
-        (
-            _("结果概况"),
-            _(
-                "共%(rows)d个，精确匹配%(exact)d，名称候选%(cand)d，未匹配%(none)d；黑名单%(black)d，红名单%(red)d"
-            )
-            % {
-                "rows": lookup.row_count,
-                "exact": lookup.exact_count,
-                "cand": lookup.candidate_count,
-                "none": lookup.none_count,
-                "black": lookup.black_count,
-                "red": lookup.red_count,
-            },
-        ),
+        (_("结果概况"), totals_text(lookup)),
     ]
 
 
 def lookup_xlsx(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
     """The results of one lookup: a summary sheet, the rows, and the candidates' explanations."""
+    labels = catalog_labels()
     summary = [[label, value] for label, value in lookup_header(lookup)]
     results = [
         [
@@ -102,6 +155,7 @@ def lookup_xlsx(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
             _("名称候选（代码，得分）"),
             _("黑名单"),
             _("红名单"),
+            _("符合场景核查条件"),
             _("其他失信（不良）信息"),
             _("适用措施"),
             _("反馈"),
@@ -117,14 +171,15 @@ def lookup_xlsx(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
             _("得分"),
             _("得分说明"),
             _("名单"),
+            _("决定"),
         ]
     ]
     measures = [
         [
             _("序号"),
             _("主体代码"),
-            _("措施代码"),
             _("措施名称"),
+            _("措施代码"),
             _("名单类型"),
             _("触发名单"),
             _("设定依据"),
@@ -141,10 +196,11 @@ def lookup_xlsx(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
                 _match_label(row),
                 row.subject_code,
                 row.subject_name,
-                _candidates_text(row.candidates),
+                _candidates_text(row.candidates, row.rejected_codes),
                 _lists_text(row.lists, ListType.BLACK),
                 _lists_text(row.lists, ListType.RED),
-                _lists_text(row.adverse, ListType.NONE),
+                _findings_text(row.findings),
+                _lists_text(row.adverse, None),
                 _measures_text(row.measures),
                 _feedback_text(feedback.get(row.pk, [])),
                 row.note,
@@ -159,7 +215,8 @@ def lookup_xlsx(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
                     c["name"],
                     c["score"],
                     c.get("explanation", ""),
-                    "、".join(c.get("lists", [])),
+                    groups_text(group_by_item(c.get("lists", []), labels=labels)),
+                    _candidate_decision(row, c["subject"]),
                 ]
             )
         for m in row.measures:
@@ -167,10 +224,10 @@ def lookup_xlsx(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
                 [
                     row.position,
                     row.subject_code,
-                    m["code"],
                     m["name"],
+                    m["code"],
                     str(ListType(m["list_type"]).label),
-                    "、".join(m["triggered_by"]),
+                    "、".join(triggered_names(m, labels)),
                     m["legal_basis"],
                     _("暂停适用") if m.get("suspended") else _("适用"),
                 ]
@@ -240,11 +297,11 @@ def lookup_pdf(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
     rows = list(rows)
     if len(rows) > PDF_MAX_ROWS:
         # A long list prints what needs attention; the XLSX export has every row.
-        shown = [r for r in rows if r.lists][:PDF_MAX_ROWS]
+        shown = [r for r in rows if r.lists or r.findings][:PDF_MAX_ROWS]
         story += [
             p(
                 _(
-                    "本次核查共%(total)d行，PDF仅列出列入红名单或黑名单的%(shown)d行；"
+                    "本次核查共%(total)d行，PDF仅列出列入红名单或黑名单或符合场景核查条件的%(shown)d行；"
                     "全部结果（含名称候选和未匹配行）请导出 XLSX。"
                 )
                 % {"total": len(rows), "shown": len(shown)}
@@ -256,7 +313,11 @@ def lookup_pdf(lookup: Lookup, rows, feedback: dict[int, list]) -> bytes:
     for row in rows:
         subject = f"{row.subject_name}\n{row.subject_code}" if row.subject_code else ""
         if not subject and row.candidates:
-            subject = _("候选：") + _candidates_text(row.candidates)
+            subject = _("候选：") + _candidates_text(row.candidates, row.rejected_codes)
+        if row.findings:
+            subject = (subject + "\n" if subject else "") + _findings_text(
+                row.findings, PDF_LIST_ENTRIES
+            )
         if row.note:
             subject = (subject + "\n" if subject else "") + row.note
         data.append(
@@ -334,28 +395,35 @@ def log_xlsx(lookups, rows) -> bytes:
             _("上传文件"),
             _("查询主体数"),
             _("精确匹配"),
-            _("名称候选"),
+            _("人工确认"),
+            _("待确认"),
             _("未匹配"),
             _("黑名单"),
             _("红名单"),
+            _("符合场景核查条件"),
         ]
         for lookup in lookups.iterator(chunk_size=2000):
+            totals = totals_of(lookup)
             yield [
                 lookup.pk,
                 _local(lookup.created_at),
                 lookup.user_label or _("命令行"),
-                lookup.scenario.code,
+                lookup.scenario.name,
                 lookup.purpose,
                 lookup.reference,
                 lookup.get_channel_display(),
                 lookup.file_name,
-                lookup.row_count,
-                lookup.exact_count,
-                lookup.candidate_count,
-                lookup.none_count,
-                lookup.black_count,
-                lookup.red_count,
+                totals.rows,
+                totals.exact,
+                totals.confirmed,
+                totals.candidates,
+                totals.none,
+                totals.black,
+                totals.red,
+                totals.conditions,
             ]
+
+    labels = catalog_labels()
 
     def row_sheet():
         yield [
@@ -382,8 +450,8 @@ def log_xlsx(lookups, rows) -> bytes:
                 _match_label(row),
                 row.subject_code,
                 row.subject_name,
-                "、".join(sorted({e["list"] for e in row.lists})),
-                "、".join(m["code"] for m in row.measures),
+                groups_text(group_by_item(row.lists, labels=labels)),
+                "、".join(m["name"] for m in row.measures),
                 _feedback_text(entries),
                 "、".join(sorted({f.user.get_username() for f in entries})),
                 _local(entries[0].created_at) if entries else "",

@@ -11,14 +11,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
 
-from portal.catalog.models import CatalogItem, ListType
+from portal.catalog.models import CatalogItem, Category, ListType, Severity
 from portal.subjects.models import Subject
 
 
-class Scenario(models.Model):
-    """Where a reviewer checks a subject: procurement, bidding, subsidies, honours, …"""
+class Scenario(ClusterableModel):
+    """Where a reviewer checks a subject: procurement, bidding, subsidies, honours, …
+
+    Besides the lists, a scenario may name conditions on other records (its
+    `conditions`), e.g. serious penalties of the last three years in procurement.
+    """
 
     code = models.SlugField(_("场景代码"), max_length=32, unique=True, allow_unicode=False)
     name = models.CharField(_("场景名称"), max_length=100)
@@ -34,6 +41,7 @@ class Scenario(models.Model):
         FieldPanel("description"),
         FieldPanel("sort_order"),
         FieldPanel("is_active"),
+        InlinePanel("conditions", label=_("核查条件（名单以外）")),
     ]
 
     class Meta:
@@ -43,6 +51,88 @@ class Scenario(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+
+class ScreeningCondition(Orderable):
+    """Records a scenario checks beyond the red/black lists, as data: which catalog item (or
+    every item of a category), how far back by decision date, and optionally a severity or a
+    field value. Only records in force count, so repair lifts a finding as it lifts a list."""
+
+    scenario = ParentalKey(Scenario, related_name="conditions", on_delete=models.CASCADE)
+    code = models.SlugField(_("条件代码"), max_length=64, allow_unicode=False)
+    name = models.CharField(_("条件名称"), max_length=200)
+    name_en = models.CharField(_("英文名称"), max_length=250, blank=True)
+    catalog_item = models.ForeignKey(
+        CatalogItem,
+        verbose_name=_("目录项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="screening_conditions",
+        help_text=_("留空表示按信息类别选取目录项。"),
+    )
+    category = models.CharField(
+        _("信息类别"),
+        max_length=16,
+        choices=Category.choices,
+        blank=True,
+        help_text=_("未选目录项时，适用于该类别的全部目录项。"),
+    )
+    adverse_only = models.BooleanField(
+        _("仅失信（不良）信息"),
+        default=True,
+        help_text=_("只计目录中标为失信（不良）信息的目录项。"),
+    )
+    years = models.PositiveSmallIntegerField(
+        _("回溯年数"),
+        null=True,
+        blank=True,
+        help_text=_("只计决定日期在最近若干年内的记录；留空表示不限。"),
+    )
+    severity = models.CharField(
+        _("失信程度"),
+        max_length=16,
+        choices=Severity.choices,
+        blank=True,
+        help_text=_("留空表示不限失信程度。"),
+    )
+    field_key = models.SlugField(
+        _("字段键"), max_length=64, blank=True, help_text=_("可选：只计该字段取某值的记录。")
+    )
+    field_value = models.CharField(_("字段值"), max_length=100, blank=True)
+    legal_basis = models.TextField(_("依据和后果"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("name"), FieldPanel("name_en")]),
+        FieldRowPanel(
+            [FieldPanel("catalog_item"), FieldPanel("category"), FieldPanel("adverse_only")]
+        ),
+        FieldRowPanel([FieldPanel("years"), FieldPanel("severity")]),
+        FieldRowPanel([FieldPanel("field_key"), FieldPanel("field_value")]),
+        FieldPanel("legal_basis"),
+        FieldPanel("is_active"),
+    ]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "code"], name="unique_condition_code")
+        ]
+        verbose_name = _("核查条件")
+        verbose_name_plural = _("核查条件")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if not self.catalog_item_id and not self.category:
+            errors["catalog_item"] = _("请选择目录项或信息类别。")
+        if bool(self.field_key) != bool(self.field_value):
+            errors["field_value"] = _("字段键和字段值须同时填写。")
+        if errors:
+            raise ValidationError(errors)
 
 
 class MeasureQuerySet(models.QuerySet):
@@ -162,11 +252,14 @@ class Lookup(models.Model):
     channel = models.CharField(_("查询方式"), max_length=8, choices=Channel.choices)
     file_name = models.CharField(_("上传文件"), max_length=255, blank=True)
     row_count = models.PositiveIntegerField(_("查询主体数"), default=0)
+    # Totals are written only by portal.measures.totals.refresh_totals (see there).
     exact_count = models.PositiveIntegerField(_("精确匹配"), default=0)
-    candidate_count = models.PositiveIntegerField(_("名称候选"), default=0)
+    confirmed_count = models.PositiveIntegerField(_("人工确认"), default=0)
+    candidate_count = models.PositiveIntegerField(_("待确认候选"), default=0)
     none_count = models.PositiveIntegerField(_("未匹配"), default=0)
     red_count = models.PositiveIntegerField(_("列入红名单"), default=0)
     black_count = models.PositiveIntegerField(_("列入黑名单"), default=0)
+    condition_count = models.PositiveIntegerField(_("符合核查条件"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -200,6 +293,8 @@ class LookupRow(models.Model):
     lists = models.JSONField(_("名单情况"), default=list, blank=True)
     measures = models.JSONField(_("适用措施"), default=list, blank=True)
     adverse = models.JSONField(_("不良信息"), default=list, blank=True)
+    # Records meeting the scenario's conditions beyond the lists (ScreeningCondition).
+    findings = models.JSONField(_("符合核查条件的记录"), default=list, blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
     # A reviewer may confirm one of the name candidates; the system never does.
     confirmed_by = models.ForeignKey(
@@ -211,6 +306,17 @@ class LookupRow(models.Model):
         related_name="+",
     )
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    # Candidates the reviewer ruled out; once all are, the row counts as not matched.
+    rejected_codes = models.JSONField(_("已排除的候选"), default=list, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("排除人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rejected_at = models.DateTimeField(_("全部排除时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["lookup", "position"]
@@ -232,6 +338,16 @@ class LookupRow(models.Model):
     @property
     def list_types(self) -> set[str]:
         return {entry["list_type"] for entry in self.lists}
+
+    @property
+    def needs_decision(self) -> bool:
+        """A name-candidate row the reviewer has neither confirmed nor ruled out (疑似)."""
+        return self.match == Match.CANDIDATES and not self.confirmed_at and not self.rejected_at
+
+    @property
+    def open_candidates(self) -> list[dict]:
+        rejected = set(self.rejected_codes)
+        return [c for c in self.candidates if c["subject"] not in rejected]
 
 
 class Outcome(models.TextChoices):

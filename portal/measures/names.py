@@ -179,3 +179,15 @@ def explain(
     sentences.append(_("名称相同不代表同一主体，须核对代码后人工确认", lang))
     stop = _("。", lang)
     return stop.join(sentences) + stop.rstrip()
+
+
+def literal_rank(query_name: object, candidate_name: object) -> int:
+    """How literally a candidate's name repeats the input: 0 the same characters (spaces
+    aside), 1 the same after full-width/half-width folding, 2 only alike after normalisation."""
+    typed = "".join(str(query_name or "").split())
+    stored = "".join(str(candidate_name or "").split())
+    if typed == stored:
+        return 0
+    if unicodedata.normalize("NFKC", typed) == unicodedata.normalize("NFKC", stored):
+        return 1
+    return 2

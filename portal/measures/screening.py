@@ -15,9 +15,15 @@ steps, each a handful of queries however long the list is:
    (CreditRecord.objects.in_force(): active and inside their disclosure
    window, public or shared-only; repaired, expired, revoked records do not
    count, which is how repair lifts measures);
-4. the measures that apply to those lists in the chosen scenario.
+4. the measures that apply to those lists in the chosen scenario;
+5. the records of matched subjects meeting the scenario's conditions beyond
+   the lists (ScreeningCondition: e.g. serious penalties of the last three
+   years in procurement), also only records in force.
+
+Candidates are ranked by score and, on a tie, the literal same name first.
 """
 
+import datetime as dt
 import itertools
 import re
 from collections import defaultdict
@@ -27,6 +33,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
@@ -36,6 +43,7 @@ from portal.core.text import normalise_code
 from portal.departments.models import Department
 from portal.measures import names
 from portal.measures.models import Match, Measure
+from portal.measures.presentation import group_by_item
 from portal.measures.reader import InputRow
 from portal.records.models import CreditRecord
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity, mask_identity
@@ -73,7 +81,9 @@ class Candidate:
             "name": self.subject.name,
             "score": self.score,
             "explanation": self.explanation,
-            "lists": [entry["list"] for entry in self.lists],
+            # One entry per list item with its name and record count: a candidate on
+            # one list by 35 judgments shows the list once, "35".
+            "lists": group_by_item(self.lists, keep_entries=False),
         }
 
 
@@ -88,6 +98,8 @@ class RowResult:
     measures: list[dict] = field(default_factory=list)
     # In-force adverse records of items that are not lists (penalties, arrears, …).
     adverse: list[dict] = field(default_factory=list)
+    # In-force records meeting the scenario's conditions beyond the lists.
+    findings: list[dict] = field(default_factory=list)
     note: str = ""
 
     @property
@@ -108,6 +120,7 @@ class RowResult:
             "lists": self.lists,
             "measures": self.measures,
             "adverse": self.adverse,
+            "findings": self.findings,
         }
 
 
@@ -339,6 +352,112 @@ def in_force_entries(subject_ids, items: dict[int, CatalogItem]) -> dict[int, li
     return result
 
 
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _meets_field(data: dict, key: str, expected: str) -> bool:
+    value = data.get(key)
+    if isinstance(value, list):
+        return expected in (str(v) for v in value)
+    return value is not None and str(value) == expected
+
+
+def condition_findings(subject_ids, scenario, today: dt.date | None = None) -> dict[int, list]:
+    """In-force records of these subjects meeting the scenario's active conditions, by
+    subject id, latest first; each entry names its condition and its catalog item."""
+    result: dict[int, list[dict]] = defaultdict(list)
+    conditions = list(scenario.conditions.filter(is_active=True).order_by("sort_order", "pk"))
+    subject_ids = set(subject_ids)
+    if not conditions or not subject_ids:
+        return result
+    today = today or timezone.localdate()
+    items = {item.pk: item for item in CatalogItem.objects.all()}
+    rules = []  # (condition, item ids, earliest decision date)
+    for condition in conditions:
+        if condition.catalog_item_id:
+            chosen = {condition.catalog_item_id} & items.keys()
+        else:
+            chosen = {pk for pk, item in items.items() if item.category == condition.category}
+        if condition.adverse_only:
+            chosen = {pk for pk in chosen if items[pk].is_adverse}
+        since = _years_before(today, condition.years) if condition.years else None
+        if chosen:
+            rules.append((condition, chosen, since))
+    wanted = set().union(*(chosen for _c, chosen, _s in rules)) if rules else set()
+    if not wanted:
+        return result
+    departments = dict(Department.objects.values_list("id", "name"))
+    fields = [
+        "id",
+        "subject_id",
+        "catalog_item_id",
+        "decision_no",
+        "decision_date",
+        "department_id",
+        "public_state",
+        "title",
+        "severity",
+    ]
+    if any(condition.field_key for condition, _i, _s in rules):
+        fields.append("data")  # only when a condition reads a field: data is the bulk
+    for chunk in _chunks(subject_ids):
+        # Filtered by subject only, as in in_force_entries: the subject index does the work.
+        rows = (
+            CreditRecord.objects.filter(subject_id__in=chunk)
+            .in_force(today)
+            .order_by()
+            .values_list(*fields)
+        )
+        for (
+            pk,
+            subject_id,
+            item_id,
+            number,
+            decided,
+            dept_id,
+            state,
+            title,
+            severity,
+            *data,
+        ) in rows:
+            data = data[0] if data else {}
+            if item_id not in wanted:
+                continue
+            for condition, chosen, since in rules:
+                if item_id not in chosen or (since and decided < since):
+                    continue
+                if condition.severity and severity != condition.severity:
+                    continue
+                if condition.field_key and not _meets_field(
+                    data, condition.field_key, condition.field_value
+                ):
+                    continue
+                item = items[item_id]
+                result[subject_id].append(
+                    {
+                        "condition": condition.code,
+                        "condition_name": condition.name,
+                        "list": item.code,
+                        "name": item.name,
+                        "list_type": item.list_type,
+                        "record_id": pk,
+                        "decision_no": number,
+                        "decision_date": decided.isoformat(),
+                        "department": departments.get(dept_id, ""),
+                        "public_state": state,
+                        "title": title,
+                        "severity": severity,
+                    }
+                )
+    for entries in result.values():
+        entries.sort(key=lambda e: (e["decision_date"], e["record_id"]), reverse=True)
+    return result
+
+
 class MeasureBook:
     """The active measures of one scenario, looked up by the lists a subject is on."""
 
@@ -372,10 +491,12 @@ class MeasureBook:
                         "list_type": measure.list_type,
                         "legal_basis": measure.legal_basis,
                         "triggered_by": [],
+                        "triggered_by_names": [],
                         "suspended": measure.list_type == ListType.RED and on_black,
                     }
                 if entry["list"] not in found[measure.code]["triggered_by"]:
                     found[measure.code]["triggered_by"].append(entry["list"])
+                    found[measure.code]["triggered_by_names"].append(entry["name"])
         return sorted(found.values(), key=lambda m: order[m["code"]])
 
 
@@ -437,7 +558,8 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
         index.prepare(keys.values())
         for result in name_rows:
             key = keys[id(result)]
-            result.candidates = list(index.candidates(result.input.name, key)) if key else []
+            found = list(index.candidates(result.input.name, key)) if key else []
+            result.candidates = rank_candidates(result.input.name, found)
             if result.candidates:
                 result.match = Match.CANDIDATES
             elif not result.note:
@@ -447,16 +569,27 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
     ids = {r.subject.id for r in results if r.subject}
     ids |= {c.subject.id for r in results for c in r.candidates}
     member = memberships(ids)
-    adverse = adverse_records({r.subject.id for r in results if r.subject})
+    matched = {r.subject.id for r in results if r.subject}
+    adverse = adverse_records(matched)
+    findings = condition_findings(matched, scenario)
     book = MeasureBook(scenario)
     for result in results:
         if result.subject:
             result.lists = member.get(result.subject.id, [])
             result.measures = book.for_lists(result.lists)
             result.adverse = adverse.get(result.subject.id, [])
+            result.findings = findings.get(result.subject.id, [])
         for candidate in result.candidates:
             candidate.lists = member.get(candidate.subject.id, [])
     return results
+
+
+def rank_candidates(query_name: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Best score first; on a tie the literal same name first, then a same-width spelling,
+    then the rest in the order found: the reviewer's own spelling is the likeliest subject."""
+    return sorted(
+        candidates, key=lambda c: (-c.score, names.literal_rank(query_name, c.subject.name))
+    )
 
 
 def screen_subject(subject: Subject, scenario) -> tuple[list[dict], list[dict], list[dict]]:

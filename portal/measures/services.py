@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit.services import record_event
-from portal.catalog.models import ListType
 from portal.measures.models import (
     Channel,
     Feedback,
@@ -26,7 +25,8 @@ from portal.measures.models import (
     Outcome,
 )
 from portal.measures.reader import InputRow
-from portal.measures.screening import RowResult, screen, screen_subject
+from portal.measures.screening import RowResult, condition_findings, screen, screen_subject
+from portal.measures.totals import compute_totals, refresh_totals, store_totals
 from portal.subjects.models import Subject
 
 # Subject codes kept in the audit event itself; the full list is in the lookup's rows
@@ -67,7 +67,17 @@ def get_lookup_for(user, pk: int) -> Lookup:
 # -- running a lookup ----------------------------------------------------------------
 def _digest(rows: list[LookupRow]) -> str:
     payload = [
-        [r.position, r.input, r.match, r.subject_code, r.candidates, r.lists, r.measures, r.adverse]
+        [
+            r.position,
+            r.input,
+            r.match,
+            r.subject_code,
+            r.candidates,
+            r.lists,
+            r.measures,
+            r.adverse,
+            r.findings,
+        ]
         for r in rows
     ]
     return hashlib.sha256(
@@ -88,6 +98,7 @@ def _row(lookup: Lookup, position: int, result: RowResult) -> LookupRow:
         lists=result.lists,
         measures=result.measures,
         adverse=result.adverse,
+        findings=result.findings,
         note=result.note[:300],
     )
 
@@ -110,7 +121,7 @@ def run_lookup(
         raise PermissionDenied
     results = screen(rows, scenario)
     with transaction.atomic():
-        lookup = Lookup.objects.create(
+        lookup = Lookup(
             user=user if getattr(user, "is_authenticated", False) else None,
             user_label=user.get_username() if getattr(user, "is_authenticated", False) else "",
             scenario=scenario,
@@ -118,16 +129,12 @@ def run_lookup(
             reference=reference[:100],
             channel=channel,
             file_name=file_name[:255],
-            row_count=len(results),
-            exact_count=sum(r.match == Match.EXACT for r in results),
-            candidate_count=sum(r.match == Match.CANDIDATES for r in results),
-            none_count=sum(r.match == Match.NONE for r in results),
-            red_count=sum(any(e["list_type"] == ListType.RED for e in r.lists) for r in results),
-            black_count=sum(
-                any(e["list_type"] == ListType.BLACK for e in r.lists) for r in results
-            ),
         )
         lookup_rows = [_row(lookup, n, result) for n, result in enumerate(results, start=1)]
+        store_totals(lookup, compute_totals(lookup_rows))
+        lookup.save()
+        for row in lookup_rows:
+            row.lookup = lookup  # the id exists only now
         LookupRow.objects.bulk_create(lookup_rows, batch_size=2000)
         codes = sorted({r.subject_code for r in lookup_rows if r.subject_code})
         record_event(
@@ -146,6 +153,7 @@ def run_lookup(
                 "none": lookup.none_count,
                 "red": lookup.red_count,
                 "black": lookup.black_count,
+                "conditions": lookup.condition_count,
                 "subjects": codes[:AUDIT_CODES],
                 "subjects_total": len(codes),
                 "results_sha256": _digest(lookup_rows),
@@ -160,10 +168,31 @@ def _own_row(user, row: LookupRow) -> None:
         raise PermissionDenied
 
 
+def feedback_warnings(row: LookupRow, outcome: str, measure: Measure | None) -> list[str]:
+    """What the reviewer should know before a measure is recorded as applied: a reward
+    suspended while the subject is on a black list, or a measure retired since the lookup."""
+    if outcome != Outcome.APPLIED:
+        return []
+    warnings = []
+    shown = (
+        row.measures if measure is None else [m for m in row.measures if m["code"] == measure.code]
+    )
+    for entry in shown:
+        if entry.get("suspended"):
+            warnings.append(
+                _("措施“%(name)s”因该主体同时列入黑名单而暂停适用，请核实是否应当采取。")
+                % {"name": entry["name"]}
+            )
+    if measure is not None and not measure.is_active:
+        warnings.append(_("措施“%(name)s”已停用，请核实是否仍应采取。") % {"name": measure.name})
+    return warnings
+
+
 def record_feedback(
     *, user, row: LookupRow, outcome: str, reason: str = "", measure: Measure | None = None
-) -> Feedback:
-    """The measure the reviewer took for this subject: applied, or not applied and why."""
+) -> tuple[Feedback, list[str]]:
+    """The measure the reviewer took for this subject: applied, or not applied and why.
+    Returns the feedback and the warnings to show (kept in the audit event too)."""
     _own_row(user, row)
     if not row.has_subject:
         raise ValidationError(_("只能对已确认的主体反馈措施。"))
@@ -174,6 +203,7 @@ def record_feedback(
         raise ValidationError(_("未采取措施的，须说明原因。"))
     if measure is not None and measure.code not in {m["code"] for m in row.measures}:
         raise ValidationError(_("该措施不适用于此主体。"))
+    warnings = feedback_warnings(row, outcome, measure)
     with transaction.atomic():
         feedback = Feedback.objects.create(
             row=row, measure=measure, outcome=outcome, reason=reason, user=user
@@ -189,42 +219,106 @@ def record_feedback(
                 "measure": measure.code if measure else "",
                 "outcome": outcome,
                 "reason": reason,
+                "warnings": warnings,
             },
         )
-    return feedback
+    return feedback, warnings
+
+
+def _check_open(row: LookupRow) -> None:
+    if row.match != Match.CANDIDATES:
+        raise ValidationError(_("只有名称候选行需要人工确认。"))
+    if row.confirmed_at is not None:
+        raise ValidationError(_("第%(n)d行已确认。") % {"n": row.position})
+    if row.rejected_at is not None:
+        raise ValidationError(_("第%(n)d行的候选已全部排除。") % {"n": row.position})
+
+
+def _confirm(user, row: LookupRow, subject_code: str, now) -> None:
+    _check_open(row)
+    if subject_code not in {c["subject"] for c in row.open_candidates}:
+        raise ValidationError(_("第%(n)d行：所选主体不在候选范围内。") % {"n": row.position})
+    subject = Subject.objects.get(code=subject_code)
+    scenario = row.lookup.scenario
+    lists, measures, adverse = screen_subject(subject, scenario)
+    row.subject = subject
+    row.subject_code = subject.code
+    row.subject_name = subject.name
+    row.lists = lists
+    row.measures = measures
+    row.adverse = adverse
+    row.findings = condition_findings([subject.pk], scenario).get(subject.pk, [])
+    row.confirmed_by = user
+    row.confirmed_at = now
+    row.save()
+    record_event(
+        "measures.candidate_confirmed",
+        actor=user,
+        target=row.lookup,
+        data={"row": row.position, "subject": subject.code, "lists": [e["list"] for e in lists]},
+    )
+
+
+def _reject(user, row: LookupRow, subject_codes: list[str], now) -> None:
+    _check_open(row)
+    open_codes = [c["subject"] for c in row.open_candidates]
+    unknown = set(subject_codes) - set(open_codes)
+    if unknown or not subject_codes:
+        raise ValidationError(_("第%(n)d行：所选主体不在候选范围内。") % {"n": row.position})
+    row.rejected_codes = [*row.rejected_codes, *[c for c in open_codes if c in subject_codes]]
+    if not row.open_candidates:
+        row.rejected_by = user
+        row.rejected_at = now
+    row.save(update_fields=["rejected_codes", "rejected_by", "rejected_at"])
+    record_event(
+        "measures.candidate_rejected",
+        actor=user,
+        target=row.lookup,
+        data={"row": row.position, "subjects": subject_codes, "all": bool(row.rejected_at)},
+    )
+
+
+# A decision on one candidate row: confirm one subject, or rule out some or all.
+CONFIRM, REJECT = "confirm", "reject"
+
+
+def decide(*, user, lookup: Lookup, decisions: list[tuple[LookupRow, str, list[str]]]) -> int:
+    """Apply reviewers' decisions on candidate rows — (row, CONFIRM or REJECT, subject codes) —
+    all or none, then recount the lookup's totals once. Returns the rows decided."""
+    if not decisions:
+        raise ValidationError(_("没有选择任何需要确认的行。"))
+    now = timezone.now()
+    with transaction.atomic():
+        # One decision at a time per lookup, so two tabs cannot both confirm a row.
+        locked = Lookup.objects.select_for_update().get(pk=lookup.pk)
+        for row, action, codes in decisions:
+            if row.lookup_id != locked.pk:
+                raise PermissionDenied
+            _own_row(user, row)
+            row.refresh_from_db()
+            if action == CONFIRM:
+                if len(codes) != 1:
+                    raise ValidationError(_("每行只能确认一个主体。"))
+                _confirm(user, row, codes[0], now)
+            elif action == REJECT:
+                _reject(user, row, codes, now)
+            else:
+                raise ValidationError(_("操作无效。"))
+        refresh_totals(locked)
+    lookup.refresh_from_db()
+    return len(decisions)
 
 
 def confirm_candidate(*, user, row: LookupRow, subject_code: str) -> LookupRow:
     """The reviewer accepts one of the row's name candidates as the subject meant."""
-    _own_row(user, row)
-    if row.match != Match.CANDIDATES:
-        raise ValidationError(_("只有名称候选行需要人工确认。"))
-    if row.confirmed_at is not None:
-        raise ValidationError(_("该行已确认。"))
-    if subject_code not in {c["subject"] for c in row.candidates}:
-        raise ValidationError(_("所选主体不在候选范围内。"))
-    subject = Subject.objects.get(code=subject_code)
-    lists, measures, adverse = screen_subject(subject, row.lookup.scenario)
-    with transaction.atomic():
-        row.subject = subject
-        row.subject_code = subject.code
-        row.subject_name = subject.name
-        row.lists = lists
-        row.measures = measures
-        row.adverse = adverse
-        row.confirmed_by = user
-        row.confirmed_at = timezone.now()
-        row.save()
-        record_event(
-            "measures.candidate_confirmed",
-            actor=user,
-            target=row.lookup,
-            data={
-                "row": row.position,
-                "subject": subject.code,
-                "lists": [e["list"] for e in lists],
-            },
-        )
+    decide(user=user, lookup=row.lookup, decisions=[(row, CONFIRM, [subject_code])])
+    return row
+
+
+def reject_candidate(*, user, row: LookupRow, subject_code: str = "") -> LookupRow:
+    """The reviewer rules out one candidate, or every open one when no code is given."""
+    codes = [subject_code] if subject_code else [c["subject"] for c in row.open_candidates]
+    decide(user=user, lookup=row.lookup, decisions=[(row, REJECT, codes)])
     return row
 
 

@@ -207,6 +207,44 @@ MEASURES = [
 ]
 
 
+PROCUREMENT_SUPPLIER_RULE = (
+    "《中华人民共和国政府采购法》第二十二条第一款第（五）项；"
+    "《中华人民共和国政府采购法实施条例》第十九条：参加政府采购活动前三年内"
+    "在经营活动中有重大违法记录的供应商，不符合参加政府采购活动的条件。"
+)
+
+# Conditions beyond the lists (ScreeningCondition), by scenario; keyed by code.
+CONDITIONS = {
+    "PROCUREMENT": [
+        {
+            "code": "SERIOUS_PENALTY_3Y",
+            "name": "近三年内失信程度为严重的行政处罚",
+            "name_en": "Serious administrative penalties in the last three years",
+            "category": "penalty",
+            "adverse_only": True,
+            "years": 3,
+            "severity": "serious",
+            "legal_basis": PROCUREMENT_SUPPLIER_RULE,
+        }
+    ],
+}
+
+
+def install_starter_conditions(Scenario, ScreeningCondition):
+    """Create or bring up to date the starter conditions; operators' own are left alone."""
+    for scenario_code, specs in CONDITIONS.items():
+        scenario = Scenario.objects.filter(code=scenario_code).first()
+        if scenario is None:
+            continue
+        for order, spec in enumerate(specs):
+            spec = dict(spec)
+            ScreeningCondition.objects.update_or_create(
+                scenario=scenario,
+                code=spec.pop("code"),
+                defaults={**spec, "sort_order": order},
+            )
+
+
 def install_starter_measures(CatalogItem, Scenario, Measure):
     """Create or bring up to date the starter scenarios and measures. Idempotent.
 

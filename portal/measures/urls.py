@@ -12,4 +12,6 @@ urlpatterns = [
     path("lookups/<int:pk>/export.<str:fmt>", views.export, name="export"),
     path("lookups/<int:pk>/rows/<int:row_pk>/feedback/", views.feedback, name="feedback"),
     path("lookups/<int:pk>/rows/<int:row_pk>/confirm/", views.confirm, name="confirm"),
+    path("lookups/<int:pk>/rows/<int:row_pk>/reject/", views.reject, name="reject"),
+    path("lookups/<int:pk>/decide/", views.decide, name="decide"),
 ]

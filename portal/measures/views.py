@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,14 +26,20 @@ from portal.core.spreadsheets import write_xlsx
 from portal.measures import exports, services
 from portal.measures.forms import FeedbackForm, LogSearchForm, LookupForm
 from portal.measures.models import Channel, Lookup, LookupRow, Match
+from portal.measures.presentation import catalog_labels, group_by_item, triggered_names
 
-ROWS_PER_PAGE = 100
+# A page a reviewer can read through: the rows needing a decision have their own queue.
+ROWS_PER_PAGE = 20
 LOG_PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PENDING = Q(match=Match.CANDIDATES, confirmed_at__isnull=True, rejected_at__isnull=True)
 ROW_FILTERS = {
-    "exact": {"match": Match.EXACT},
-    "candidates": {"match": Match.CANDIDATES},
-    "none": {"match": Match.NONE},
+    "pending": PENDING,
+    "listed": ~Q(lists=[]),
+    "conditions": ~Q(findings=[]),
+    "exact": Q(match=Match.EXACT),
+    "confirmed": Q(match=Match.CANDIDATES, confirmed_at__isnull=False),
+    "none": Q(match=Match.NONE) | Q(match=Match.CANDIDATES, rejected_at__isnull=False),
 }
 
 
@@ -110,15 +117,26 @@ def list_template(request):
 def detail(request, pk):
     record = _lookup_or_404(request.user, pk)
     shown = request.GET.get("show", "")
-    rows = record.rows.select_related("confirmed_by").order_by("position")
-    if shown == "listed":
-        rows = rows.exclude(lists=[])
-    elif shown in ROW_FILTERS:
-        rows = rows.filter(**ROW_FILTERS[shown])
+    if shown not in ROW_FILTERS:
+        shown = ""
+    rows = record.rows.select_related("confirmed_by", "rejected_by").order_by("position")
+    if shown:
+        rows = rows.filter(ROW_FILTERS[shown])
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     feedback = services.latest_feedback(list(page.object_list))
+    labels = catalog_labels()
     for row in page.object_list:
         row.current_feedback = feedback.get(row.pk, [])
+        row.list_groups = group_by_item(row.lists, labels=labels)
+        row.adverse_groups = group_by_item(row.adverse, labels=labels)
+        row.finding_groups = group_by_item(row.findings, labels=labels)
+        for measure in row.measures:
+            measure["trigger_names"] = triggered_names(measure, labels)
+        rejected = set(row.rejected_codes)
+        for candidate in row.candidates:
+            candidate["list_groups"] = group_by_item(candidate.get("lists", []), labels=labels)
+            candidate["rejected"] = candidate["subject"] in rejected
+    is_owner = record.user_id == request.user.pk and services.can_lookup(request.user)
     return _render(
         request,
         "measures/detail.html",
@@ -126,7 +144,9 @@ def detail(request, pk):
             "lookup": record,
             "page": page,
             "shown": shown,
-            "is_owner": record.user_id == request.user.pk and services.can_lookup(request.user),
+            "pending_count": record.candidate_count,
+            "is_owner": is_owner,
+            "bulk": is_owner and shown == "pending",
             "feedback_form": FeedbackForm(),
             "back": request.GET.urlencode(),
         },
@@ -178,7 +198,7 @@ def feedback(request, pk, row_pk):
         messages.error(request, _("反馈未保存：%(errors)s") % {"errors": form.errors.as_text()})
         return _back(request, row)
     try:
-        services.record_feedback(
+        _feedback, warnings = services.record_feedback(
             user=request.user,
             row=row,
             outcome=form.cleaned_data["outcome"],
@@ -189,6 +209,8 @@ def feedback(request, pk, row_pk):
         messages.error(request, _("反馈未保存：%(errors)s") % {"errors": "；".join(exc.messages)})
     else:
         messages.success(request, _("已记录第%(n)d行的反馈。") % {"n": row.position})
+        for warning in warnings:
+            messages.warning(request, warning)
     return _back(request, row)
 
 
@@ -208,6 +230,59 @@ def confirm(request, pk, row_pk):
             _("已确认第%(n)d行为“%(name)s”。") % {"n": row.position, "name": row.subject_name},
         )
     return _back(request, row)
+
+
+@reviewer_required
+@require_POST
+def reject(request, pk, row_pk):
+    """Rule out one candidate (subject given) or all the row's open candidates."""
+    row = _own_row(request, pk, row_pk)
+    try:
+        services.reject_candidate(
+            user=request.user, row=row, subject_code=request.POST.get("subject", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        if row.rejected_at:
+            text = _("已排除第%(n)d行的全部候选，该行计为未匹配。")
+        else:
+            text = _("已排除第%(n)d行的一个候选。")
+        messages.success(request, text % {"n": row.position})
+    return _back(request, row)
+
+
+@reviewer_required
+@require_POST
+def decide(request, pk):
+    """The 疑似 queue's bulk form: per row, confirm one candidate, rule all out, or skip."""
+    record = _lookup_or_404(request.user, pk)
+    if record.user_id != request.user.pk:
+        raise PermissionDenied
+    wanted = {}
+    for key, value in request.POST.items():
+        if key.startswith("decision-") and key[9:].isdigit() and value:
+            wanted[int(key[9:])] = value
+    rows = {r.pk: r for r in record.rows.select_related("lookup__scenario").filter(pk__in=wanted)}
+    decisions = []
+    for row_pk, value in wanted.items():
+        row = rows.get(row_pk)
+        if row is None:
+            raise Http404
+        action, _sep, code = value.partition(":")
+        codes = [code] if code else [c["subject"] for c in row.open_candidates]
+        decisions.append((row, action, codes))
+    decisions.sort(key=lambda d: d[0].position)
+    try:
+        count = services.decide(user=request.user, lookup=record, decisions=decisions)
+    except ValidationError as exc:
+        messages.error(
+            request, _("未保存任何决定：%(errors)s") % {"errors": "；".join(exc.messages)}
+        )
+    else:
+        messages.success(request, _("已处理%(n)d行。") % {"n": count})
+    url = reverse("measures:detail", args=[record.pk])
+    return redirect(f"{url}?show=pending")
 
 
 @log_reader_required

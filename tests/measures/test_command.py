@@ -42,6 +42,7 @@ def test_json_lines_in_input_order(tmp_path, blacklisted):
             "lists",
             "measures",
             "adverse",
+            "findings",
         }
     none, exact, candidates = objects
     assert none["input"] == {"row": 2, "name": "不存在的单位", "code": ""}

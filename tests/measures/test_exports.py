@@ -34,7 +34,7 @@ def test_long_lookups_print_the_listed_rows_and_cut_long_cells(reviewer, monkeyp
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert prolific.code in text
     assert clean[0].code not in text  # not on a list: left to the XLSX
-    assert "共40条" in text
+    assert "共40条" in text.replace("\n", "")  # the cell wraps anywhere
     workbook = openpyxl.load_workbook(io.BytesIO(exports.lookup_xlsx(lookup, rows, {})))
     codes = [r[5] for r in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)]
     assert codes == [s.code for s in [*clean, prolific]]

@@ -4,7 +4,8 @@
 
 With --json, one JSON object per input row, in input order:
 {"input": {...}, "match": "exact"|"candidates"|"none", "subject": code-or-null,
- "candidates": [{"subject": code, "name": ..., "score": ...}], "lists": [...], "measures": [...]}
+ "candidates": [{"subject": code, "name": ..., "score": ...}], "lists": [...], "measures": [...],
+ "adverse": [...], "findings": [...]}
 
 Like every lookup, the run is logged (channel "cli") and audited.
 """
