@@ -226,3 +226,29 @@ def test_transactional_tests_get_the_starter_measures_back():
     assert Measure.objects.get(code="SID_HONOUR_BAN").catalog_item.code == (
         "SERIOUS_ILLEGAL_DISHONEST"
     )
+
+
+def test_the_literal_same_name_ranks_first_on_a_tie(procurement):
+    literal_code, variant_code = sorted([next_uscc(), next_uscc()], reverse=True)
+    # The variant's code sorts first, so a tie broken by code alone would put it first.
+    variant = OrganisationFactory(name="惠州汇通物流有限责任公司", uscc=variant_code)
+    literal = OrganisationFactory(name="惠州市汇通物流有限公司", uscc=literal_code)
+    (result,) = screen([row("惠州市汇通物流有限公司")], procurement)
+    assert [(c.subject.code, c.score) for c in result.candidates] == [
+        (literal.code, 100.0),
+        (variant.code, 100.0),
+    ]
+    assert "名称完全相同" in result.candidates[0].explanation
+    # Typed as the other spelling, the other one leads.
+    (result,) = screen([row("惠州汇通物流有限责任公司")], procurement)
+    assert result.candidates[0].subject.code == variant.code
+
+
+def test_a_candidate_on_a_list_many_times_is_one_named_group(procurement):
+    prolific = OrganisationFactory(name="惠州市多案被执行有限公司")
+    for _ in range(3):
+        court_dishonest(prolific)
+    (result,) = screen([row("多案被执行有限责任公司")], procurement)
+    assert result.candidates[0].as_dict()["lists"] == [
+        {"list": "COURT_DISHONEST", "name": "失信被执行人", "list_type": "black", "count": 3}
+    ]

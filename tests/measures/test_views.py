@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 
 from portal.audit.models import AuditEvent
-from portal.measures.models import Feedback, Lookup, Match, Scenario
+from portal.measures.models import Feedback, Lookup, Match, Measure, Scenario
 from portal.measures.reader import InputRow
 from portal.measures.services import run_lookup
 from tests.factories import OrganisationFactory
+from tests.measures.conftest import court_dishonest
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +266,86 @@ def test_operators_edit_the_measures_list_in_the_admin(client):
     assert client.get("/admin/snippets/measures/scenario/").status_code == 200
     menu = client.get("/admin/").content.decode()
     assert reverse("measures:log") in menu
+
+
+def test_feedback_on_a_suspended_measure_warns(client, reviewer, honoured):
+    court_dishonest(honoured)  # on a black list too: the reward is suspended
+    lookup = a_lookup(reviewer, honoured)
+    row = lookup.rows.get()
+    assert {m["code"]: m["suspended"] for m in row.measures}["RED_PROCUREMENT_BIDDING_CREDIT"]
+    client.force_login(reviewer)
+    url = reverse("measures:feedback", args=[lookup.pk, row.pk])
+    page = client.get(reverse("measures:detail", args=[lookup.pk])).content.decode()
+    assert "政府采购和招标投标中予以信用加分或优先考虑（暂停适用）</option>" in page
+    response = client.post(
+        url, {"outcome": "applied", "measure": "RED_PROCUREMENT_BIDDING_CREDIT"}, follow=True
+    )
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1 and "暂停适用" in warnings[0]
+    assert Feedback.objects.get().measure.code == "RED_PROCUREMENT_BIDDING_CREDIT"
+    event = AuditEvent.objects.get(action="measures.feedback")
+    assert event.data["warnings"] == warnings
+    # Applying the whole set (no measure chosen) includes the suspended one: warned too.
+    response = client.post(url, {"outcome": "applied"}, follow=True)
+    assert any(m.level_tag == "warning" for m in response.context["messages"])
+    # The penalty in force is not suspended: no warning.
+    response = client.post(
+        url, {"outcome": "applied", "measure": "BLACK_PROCUREMENT_BAN"}, follow=True
+    )
+    assert not any(m.level_tag == "warning" for m in response.context["messages"])
+    # Not applying a suspended measure needs no warning either.
+    response = client.post(
+        url,
+        {"outcome": "not_applied", "measure": "RED_PROCUREMENT_BIDDING_CREDIT", "reason": "暂停"},
+        follow=True,
+    )
+    assert not any(m.level_tag == "warning" for m in response.context["messages"])
+
+
+def test_feedback_on_a_measure_retired_since_the_lookup_warns(client, reviewer, blacklisted):
+    lookup = a_lookup(reviewer, blacklisted)
+    row = lookup.rows.get()
+    Measure.objects.filter(code="BLACK_PROCUREMENT_BAN").update(is_active=False)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("measures:feedback", args=[lookup.pk, row.pk]),
+        {"outcome": "applied", "measure": "BLACK_PROCUREMENT_BAN"},
+        follow=True,
+    )
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1 and "已停用" in warnings[0]
+
+
+def test_reviewer_screens_show_item_and_measure_names_grouped(client, reviewer, operator):
+    prolific = OrganisationFactory(name="惠州市多案被执行有限公司")
+    for _ in range(35):
+        court_dishonest(prolific)
+    lookup, _ = run_lookup(
+        user=reviewer,
+        scenario=Scenario.objects.get(code="PROCUREMENT"),
+        purpose="评审",
+        rows=[InputRow(2, "多案被执行有限责任公司", ""), InputRow(3, prolific.name, prolific.code)],
+        channel="file",
+    )
+    client.force_login(reviewer)
+    content = client.get(reverse("measures:detail", args=[lookup.pk])).content.decode()
+    assert "COURT_DISHONEST" not in content
+    assert "BLACK_PROCUREMENT_BAN" not in content.replace('value="BLACK_PROCUREMENT_BAN"', "")
+    assert "失信被执行人 ×35" in content  # the candidate's lists, once, with the count
+    assert "35 条" in content  # the matched row's records, grouped under the item
+    assert content.count('<details class="item-group">') == 1
+    assert "触发名单：失信被执行人" in content
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("measures:export", args=[lookup.pk, "xlsx"])).content)
+    )
+    candidates = list(workbook.worksheets[3].iter_rows(min_row=2, values_only=True))
+    assert candidates[0][6] == "失信被执行人（35条）"
+    measures = list(workbook.worksheets[2].iter_rows(min_row=2, values_only=True))
+    assert measures[0][2] == "限制参加政府采购活动" and measures[0][5] == "失信被执行人"
+    client.force_login(operator)
+    log = openpyxl.load_workbook(
+        io.BytesIO(client.get(LOG, {"export": "xlsx"}).content)
+    ).worksheets[1]
+    detail = {r[1]: r for r in log.iter_rows(min_row=2, values_only=True)}
+    assert detail[2][7] == "失信被执行人（35条）"
+    assert "限制参加政府采购活动" in detail[2][8] and "BLACK_" not in detail[2][8]
