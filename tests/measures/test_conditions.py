@@ -153,3 +153,30 @@ def test_operators_edit_conditions_on_the_scenario_in_the_admin(client, operator
     content = page.content.decode()
     assert "核查条件" in content
     assert "近三年内失信程度为严重的行政处罚" in content
+
+
+def test_an_operator_changes_the_look_back_in_the_admin(client, operator, procurement):
+    operator.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(operator)
+    url = f"/admin/snippets/measures/scenario/edit/{procurement.pk}/"
+    form = client.get(url).context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is not None and not isinstance(value, list):
+            data[name] = value
+    data["is_active"] = "on"
+    formset = form.formsets["conditions"]
+    data.update({f"conditions-{k}": v for k, v in formset.management_form.initial.items()})
+    for index, inner in enumerate(formset.forms):
+        for name in inner.fields:
+            value = inner.initial.get(name)
+            if value is None or value is False:
+                continue
+            data[f"conditions-{index}-{name}"] = "on" if value is True else value
+        data[f"conditions-{index}-id"] = inner.instance.pk
+        data[f"conditions-{index}-years"] = 5
+        data[f"conditions-{index}-ORDER"] = index + 1
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert procurement.conditions.get().years == 5
