@@ -97,8 +97,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.audit.acting.ActingUserMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "portal.accounts.policy.IdleTimeoutMiddleware",
     "portal.accounts.second_factor.SecondFactorMiddleware",
+    "portal.accounts.policy.PasswordPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -178,6 +181,13 @@ LOGIN_URL = "/admin/login/"
 # Staff must enrol an authenticator (TOTP) before using staff pages; on in production.
 PORTAL_REQUIRE_SECOND_FACTOR = env_bool("PORTAL_REQUIRE_SECOND_FACTOR", False)
 OTP_TOTP_ISSUER = "联合征信平台"
+# A password an operator set (new account, reset) must be replaced by its holder at first
+# use; on in production. The demo accounts' printed passwords are exempt.
+PORTAL_REQUIRE_OWN_PASSWORD = env_bool("PORTAL_REQUIRE_OWN_PASSWORD", False)
+# Days a staff password is good for before its holder must choose a new one (0: no limit).
+PORTAL_PASSWORD_MAX_AGE_DAYS = env_int("PORTAL_PASSWORD_MAX_AGE_DAYS", 90)
+# Minutes without a staff request after which a staff session is logged out (0: never).
+PORTAL_STAFF_IDLE_MINUTES = env_int("PORTAL_STAFF_IDLE_MINUTES", 30)
 
 # Internationalisation: Simplified Chinese by default, English available.
 LANGUAGE_CODE = "zh-hans"
