@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "portal.objections",
     "portal.incidents",
     "portal.operations",
+    "portal.queries",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -421,6 +422,19 @@ PORTAL_INCIDENT_OUTBOX_MAX_AGE_MINUTES = env_int("PORTAL_INCIDENT_OUTBOX_MAX_AGE
 PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR = env_int("PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR", 5)
 # Hours since the newest archive in PORTAL_BACKUP_DIR after which the backup counts as missed.
 PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS = env_int("PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS", 26)
+
+# Query registration (portal/queries): one user's registered queries in a local day, and
+# different natural persons among them, past which an abnormal-query alert is raised.
+PORTAL_QUERY_ALERT_PER_DAY = env_int("PORTAL_QUERY_ALERT_PER_DAY", 200)
+PORTAL_QUERY_ALERT_PERSONS_PER_DAY = env_int("PORTAL_QUERY_ALERT_PERSONS_PER_DAY", 50)
+# Working hours, local time, Monday to Friday: a query outside them raises an alert.
+PORTAL_QUERY_WORK_START_HOUR = env_int("PORTAL_QUERY_WORK_START_HOUR", 8)
+PORTAL_QUERY_WORK_END_HOUR = env_int("PORTAL_QUERY_WORK_END_HOUR", 19)
+# Last month's security statistics, made from the 1st (checked hourly, idempotent).
+CELERY_BEAT_SCHEDULE["queries-monthly-security-report"] = {
+    "task": "portal.queries.tasks.monthly_security_report",
+    "schedule": 60 * 60,
+}
 
 # The demo city: its name prefix matters for name matching.
 PORTAL_CITY_NAME = env_str("PORTAL_CITY_NAME", "惠州")
