@@ -275,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.records.tasks.refresh_public_states",
         "schedule": 60 * 60,
     },
+    # Records past their catalog item's retention: content purged, tombstone audited (idempotent).
+    "purge-records": {
+        "task": "portal.records.tasks.purge_records",
+        "schedule": 24 * 60 * 60,
+    },
     # Overdue objection and repair cases: one reminder a day per case (idempotent).
     "remind-overdue-cases": {
         "task": "portal.objections.tasks.remind_overdue_cases",
