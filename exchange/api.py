@@ -7,6 +7,7 @@ with 400 (bad request), 401 (no or bad token), 403 (not allowed), 404,
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,13 +25,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from exchange import services
+from exchange import services, sharing
 from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, RowError
 from exchange.report import error_report_xlsx
 from exchange.views import XLSX, providable_items, template_response
 from portal.catalog.models import CatalogItem
 from portal.departments.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
+from portal.queries.models import Channel as QueryChannel
 
 _CODES = {
     400: "bad_request",
@@ -436,3 +438,68 @@ class BatchDiscardView(DepartmentAPIView):
         except services.TransitionError as exc:
             raise ApiError(409, "invalid_state", _("此批次当前不能放弃。")) from exc
         return Response(BatchSerializer(batch, context={"request": request}).data)
+
+
+# -- conditional sharing ------------------------------------------------------------
+
+
+class SharedQuerySerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=30)
+    purpose = serializers.CharField(max_length=500)
+    legal_basis = serializers.CharField(max_length=300)
+
+
+class SharedRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    catalog_item = serializers.CharField(source="catalog_item.code")
+    catalog_item_name = serializers.CharField(source="catalog_item.name")
+    department = serializers.CharField(source="department.code")
+    decision_no = serializers.CharField()
+    decision_date = serializers.DateField()
+    status = serializers.CharField()
+    public_state = serializers.CharField()
+    values = serializers.SerializerMethodField()
+
+    def get_values(self, record) -> dict:
+        return dict(record.shared_data)
+
+
+class SharedQueryView(DepartmentAPIView):
+    """A subject's shared-only records, for a key an operator granted sharing; registered."""
+
+    @extend_schema(
+        summary="Query a subject's shared-only records (purpose and legal basis required)",
+        request=SharedQuerySerializer,
+        responses={200: OpenApiTypes.OBJECT, 403: OpenApiResponse(description="not granted")},
+    )
+    def post(self, request):
+        token = request.auth
+        if not getattr(token, "shared_query", False):
+            raise ApiError(403, "forbidden", _("此令牌未获准查询有条件共享信息。"))
+        query = SharedQuerySerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        _user, label = actor_of(request)
+        try:
+            answer = sharing.query_shared(
+                user=None,
+                department=request.department,
+                code=query.validated_data["code"],
+                purpose=query.validated_data["purpose"],
+                legal_basis=query.validated_data["legal_basis"],
+                channel=QueryChannel.API,
+                user_label=label,
+            )
+        except DjangoValidationError as exc:
+            raise ApiError(400, "bad_request", "；".join(exc.messages)) from exc
+        if answer.subject is None:
+            raise ApiError(404, "not_found", _("没有找到该代码对应的信用主体。"))
+        return Response(
+            {
+                "subject": {
+                    "name": answer.subject.name,
+                    "code": answer.subject.public_code,
+                    "kind": answer.subject.kind,
+                },
+                "records": SharedRecordSerializer(answer.records, many=True).data,
+            }
+        )

@@ -13,6 +13,7 @@ urlpatterns = [
         api.CatalogTemplateView.as_view(),
         name="catalog_template",
     ),
+    path("shared/", api.SharedQueryView.as_view(), name="shared_query"),
     path("batches/", api.BatchListView.as_view(), name="batch_list"),
     path("batches/<int:pk>/", api.BatchDetailView.as_view(), name="batch_detail"),
     path("batches/<int:pk>/errors/", api.BatchErrorsView.as_view(), name="batch_errors"),

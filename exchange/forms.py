@@ -28,3 +28,17 @@ class TokenForm(forms.Form):
     label = forms.CharField(
         label=_("用途说明"), max_length=100, help_text=_("例如：业务系统自动报送")
     )
+
+
+class SharedQueryForm(forms.Form):
+    code = forms.CharField(
+        label=_("统一社会信用代码或公民身份号码"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    purpose = forms.CharField(label=_("查询事由"), max_length=500)
+    legal_basis = forms.CharField(
+        label=_("法律依据"),
+        max_length=300,
+        help_text=_("例如：《社会保险法》第八十六条；本部门依法履职所需。"),
+    )

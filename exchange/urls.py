@@ -26,6 +26,7 @@ urlpatterns = [
         views.template_download,
         name="template_download",
     ),
+    path("shared/", views.shared_query, name="shared_query"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

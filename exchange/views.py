@@ -10,16 +10,17 @@ import functools
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from exchange import services
-from exchange.forms import TokenForm, UploadForm
+from exchange import services, sharing
+from exchange.forms import SharedQueryForm, TokenForm, UploadForm
 from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, BatchStatus, RowOutcome
 from exchange.report import error_report_xlsx
@@ -27,6 +28,7 @@ from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
 from portal.departments.models import DepartmentToken
 from portal.departments.services import issue_token, revoke_token
+from portal.queries.models import Channel as QueryChannel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -317,3 +319,49 @@ def token_revoke(request, pk):
     revoke_token(token, actor=request.user)
     messages.success(request, _("令牌已吊销。"))
     return redirect("exchange:token_list")
+
+
+def government_user_required(view):
+    """A logged-in government user (共享信息查询人员) of a department."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        activate_for(request)
+        user = request.user
+        if not user.is_authenticated:
+            return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")
+        if not getattr(user, "is_government_user", False):
+            raise PermissionDenied(_("共享信息查询仅供本部门的共享信息查询人员使用。"))
+        request.department = user.department
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@government_user_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def shared_query(request):
+    """One subject's shared-only records, after the query is registered with its purpose.
+    Answered on the POST itself, so no identity number lands in a URL or a history."""
+    form = SharedQueryForm(request.POST or None)
+    answer = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            answer = sharing.query_shared(
+                user=request.user,
+                department=request.department,
+                code=form.cleaned_data["code"],
+                purpose=form.cleaned_data["purpose"],
+                legal_basis=form.cleaned_data["legal_basis"],
+                channel=QueryChannel.SHARED,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            # The number asked for is not echoed back; purpose and basis stay for the next one.
+            kept = {k: form.cleaned_data[k] for k in ("purpose", "legal_basis")}
+            form = SharedQueryForm(initial=kept)
+    return render(
+        request, "exchange/shared_query.html", _context(request, "shared", form=form, answer=answer)
+    )

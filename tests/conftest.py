@@ -93,6 +93,6 @@ def _starter_catalog(request):
 
         call_command("install_catalog", verbosity=0, stdout=io.StringIO())
         call_command("install_measures", verbosity=0, stdout=io.StringIO())
-        for name in ("operators", "department_officers", "reviewers"):
+        for name in ("operators", "department_officers", "reviewers", "government_users"):
             Group.objects.get_or_create(name=name)
     yield

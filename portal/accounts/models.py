@@ -19,6 +19,10 @@ class User(AbstractUser):
     )
     failed_login_count = models.PositiveIntegerField(_("连续登录失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+    # Set when someone else (an operator) chose the password: the holder must
+    # replace it before using staff pages (PORTAL_REQUIRE_OWN_PASSWORD).
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码设置时间"), default=timezone.now)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -43,6 +47,21 @@ class User(AbstractUser):
     @property
     def is_department_officer(self) -> bool:
         return self.department_id is not None and self.has_role(roles.DEPARTMENT_OFFICERS)
+
+    def set_password(self, raw_password):
+        """Set the password and note when and by whom: one set by another person
+        (an operator in the admin) must be replaced by its holder at first use."""
+        from portal.audit.acting import acting_user
+
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        actor = acting_user()
+        self.must_change_password = actor is not None and actor.pk != self.pk
+        self._password_set_by = actor
+
+    @property
+    def is_government_user(self) -> bool:
+        return self.department_id is not None and self.has_role(roles.GOVERNMENT_USERS)
 
     def is_locked(self, now=None) -> bool:
         now = now or timezone.now()

@@ -6,11 +6,15 @@ from django.utils.translation import gettext_lazy as _
 OPERATORS = "operators"
 DEPARTMENT_OFFICERS = "department_officers"
 REVIEWERS = "reviewers"
+# Officers of a department who query subjects' shared-only records (有条件共享) for
+# their department's duties, each query with a purpose and a legal basis.
+GOVERNMENT_USERS = "government_users"
 
 ROLE_LABELS = {
     OPERATORS: _("平台运营人员"),
     DEPARTMENT_OFFICERS: _("部门数据专员"),
     REVIEWERS: _("政府审查人员"),
+    GOVERNMENT_USERS: _("共享信息查询人员"),
 }
 
 # What operators administer (docs/domain.md): the catalog, departments, users and roles,

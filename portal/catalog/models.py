@@ -135,6 +135,14 @@ class CatalogItem(ClusterableModel):
         default=False,
         help_text=_("处罚类别仅为警告的记录不予公示。"),
     )
+    retention_years = models.PositiveSmallIntegerField(
+        _("保存期限（年）"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "公示期届满（或记录撤销、修复）后保存的年数，期满后内容删除、仅留存档标记；留空表示长期保存。"
+        ),
+    )
     natural_key = models.CharField(
         _("业务主键字段"),
         max_length=200,
@@ -191,6 +199,7 @@ class CatalogItem(ClusterableModel):
                 FieldPanel("double_publicity"),
                 FieldPanel("disclosure_basis"),
                 FieldPanel("warning_only_unpublished"),
+                FieldPanel("retention_years"),
                 InlinePanel("disclosure_periods", label=_("公示期限")),
             ],
             heading=_("公开与公示"),

@@ -520,12 +520,18 @@ ITEMS = [
 ]
 
 
+# Years an adverse record is kept after its disclosure window ends (the credit
+# regulation's five years, docs/domain.md); other items are kept without limit.
+ADVERSE_RETENTION_YEARS = 5
+
+
 def _meaning(category, section, adverse=False, repair="none"):
     return {
         "category": category,
         "report_section": section,
         "is_adverse": adverse,
         "repair_rule": repair,
+        "retention_years": ADVERSE_RETENTION_YEARS if adverse else None,
     }
 
 
@@ -547,8 +553,11 @@ MEANINGS = {
 
 def install_starter_meanings(CatalogItem):
     """Set the meaning attributes of the starter items (for installations made before them)."""
+    known = {field.name for field in CatalogItem._meta.get_fields()}
     for code, meaning in MEANINGS.items():
-        CatalogItem.objects.filter(code=code).update(**meaning)
+        CatalogItem.objects.filter(code=code).update(
+            **{key: value for key, value in meaning.items() if key in known}
+        )
 
 
 def install_starter_catalog(Department, CatalogItem, CatalogField, DisclosurePeriod):

@@ -7,7 +7,15 @@ from portal.departments.models import DepartmentToken
 
 @admin.register(DepartmentToken)
 class DepartmentTokenAdmin(admin.ModelAdmin):
-    list_display = ["label", "department", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "label",
+        "department",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "shared_query",
+    ]
     list_filter = ["department"]
     readonly_fields = ["prefix", "created_at", "created_by", "last_used_at"]
     fields = [
@@ -18,6 +26,7 @@ class DepartmentTokenAdmin(admin.ModelAdmin):
         "created_by",
         "last_used_at",
         "revoked_at",
+        "shared_query",
     ]
 
     def has_add_permission(self, request):

@@ -70,6 +70,9 @@ class DepartmentToken(models.Model):
         related_name="+",
     )
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    # Granted by an operator: the key may also query subjects' shared-only records
+    # (有条件共享), each call with a purpose and legal basis, all registered.
+    shared_query = models.BooleanField(_("可查询有条件共享信息"), default=False)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     objects = DepartmentTokenQuerySet.as_manager()

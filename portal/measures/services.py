@@ -27,7 +27,9 @@ from portal.measures.models import (
 from portal.measures.reader import InputRow
 from portal.measures.screening import RowResult, condition_findings, screen, screen_subject
 from portal.measures.totals import compute_totals, refresh_totals, store_totals
-from portal.subjects.models import Subject
+from portal.queries import services as queries
+from portal.queries.models import Channel as QueryChannel
+from portal.subjects.models import Subject, SubjectKind
 
 # Subject codes kept in the audit event itself; the full list is in the lookup's rows
 # and its digest in the event, so a changed row is still detectable.
@@ -159,6 +161,23 @@ def run_lookup(
                 "results_sha256": _digest(lookup_rows),
             },
         )
+        # The query register counts the natural persons a reviewer looked at.
+        persons = {
+            r.subject.id
+            for r in results
+            if r.subject is not None and r.subject.kind == SubjectKind.NATURAL_PERSON
+        }
+        if persons and lookup.user is not None:
+            queries.register(
+                user=user,
+                channel=QueryChannel.REVIEW,
+                looked=[
+                    queries.Looked(f"lookup:{lookup.pk}", pk, natural_person=True)
+                    for pk in sorted(persons)
+                ],
+                purpose=lookup.purpose,
+                legal_basis=lookup.reference,
+            )
     return lookup, results
 
 

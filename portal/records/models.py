@@ -85,6 +85,8 @@ class CreditRecord(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     state_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    # Past its item's retention the content is purged: the row stays as a tombstone.
+    purged_at = models.DateTimeField(_("内容删除时间"), null=True, blank=True)
 
     objects = CreditRecordQuerySet.as_manager()
 

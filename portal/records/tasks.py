@@ -13,3 +13,11 @@ def refresh_public_states() -> int:
 def reapply_disclosure_rule(catalog_item_id: int) -> int:
     """After operators edit a catalog item: recompute its records' windows and states."""
     return services.reapply_disclosure_rule(catalog_item_id)
+
+
+@shared_task(name="portal.records.tasks.purge_records")
+def purge_records() -> int:
+    """Scheduled: purge the content of records past their item's retention (idempotent)."""
+    from portal.records.retention import purge_records as purge
+
+    return purge()

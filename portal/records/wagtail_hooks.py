@@ -1,19 +1,60 @@
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
 
 from portal.admin_views import ReadOnlyPermissionPolicy
-from portal.catalog.models import CatalogItem
+from portal.catalog.models import CatalogItem, Openness
+from portal.queries import services as queries
+from portal.queries.models import Channel
 from portal.records.models import CreditRecord, RecordVersion
 from portal.records.tasks import reapply_disclosure_rule
-from portal.subjects.models import Subject
+from portal.subjects.models import Subject, SubjectKind
 from portal.tasks import enqueue_on_commit
 
 # Records and subjects change only through the domain services, never by hand here.
 register_permission_policy(Subject, ReadOnlyPermissionPolicy(Subject), exact_class=True)
 register_permission_policy(CreditRecord, ReadOnlyPermissionPolicy(CreditRecord), exact_class=True)
+
+
+def looked_at(obj) -> queries.Looked | None:
+    """What an operator opens, if it must be registered: a natural person's subject or
+    record, or a record of an item that is not public."""
+    if isinstance(obj, RecordVersion):
+        obj = obj.record
+    if isinstance(obj, Subject):
+        if obj.kind != SubjectKind.NATURAL_PERSON:
+            return None
+        return queries.Looked(f"subject:{obj.pk}", obj.pk, natural_person=True)
+    person = obj.subject.kind == SubjectKind.NATURAL_PERSON
+    shared = obj.catalog_item.openness != Openness.PUBLIC
+    if not (person or shared):
+        return None
+    return queries.Looked(f"record:{obj.pk}", obj.subject_id, person, shared)
+
+
+class RegisteredInspectView(InspectView):
+    """The inspect page, opened only with a stated purpose where the query register needs one."""
+
+    def get(self, request, *args, **kwargs):
+        looked = looked_at(self.object)
+        if looked is not None:
+            try:
+                queries.register(
+                    user=request.user,
+                    channel=Channel.ADMIN,
+                    looked=[looked],
+                    purpose=request.GET.get("purpose", ""),
+                )
+            except ValidationError as error:
+                self.template_name = "queries/purpose_form.html"
+                context = self.get_context_data(**kwargs)
+                if "purpose" in request.GET:
+                    context["purpose_error"] = error.messages[0]
+                return self.render_to_response(context)
+        return super().get(request, *args, **kwargs)
 
 
 class SubjectViewSet(SnippetViewSet):
@@ -25,6 +66,7 @@ class SubjectViewSet(SnippetViewSet):
     search_fields = ["name", "code"]
     search_backend_name = None
     inspect_view_enabled = True
+    inspect_view_class = RegisteredInspectView
     inspect_view_fields = [
         "code",
         "kind",
@@ -56,6 +98,7 @@ class CreditRecordViewSet(SnippetViewSet):
     search_fields = ["decision_no", "title"]
     search_backend_name = None
     inspect_view_enabled = True
+    inspect_view_class = RegisteredInspectView
     inspect_view_fields = [
         "subject",
         "catalog_item",
@@ -101,6 +144,7 @@ class RecordVersionViewSet(SnippetViewSet):
     search_fields = ["reference", "record__decision_no"]
     search_backend_name = None
     inspect_view_enabled = True
+    inspect_view_class = RegisteredInspectView
     inspect_view_fields = [
         "record",
         "number",

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "portal.objections",
     "portal.incidents",
     "portal.operations",
+    "portal.queries",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -97,8 +98,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.audit.acting.ActingUserMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "portal.accounts.policy.IdleTimeoutMiddleware",
     "portal.accounts.second_factor.SecondFactorMiddleware",
+    "portal.accounts.policy.PasswordPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -178,6 +182,13 @@ LOGIN_URL = "/admin/login/"
 # Staff must enrol an authenticator (TOTP) before using staff pages; on in production.
 PORTAL_REQUIRE_SECOND_FACTOR = env_bool("PORTAL_REQUIRE_SECOND_FACTOR", False)
 OTP_TOTP_ISSUER = "联合征信平台"
+# A password an operator set (new account, reset) must be replaced by its holder at first
+# use; on in production. The demo accounts' printed passwords are exempt.
+PORTAL_REQUIRE_OWN_PASSWORD = env_bool("PORTAL_REQUIRE_OWN_PASSWORD", False)
+# Days a staff password is good for before its holder must choose a new one (0: no limit).
+PORTAL_PASSWORD_MAX_AGE_DAYS = env_int("PORTAL_PASSWORD_MAX_AGE_DAYS", 90)
+# Minutes without a staff request after which a staff session is logged out (0: never).
+PORTAL_STAFF_IDLE_MINUTES = env_int("PORTAL_STAFF_IDLE_MINUTES", 30)
 
 # Internationalisation: Simplified Chinese by default, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -263,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-public-states": {
         "task": "portal.records.tasks.refresh_public_states",
         "schedule": 60 * 60,
+    },
+    # Records past their catalog item's retention: content purged, tombstone audited (idempotent).
+    "purge-records": {
+        "task": "portal.records.tasks.purge_records",
+        "schedule": 24 * 60 * 60,
     },
     # Overdue objection and repair cases: one reminder a day per case (idempotent).
     "remind-overdue-cases": {
@@ -411,6 +427,19 @@ PORTAL_INCIDENT_OUTBOX_MAX_AGE_MINUTES = env_int("PORTAL_INCIDENT_OUTBOX_MAX_AGE
 PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR = env_int("PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR", 5)
 # Hours since the newest archive in PORTAL_BACKUP_DIR after which the backup counts as missed.
 PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS = env_int("PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS", 26)
+
+# Query registration (portal/queries): one user's registered queries in a local day, and
+# different natural persons among them, past which an abnormal-query alert is raised.
+PORTAL_QUERY_ALERT_PER_DAY = env_int("PORTAL_QUERY_ALERT_PER_DAY", 200)
+PORTAL_QUERY_ALERT_PERSONS_PER_DAY = env_int("PORTAL_QUERY_ALERT_PERSONS_PER_DAY", 50)
+# Working hours, local time, Monday to Friday: a query outside them raises an alert.
+PORTAL_QUERY_WORK_START_HOUR = env_int("PORTAL_QUERY_WORK_START_HOUR", 8)
+PORTAL_QUERY_WORK_END_HOUR = env_int("PORTAL_QUERY_WORK_END_HOUR", 19)
+# Last month's security statistics, made from the 1st (checked hourly, idempotent).
+CELERY_BEAT_SCHEDULE["queries-monthly-security-report"] = {
+    "task": "portal.queries.tasks.monthly_security_report",
+    "schedule": 60 * 60,
+}
 
 # The demo city: its name prefix matters for name matching.
 PORTAL_CITY_NAME = env_str("PORTAL_CITY_NAME", "惠州")

@@ -14,6 +14,7 @@ DEMO_ACCOUNTS = [
     ("operator", roles.OPERATORS, None, True),
     ("market_officer", roles.DEPARTMENT_OFFICERS, "MARKET", False),
     ("reviewer", roles.REVIEWERS, None, False),
+    ("housing_query", roles.GOVERNMENT_USERS, "HOUSING", False),
 ]
 
 
