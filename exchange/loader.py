@@ -32,8 +32,9 @@ from portal.core.names import normalise_name
 from portal.core.text import normalise_text
 from portal.departments.models import Department
 from portal.records.disclosure import RecordStatus, disclosure_window
-from portal.records.models import CreditRecord, RecordVersion
+from portal.records.models import CreditRecord, RecordVersion, Withdrawal
 from portal.records.services import announce
+from portal.records.withdrawals import withdrawal_for
 from portal.records.writing import (
     book_change,
     derive_columns,
@@ -664,13 +665,25 @@ class ChunkLoader:
             return []
         now = timezone.now()
         by_id = CreditRecord.objects.in_bulk([record_id for _, record_id in updates])
-        records = []
+        records, withdrawals = [], []
         for row, record_id in updates:
             record = by_id[record_id]
             record.catalog_item = self.item
+            before = record.public_state
             # Only active records are updated (process()), so the row's status applies as is.
             book_change(record, self._derive(record, row, subjects[row.subject_code]), now)
             records.append(record)
+            # A correction (or a 无效 status) that ends publication is a withdrawal.
+            withdrawn = withdrawal_for(
+                record,
+                before,
+                reason="batch",
+                now=now,
+                actor=self.actor,
+                reference=self.reference,
+            )
+            if withdrawn is not None:
+                withdrawals.append(withdrawn)
         CreditRecord.objects.bulk_update(
             records,
             UPDATED_FIELDS,
@@ -682,5 +695,6 @@ class ChunkLoader:
                 for r in records
             ]
         )
+        Withdrawal.objects.bulk_create(withdrawals)
         self.counts.updated += len(records)
         return [r.pk for r in records]
