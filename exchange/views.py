@@ -174,6 +174,7 @@ def batch_progress_json(request, pk):
             "created": batch.created_count,
             "updated": batch.updated_count,
             "unchanged": batch.unchanged_count,
+            "withdrawn": batch.withdrawn_count,
         }
     )
     response = JsonResponse(data)
