@@ -446,7 +446,11 @@ class RowValidator:
                 elif len(value) > limit:
                     problems.append(
                         RowProblem(
-                            row, spec.key, column, "max_length", {"length": len(value), "max": limit}
+                            row,
+                            spec.key,
+                            column,
+                            "max_length",
+                            {"length": len(value), "max": limit},
                         )
                     )
         return action, basis, document_no

@@ -226,6 +226,7 @@ def test_the_workspace_withdraws_one_record_found_by_its_key(client, officer):
             "ground": "revocation",
             "basis": "",
             "document_no": "惠府行复〔2026〕1号",
+            "confirmed": "on",
         },
     )
     assert "请填写撤销或移出的依据" in refused.content.decode()
