@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.catalog.models import CatalogItem, Severity
 from portal.departments.models import Department
@@ -200,11 +201,12 @@ class RecordVersion(models.Model):
 class WithdrawalGround(models.TextChoices):
     """Why a public record left public view (docs/domain.md, Withdrawals)."""
 
-    REPAIR = "repair", _("信用修复")
-    CORRECTION = "correction", _("更正")
-    EXPIRY = "expiry", _("公示期满")
-    REVOCATION = "revocation", _("撤销")
-    DELISTING = "delisting", _("移出名单")
+    # A context of their own: 更正 and 撤销 name other things elsewhere (decisions, states).
+    REPAIR = "repair", pgettext_lazy("withdrawal ground", "信用修复")
+    CORRECTION = "correction", pgettext_lazy("withdrawal ground", "更正")
+    EXPIRY = "expiry", pgettext_lazy("withdrawal ground", "公示期满")
+    REVOCATION = "revocation", pgettext_lazy("withdrawal ground", "撤销")
+    DELISTING = "delisting", pgettext_lazy("withdrawal ground", "移出名单")
 
 
 class Withdrawal(models.Model):
