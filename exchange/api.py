@@ -146,6 +146,7 @@ class BatchSerializer(serializers.ModelSerializer):
     created = serializers.IntegerField(source="created_count")
     updated = serializers.IntegerField(source="updated_count")
     unchanged = serializers.IntegerField(source="unchanged_count")
+    withdrawn = serializers.IntegerField(source="withdrawn_count")
     rows = serializers.IntegerField(source="rows_total")
 
     class Meta:
@@ -168,6 +169,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "created",
             "updated",
             "unchanged",
+            "withdrawn",
             "error_count",
             "candidate_count",
             "masked_count",
@@ -380,7 +382,7 @@ class BatchErrorsView(DepartmentAPIView):
 
 class BatchRowsView(DepartmentAPIView):
     @extend_schema(
-        summary="Per-row outcome: create / update / unchanged / rejected",
+        summary="Per-row outcome: create / update / unchanged / withdraw / rejected",
         responses=BatchRowSerializer(many=True),
     )
     def get(self, request, pk):

@@ -15,6 +15,7 @@ class ProcessResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    withdrawn: int = 0
     candidates: int = 0
     masked: int = 0
     masked: int = 0

@@ -42,3 +42,34 @@ class SharedQueryForm(forms.Form):
         max_length=300,
         help_text=_("例如：《社会保险法》第八十六条；本部门依法履职所需。"),
     )
+
+
+class FindRecordForm(forms.Form):
+    """Find one of the department's own records by its key."""
+
+    decision_no = forms.CharField(label=_("决定文书号"), max_length=200)
+    subject_code = forms.CharField(
+        label=_("主体代码"),
+        max_length=18,
+        required=False,
+        help_text=_("统一社会信用代码；可留空。"),
+    )
+
+
+class WithdrawForm(forms.Form):
+    """Revoke one record or take it off its list (checked by the withdrawal service)."""
+
+    record = forms.IntegerField(widget=forms.HiddenInput)
+    ground = forms.ChoiceField(
+        label=_("操作"),
+        choices=[("revocation", _("撤销（决定已被撤销）")), ("delisting", _("移出（已移出名单）"))],
+        widget=forms.RadioSelect,
+    )
+    basis = forms.CharField(
+        label=_("撤销或移出依据"), max_length=500, required=False, widget=forms.Textarea
+    )
+    document_no = forms.CharField(label=_("撤销或移出文书号"), max_length=200, required=False)
+    confirmed = forms.BooleanField(
+        label=_("我已核对：该记录将立即撤下公示，并在撤下公示订阅中公布"),
+        error_messages={"required": _("请勾选确认。")},
+    )

@@ -32,8 +32,9 @@ from portal.core.names import normalise_name
 from portal.core.text import normalise_text
 from portal.departments.models import Department
 from portal.records.disclosure import RecordStatus, disclosure_window
-from portal.records.models import CreditRecord, RecordVersion
+from portal.records.models import CreditRecord, RecordVersion, Withdrawal
 from portal.records.services import announce
+from portal.records.withdrawals import withdraw_record, withdrawal_for
 from portal.records.writing import (
     book_change,
     derive_columns,
@@ -63,6 +64,7 @@ class LoadCounts:
     conflicts: int = 0
     candidates: int = 0
     subjects_created: int = 0
+    withdrawn: int = 0
 
 
 class KnownSubject(NamedTuple):
@@ -250,6 +252,10 @@ class FastTable:
         self.sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
         self._next_id = None
 
+    def forget_ids(self) -> None:
+        """Count the next ids from the table again (after rows were added another way)."""
+        self._next_id = None
+
     def next_ids(self, count: int) -> range:
         if self._next_id is None:
             table = self.model._meta.db_table
@@ -420,10 +426,19 @@ class ChunkLoader:
                 self.preparer.prepare(row)
         existing = self._records([r.natural_key for r in rows]) if self._may_exist() else {}
         outcomes, problems = [], []
-        creates, updates = [], []
+        creates, updates, withdrawals = [], [], []
         for row in rows:
             found = existing.get(row.natural_key)
             label = f"{row.decision_no} {row.subject_name}"[:300]
+            if row.action:
+                problem = self._withdrawal_problem(row, found)
+                if problem is None:
+                    withdrawals.append((row, found[1]))
+                    outcomes.append((row.row, RowOutcome.WITHDRAW, label))
+                else:
+                    problems.append(problem)
+                    outcomes.append((row.row, RowOutcome.REJECTED, label))
+                continue
             if found is None:
                 creates.append(row)
                 outcomes.append((row.row, RowOutcome.CREATE, label))
@@ -451,13 +466,55 @@ class ChunkLoader:
                 outcomes.append((row.row, RowOutcome.UPDATE, label))
         self.counts.conflicts += len(problems)
         if self.write:
-            subjects = self._resolve_subjects(rows)
+            upserts = [row for row in rows if not row.action]
+            subjects = self._resolve_subjects(upserts) if upserts else {}
             ids = self._create(creates, subjects) + self._update(updates, subjects)
             announce(ids, "batch")
+            self._withdraw(withdrawals)
+            if updates or withdrawals:
+                # Versions were saved through the ORM: the fast path counts its ids afresh.
+                for table in self._tables.values():
+                    table.forget_ids()
         else:
             self.counts.created += len(creates)
             self.counts.updated += len(updates)
+            self.counts.withdrawn += len(withdrawals)
         return outcomes, problems
+
+    # -- withdrawals (撤销, 移出) ------------------------------------------------
+
+    @staticmethod
+    def _withdrawal_problem(row: CleanRow, found) -> RowProblem | None:
+        if found is None:
+            return RowProblem(
+                row.row, "", "", "withdraw_not_found", {"key": row.natural_key.replace("|", " / ")}
+            )
+        status = found[3]
+        if status != RecordStatus.ACTIVE:
+            return RowProblem(
+                row.row, "", "", "record_closed", {"status": str(RecordStatus(status).label)}
+            )
+        return None
+
+    def _withdraw(self, withdrawals: list) -> None:
+        """Each through the one service a department's withdrawal takes (rare rows: one by
+        one, each a version, an audit entry and a register entry)."""
+        if not withdrawals:
+            return
+        records = CreditRecord.objects.select_related("catalog_item", "subject").in_bulk(
+            [record_id for _, record_id in withdrawals]
+        )
+        for row, record_id in withdrawals:
+            withdraw_record(
+                records[record_id],
+                row.action,
+                row.withdrawal_basis,
+                row.withdrawal_document_no,
+                self.actor,
+                reference=self.reference,
+                today=self.today,
+            )
+        self.counts.withdrawn += len(withdrawals)
 
     # -- subjects ------------------------------------------------------------
 
@@ -664,13 +721,25 @@ class ChunkLoader:
             return []
         now = timezone.now()
         by_id = CreditRecord.objects.in_bulk([record_id for _, record_id in updates])
-        records = []
+        records, withdrawals = [], []
         for row, record_id in updates:
             record = by_id[record_id]
             record.catalog_item = self.item
+            before = record.public_state
             # Only active records are updated (process()), so the row's status applies as is.
             book_change(record, self._derive(record, row, subjects[row.subject_code]), now)
             records.append(record)
+            # A correction (or a 无效 status) that ends publication is a withdrawal.
+            withdrawn = withdrawal_for(
+                record,
+                before,
+                reason="batch",
+                now=now,
+                actor=self.actor,
+                reference=self.reference,
+            )
+            if withdrawn is not None:
+                withdrawals.append(withdrawn)
         CreditRecord.objects.bulk_update(
             records,
             UPDATED_FIELDS,
@@ -682,5 +751,6 @@ class ChunkLoader:
                 for r in records
             ]
         )
+        Withdrawal.objects.bulk_create(withdrawals)
         self.counts.updated += len(records)
         return [r.pk for r in records]

@@ -103,6 +103,7 @@ class Batch(models.Model):
     created_count = models.PositiveIntegerField(_("新增"), default=0)
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
+    withdrawn_count = models.PositiveIntegerField(_("撤销或移出"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
     candidate_count = models.PositiveIntegerField(_("待确认主体"), default=0)
     masked_count = models.PositiveIntegerField(_("已遮蔽单元格"), default=0)
@@ -223,6 +224,7 @@ class RowOutcome(models.TextChoices):
     CREATE = "create", _("新增")
     UPDATE = "update", _("更新")
     UNCHANGED = "unchanged", _("未变化")
+    WITHDRAW = "withdraw", _("撤销或移出")
 
 
 class BatchRow(models.Model):

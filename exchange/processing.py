@@ -78,6 +78,7 @@ def process_file(
     result.created = counts.created
     result.updated = counts.updated
     result.unchanged = counts.unchanged
+    result.withdrawn = counts.withdrawn
     result.candidates = counts.candidates
     return result
 

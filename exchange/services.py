@@ -124,6 +124,7 @@ def _apply_result(batch: Batch, result: ProcessResult) -> None:
     batch.created_count = result.created
     batch.updated_count = result.updated
     batch.unchanged_count = result.unchanged
+    batch.withdrawn_count = result.withdrawn
     batch.candidate_count = result.candidates
     batch.masked_count = result.masked
 
@@ -243,6 +244,7 @@ def _audit_result(batch: Batch, actor, what: str) -> None:
             "created": batch.created_count,
             "updated": batch.updated_count,
             "unchanged": batch.unchanged_count,
+            "withdrawn": batch.withdrawn_count,
             "candidates": batch.candidate_count,
         },
     )

@@ -27,6 +27,8 @@ urlpatterns = [
         name="template_download",
     ),
     path("shared/", views.shared_query, name="shared_query"),
+    path("records/withdraw/", views.record_withdraw, name="record_withdraw"),
+    path("records/<int:pk>/withdrawn/", views.record_withdrawn, name="record_withdrawn"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

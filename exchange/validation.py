@@ -19,7 +19,18 @@ from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from typing import NamedTuple
 
-from importers.schema import EXAMPLE_MARKER, FieldSpec, HeaderMap, ImportSchema
+from importers.schema import (
+    ACTION,
+    ACTION_CHOICES,
+    ACTION_WORDS,
+    EXAMPLE_MARKER,
+    UPSERT,
+    WITHDRAWAL_BASIS,
+    WITHDRAWAL_DOCUMENT,
+    FieldSpec,
+    HeaderMap,
+    ImportSchema,
+)
 from portal.catalog.models import SEVERITY_BY_LABEL, FieldType
 from portal.core.codes import CodeError, validate_uscc
 from portal.core.dates import DateFormatError, parse_date
@@ -150,6 +161,10 @@ class CleanRow:
     record_part: tuple | None = None
     # Free-text cells whose personal numbers were masked: (field key, column, kinds).
     masked: tuple = ()
+    # importers.schema: UPSERT (add or correct), or a withdrawal of the record the key finds.
+    action: str = UPSERT
+    withdrawal_basis: str = ""
+    withdrawal_document_no: str = ""
 
     @property
     def snapshot_json(self) -> str:
@@ -225,6 +240,13 @@ class RowValidator:
         ]
         self.first_column = min(header.columns.values()) if header.columns else 0
         self.natural_key = list(schema.natural_key)
+        # A withdrawal row needs only what finds its record: the key's own fields.
+        self.key_required = [s for s in schema.fields if s.key in set(self.natural_key)]
+        self.actions = [
+            (spec, header.actions[spec.key])
+            for spec in (ACTION, WITHDRAWAL_BASIS, WITHDRAWAL_DOCUMENT)
+            if spec.key in header.actions
+        ]
 
     # -- cells ---------------------------------------------------------------
 
@@ -291,6 +313,7 @@ class RowValidator:
         dates: dict = {}
         texts = normalise_row(cells)
         count = len(texts)
+        action = self._action(row, texts, problems) if self.actions else None
         for key, index, kind, spec, extra, limit, accepted in self.cells:
             if index >= count:
                 continue
@@ -345,11 +368,17 @@ class RowValidator:
             if key not in values:
                 values[key] = default
         failed = {p.field for p in problems} if problems else ()
-        if not self.required_keys.issubset(values):
+        # An unknown action is its own error: the row is not also checked as a new record.
+        withdrawing = (action[0] != UPSERT) if action is not None else bool(self.actions)
+        if withdrawing:
+            for spec in self.key_required:
+                if spec.key not in values and spec.key not in failed:
+                    problems.append(RowProblem(row, spec.key, self._column(spec), "required", {}))
+        elif not self.required_keys.issubset(values):
             for spec in self.required:
                 if spec.key not in values and spec.key not in failed:
                     problems.append(RowProblem(row, spec.key, self._column(spec), "required", {}))
-        for spec in self.conditional:
+        for spec in () if withdrawing else self.conditional:
             if spec.key in values or spec.key in failed:
                 continue
             if self._condition_holds(spec, values):
@@ -372,10 +401,59 @@ class RowValidator:
         subject = self._subject(row, values, problems)
         if problems:
             return None, problems
+        if withdrawing and "decision_date" not in dates:
+            # Not needed to find the record; the row's record is never written from it.
+            dates["decision_date"] = self.today
         clean = self._clean_row(row, values, dates, subject, problems)
         if clean is not None and masked_cells:
             clean.masked = tuple(masked_cells)
+        if clean is not None and action is not None:
+            clean.action, clean.withdrawal_basis, clean.withdrawal_document_no = action
         return clean, problems
+
+    def _action(self, row, texts, problems) -> tuple | None:
+        """(action, basis, document number) from the row's optional action columns;
+        None (and a problem) for an action the templates do not offer."""
+        found = {}
+        for spec, index in self.actions:
+            text = texts[index] if index < len(texts) else ""
+            if text[:1] == "'" and text[1:2] in _TRIGGERS:
+                text = text[1:]
+            found[spec.key] = text
+        word = found.get(ACTION.key, "")
+        action = ACTION_WORDS.get(word, ACTION_WORDS.get(word.casefold()))
+        if action is None:
+            problems.append(
+                RowProblem(
+                    row,
+                    ACTION.key,
+                    self.columns.get(ACTION.key, ACTION.label),
+                    "action",
+                    {"value": word, "choices": "、".join(ACTION_CHOICES)},
+                )
+            )
+            return None
+        basis = mask_personal_numbers(found.get(WITHDRAWAL_BASIS.key, "")).text
+        document_no = found.get(WITHDRAWAL_DOCUMENT.key, "")
+        if action != UPSERT:
+            for spec, value, limit in (
+                (WITHDRAWAL_BASIS, basis, 500),
+                (WITHDRAWAL_DOCUMENT, document_no, 200),
+            ):
+                column = self.columns.get(spec.key, spec.label)
+                if not value:
+                    problems.append(RowProblem(row, spec.key, column, "withdrawal_required", {}))
+                elif len(value) > limit:
+                    problems.append(
+                        RowProblem(
+                            row,
+                            spec.key,
+                            column,
+                            "max_length",
+                            {"length": len(value), "max": limit},
+                        )
+                    )
+        return action, basis, document_no
 
     def _check_dates(self, row, dates, problems) -> None:
         for spec in self.date_order:

@@ -20,15 +20,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exchange import services, sharing
-from exchange.forms import SharedQueryForm, TokenForm, UploadForm
+from exchange.forms import FindRecordForm, SharedQueryForm, TokenForm, UploadForm, WithdrawForm
 from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, BatchStatus, RowOutcome
 from exchange.report import error_report_xlsx
 from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
+from portal.core.text import normalise_code
 from portal.departments.models import DepartmentToken
 from portal.departments.services import issue_token, revoke_token
 from portal.queries.models import Channel as QueryChannel
+from portal.records.models import CreditRecord, Withdrawal
+from portal.records.withdrawals import WithdrawalError, withdraw_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -176,6 +179,7 @@ def batch_progress_json(request, pk):
             "created": batch.created_count,
             "updated": batch.updated_count,
             "unchanged": batch.unchanged_count,
+            "withdrawn": batch.withdrawn_count,
         }
     )
     response = JsonResponse(data)
@@ -364,4 +368,76 @@ def shared_query(request):
             form = SharedQueryForm(initial=kept)
     return render(
         request, "exchange/shared_query.html", _context(request, "shared", form=form, answer=answer)
+    )
+
+
+# -- withdrawing one record (撤销, 移出) ---------------------------------------------------------
+FOUND_MAX = 20
+
+
+def _own_records(request):
+    return CreditRecord.objects.filter(department=request.department).select_related(
+        "catalog_item", "subject"
+    )
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def record_withdraw(request):
+    """Find one of the department's records by its key, choose revoke or remove with the
+    ground and document number, confirm: the same service as a 撤销/移出 row in a file."""
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    find = FindRecordForm(request.POST if step == "find" else None)
+    found, forms_by_record, error = None, {}, ""
+    if step == "find" and find.is_valid():
+        records = _own_records(request).filter(
+            decision_no=" ".join(find.cleaned_data["decision_no"].split())
+        )
+        code = normalise_code(find.cleaned_data["subject_code"])
+        if code:
+            records = records.filter(subject__code=code)
+        found = list(records.order_by("-decision_date", "-id")[:FOUND_MAX])
+        forms_by_record = {r.pk: WithdrawForm(initial={"record": r.pk}) for r in found}
+    elif step == "confirm":
+        form = WithdrawForm(request.POST)
+        record = None
+        if form.is_valid():
+            record = get_object_or_404(_own_records(request), pk=form.cleaned_data["record"])
+            try:
+                withdraw_record(
+                    record,
+                    form.cleaned_data["ground"],
+                    form.cleaned_data["basis"],
+                    form.cleaned_data["document_no"],
+                    request.user,
+                )
+            except WithdrawalError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("该记录已撤下公示。"))
+                return redirect("exchange:record_withdrawn", pk=record.pk)
+        else:
+            pk = request.POST.get("record", "")
+            record = get_object_or_404(_own_records(request), pk=pk) if pk.isdigit() else None
+        found = [record] if record is not None else []
+        forms_by_record = {record.pk: form} if record is not None else {}
+    rows = [(record, forms_by_record[record.pk]) for record in found or []]
+    return render(
+        request,
+        "exchange/record_withdraw.html",
+        _context(
+            request, "withdraw", find=find, rows=rows, searched=found is not None, error=error
+        ),
+    )
+
+
+@officer_required
+@require_GET
+def record_withdrawn(request, pk):
+    record = get_object_or_404(_own_records(request), pk=pk)
+    withdrawal = Withdrawal.objects.filter(record_id=record.pk).order_by("-id").first()
+    return render(
+        request,
+        "exchange/record_withdrawn.html",
+        _context(request, "withdraw", record=record, withdrawal=withdrawal),
     )

@@ -30,6 +30,11 @@ MESSAGES = {
     "record_closed": _("已有记录状态为「%(status)s」，不能通过报送覆盖"),
     "no_code": _("缺少主体代码，无法归集主体"),
     "name_candidate": _("缺少主体代码，名称与已有主体「%(name)s」相近，已转人工确认"),
+    "action": _("「%(value)s」不是可选的操作类型，可选值：%(choices)s（留空为新增/更正）"),
+    "withdrawal_required": _("撤销或移出须填写依据和文书号"),
+    "withdraw_not_found": _(
+        "未找到要撤销或移出的记录（按业务主键 %(key)s 查找），请核对决定文书号和主体代码"
+    ),
     "too_many_columns": _("该行有 %(count)d 个单元格，多于表头的 %(header)d 列"),
     # File errors
     "file_empty": _("文件为空"),

@@ -17,6 +17,39 @@ ERROR_COLUMN_ALIASES = frozenset({ERROR_COLUMN, "errors", "error"})
 EXAMPLE_MARKER = "【示例】"
 
 
+@dataclass(frozen=True)
+class ActionColumn:
+    """A column every template carries beside the item's fields: what the row does."""
+
+    key: str
+    label: str
+    label_en: str
+
+
+# Optional; a row that leaves them blank adds or corrects its record, as before.
+ACTION = ActionColumn("action", "操作类型", "Action")
+WITHDRAWAL_BASIS = ActionColumn("withdrawal_basis", "撤销或移出依据", "Withdrawal basis")
+WITHDRAWAL_DOCUMENT = ActionColumn(
+    "withdrawal_document_no", "撤销或移出文书号", "Withdrawal document number"
+)
+ACTION_COLUMNS = (ACTION, WITHDRAWAL_BASIS, WITHDRAWAL_DOCUMENT)
+# What a row asks for: "" adds or corrects (新增/更正); the others withdraw the record
+# found by the row's key (portal.records.withdrawals: revocation, delisting).
+UPSERT, REVOKE, DELIST = "", "revocation", "delisting"
+ACTION_WORDS = {
+    "": UPSERT,
+    "新增/更正": UPSERT,
+    "新增": UPSERT,
+    "更正": UPSERT,
+    "撤销": REVOKE,
+    "移出": DELIST,
+    "add/correct": UPSERT,
+    "revoke": REVOKE,
+    "remove": DELIST,
+}
+ACTION_CHOICES = ("新增/更正", "撤销", "移出")
+
+
 class FileRejected(Exception):
     """A problem with the whole file (unreadable, wrong headers): nothing in it is loaded."""
 
@@ -118,11 +151,12 @@ class ImportSchema:
         file; optional columns may be left out.
         """
         lookup = {}
-        for spec in self.fields:
+        for spec in (*self.fields, *ACTION_COLUMNS):
             for name in (spec.label, spec.key, spec.label_en):
                 if name:
                     lookup.setdefault(normalise_text(name).casefold(), spec)
         columns: dict[str, int] = {}
+        actions: dict[str, int] = {}
         header_text: dict[str, str] = {}
         unknown, repeated = [], []
         error_column = None
@@ -139,8 +173,11 @@ class ImportSchema:
             spec = lookup.get(folded)
             if spec is None:
                 unknown.append(text)
-            elif spec.key in columns:
+            elif spec.key in columns or spec.key in actions:
                 repeated.append(text)
+            elif isinstance(spec, ActionColumn):
+                actions[spec.key] = index
+                header_text[spec.key] = str(cell).strip()
             else:
                 columns[spec.key] = index
                 # Messages name the column as the file wrote it.
@@ -158,12 +195,13 @@ class ImportSchema:
         ]
         if missing:
             raise FileRejected("missing_columns", {"columns": "、".join(missing)})
-        return HeaderMap(columns, header_text, error_column, width)
+        return HeaderMap(columns, header_text, error_column, width, actions)
 
 
 @dataclass
 class HeaderMap:
     columns: dict  # field key -> column index
-    header_text: dict  # field key -> the header as written in the file
+    header_text: dict  # field key (or action column key) -> the header as written in the file
     error_column: int | None
     width: int
+    actions: dict = field(default_factory=dict)  # action column key -> column index

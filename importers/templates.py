@@ -18,7 +18,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from importers.resources import resource_for
-from importers.schema import EXAMPLE_MARKER
+from importers.schema import (
+    ACTION,
+    ACTION_CHOICES,
+    ACTION_COLUMNS,
+    EXAMPLE_MARKER,
+    WITHDRAWAL_BASIS,
+    WITHDRAWAL_DOCUMENT,
+)
 from portal.catalog.models import CatalogItem, FieldType
 from portal.catalog.starter import department_uscc
 from portal.core.codes import make_uscc
@@ -120,6 +127,15 @@ def _rule_text(f) -> str:
     return "；".join(p for p in parts if p)
 
 
+# The action columns' rules, as the instructions sheet and the header comments give them.
+ACTION_HELP = {
+    ACTION.key: "可选：新增/更正（留空即为新增/更正）、撤销（决定已被撤销）、移出（已移出名单）；"
+    "撤销、移出按业务主键（决定文书号和主体代码）查找已报送的记录，该记录立即撤下公示",
+    WITHDRAWAL_BASIS.key: "撤销或移出时必填：撤销或移出的法律依据，不超过500字",
+    WITHDRAWAL_DOCUMENT.key: "撤销或移出时必填：撤销决定书或移出决定的文书号，不超过200字",
+}
+
+
 def template_filename(item: CatalogItem, ext: str) -> str:
     return f"{item.code}_template_v{item.schema_version}.{ext}"
 
@@ -128,7 +144,35 @@ def template_csv(item: CatalogItem) -> bytes:
     """Header (labels) and the example row, UTF-8 with a BOM so Excel shows the Chinese."""
     resource = resource_for(item)
     fields = list(item.fields.all().order_by("sort_order", "id"))
-    return write_csv([resource.get_export_headers(), example_row(item, fields)])
+    headers = resource.get_export_headers() + [c.label for c in ACTION_COLUMNS]
+    return write_csv([headers, example_row(item, fields) + [""] * len(ACTION_COLUMNS)])
+
+
+def _action_columns(data, options, after: int, option_columns: int, fill) -> None:
+    """The optional action columns after the item's fields, the action as a drop-down."""
+    for offset, column in enumerate(ACTION_COLUMNS, start=1):
+        index = after + offset
+        cell = data.cell(row=1, column=index, value=neutralise(column.label))
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.comment = Comment(neutralise(ACTION_HELP[column.key]), "template")
+        letter = get_column_letter(index)
+        data.column_dimensions[letter].width = 20
+        if column is ACTION:
+            source_column = get_column_letter(option_columns + 1)
+            for row_index, choice in enumerate(ACTION_CHOICES, start=1):
+                options[f"{source_column}{row_index}"] = choice
+            validation = DataValidation(
+                type="list",
+                formula1=f"'选项'!${source_column}$1:${source_column}${len(ACTION_CHOICES)}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=_("无效的值"),
+                error=_("请从下拉列表中选择。"),
+            )
+            data.add_data_validation(validation)
+            validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
 
 
 def template_xlsx(item: CatalogItem) -> bytes:
@@ -195,6 +239,7 @@ def template_xlsx(item: CatalogItem) -> bytes:
             # Text format keeps long codes and numbers as typed (no 4.41E+17).
             for row_index in range(3, 203):
                 data.cell(row=row_index, column=index).number_format = "@"
+    _action_columns(data, options, len(fields), option_columns, optional_fill)
     data.freeze_panes = "A2"
     options.sheet_state = "hidden"
 
@@ -223,6 +268,9 @@ def template_xlsx(item: CatalogItem) -> bytes:
                 ]
             )
         )
+    for column in ACTION_COLUMNS:
+        choices = "、".join(ACTION_CHOICES) if column is ACTION else ""
+        guide.append(safe_row([column.label, column.key, ACTION_HELP[column.key], choices, "否"]))
     for letter, width in zip("ABCDE", (28, 20, 60, 40, 18), strict=True):
         guide.column_dimensions[letter].width = width
     guide["A1"].font = Font(bold=True, size=14)

@@ -4,19 +4,27 @@ GET /api/v1/search?q=&kind=&item=&department=&district=&year=&list=&page=&per_pa
     -> {"total", "page", "per_page", "pages", "exact_code", "hits": [...], "facets": {...}}
 GET /api/v1/subjects/<code> -> a subject's published profile, or 404
 GET /api/v1/suggest?q= -> {"suggestions": [{"name", "code"}]}
+GET /api/v1/records/<id> -> one published record; 410 with when and why if it was
+    withdrawn; 404 if it never existed or was never public
+GET /api/v1/withdrawals?since=&limit= and /api/v1/withdrawals.atom -> the withdrawal feed
 
 Rate-limited per client (HTTP 429 with Retry-After and a sentence saying why).
 """
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 
 from portal.core.ratelimit import rate_limited
+from portal.records import visibility
+from search import withdrawal_feed
 from search.backends import SearchUnavailable
+from search.profiles import published_record
 from search.service import SORTS, SearchQuery, search_public, subject_profile, suggest
 
 SEARCH_PARAMETERS = [
@@ -107,6 +115,175 @@ def _suggest(request):
     return JsonResponse({"suggestions": items}, json_dumps_params={"ensure_ascii": False})
 
 
+def _record_address(request, record_id: int) -> str:
+    # The public record page's address (a route of the site's home page, /records/<id>/).
+    return request.build_absolute_uri(f"/records/{record_id}/")
+
+
+def _withdrawal_fields() -> dict:
+    return {
+        "record_id": serializers.IntegerField(),
+        "ground": serializers.ChoiceField(
+            choices=["repair", "correction", "expiry", "revocation", "delisting"],
+            help_text="撤下原因：repair 信用修复、correction 更正、expiry 公示期满、"
+            "revocation 撤销、delisting 移出名单",
+        ),
+        "ground_label": serializers.CharField(),
+        "withdrawn_at": serializers.DateTimeField(),
+    }
+
+
+WITHDRAWN_RECORD = inline_serializer(
+    "WithdrawnRecord",
+    {
+        "error": serializers.CharField(help_text="withdrawn"),
+        "detail": serializers.CharField(),
+        **_withdrawal_fields(),
+    },
+)
+FEED_ENTRY = inline_serializer(
+    "WithdrawalEntry",
+    {
+        "id": serializers.IntegerField(help_text="条目编号，作为下一页的 since"),
+        **_withdrawal_fields(),
+        "subject_code": serializers.CharField(
+            help_text="统一社会信用代码；自然人为遮蔽后的证件号码"
+        ),
+        "natural_person": serializers.BooleanField(),
+        "url": serializers.URLField(help_text="记录原地址（现返回 410）"),
+    },
+    many=True,
+)
+FEED_PAGE = inline_serializer(
+    "WithdrawalFeedPage",
+    {
+        "since": serializers.IntegerField(),
+        "next_since": serializers.IntegerField(help_text="下一页请求的 since"),
+        "has_more": serializers.BooleanField(),
+        "next": serializers.URLField(),
+        "entries": FEED_ENTRY,
+    },
+)
+FEED_PARAMETERS = [
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.INT,
+        description="游标：上一页最后一条的编号（next_since）；省略则从头开始",
+    ),
+    OpenApiParameter(
+        "limit",
+        OpenApiTypes.INT,
+        description=f"每页条数，默认 {withdrawal_feed.DEFAULT_LIMIT}，"
+        f"最多 {withdrawal_feed.MAX_LIMIT}",
+    ),
+]
+BAD_CURSOR = inline_serializer(
+    "FeedCursorError", {"error": serializers.CharField(), "detail": serializers.CharField()}
+)
+
+
+@extend_schema(
+    responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 410: WITHDRAWN_RECORD},
+    tags=["search"],
+    description="一条公示中的信用记录。已撤下公示的记录返回 410 及撤下时间和原因（不含记录内容）；"
+    "从未存在或从未公示的记录返回 404。",
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+def _record(request, record_id: int):
+    found = published_record(record_id)
+    if found is not None:
+        return JsonResponse(found, json_dumps_params={"ensure_ascii": False})
+    withdrawn = visibility.find_withdrawn_record(record_id)
+    if withdrawn is None:
+        return JsonResponse(
+            {"error": "not_found", "detail": _("该记录不存在或未公示。")}, status=404
+        )
+    return JsonResponse(
+        {
+            "error": "withdrawn",
+            "detail": _("该记录已撤下公示。"),
+            "record_id": withdrawn.record_id,
+            "ground": withdrawn.ground,
+            "ground_label": withdrawn.ground_label,
+            "withdrawn_at": timezone.localtime(withdrawn.withdrawn_at).isoformat(),
+        },
+        status=410,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _feed_page(request):
+    """(page, next address) for the request's cursor; CursorError for a bad one."""
+    since, limit = withdrawal_feed.parse_cursor(request.GET.get("since"), request.GET.get("limit"))
+    page = withdrawal_feed.feed_page(since, limit)
+    base = request.build_absolute_uri(request.path)
+    next_url = f"{base}?since={page.next_since}"
+    if limit != withdrawal_feed.DEFAULT_LIMIT:
+        next_url += f"&limit={limit}"
+    return page, next_url
+
+
+def _bad_cursor(error):
+    return JsonResponse(
+        {"error": "bad_cursor", "detail": str(error)},
+        status=400,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@extend_schema(
+    parameters=FEED_PARAMETERS,
+    responses={200: FEED_PAGE, 400: BAD_CURSOR},
+    tags=["withdrawals"],
+    description="撤下公示订阅（JSON）：信用修复、更正、公示期满、撤销、移出名单而撤下公示的记录，"
+    "按登记先后排列。用 next_since 作为下一页的 since，可持续增量获取；转载过这些记录的网站应同步删除。",
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+def _withdrawals(request):
+    try:
+        page, next_url = _feed_page(request)
+    except withdrawal_feed.CursorError as error:
+        return _bad_cursor(error)
+    body = withdrawal_feed.page_json(
+        page, lambda record_id: _record_address(request, record_id), next_url
+    )
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@extend_schema(
+    parameters=FEED_PARAMETERS,
+    responses={
+        (200, "application/atom+xml"): OpenApiTypes.STR,
+        400: BAD_CURSOR,
+    },
+    tags=["withdrawals"],
+    description='撤下公示订阅（Atom），内容与 JSON 订阅相同；下一页见 rel="next" 链接。',
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+def _withdrawals_atom(request):
+    try:
+        page, next_url = _feed_page(request)
+    except withdrawal_feed.CursorError as error:
+        return _bad_cursor(error)
+    body = withdrawal_feed.page_atom(
+        page,
+        feed_url=request.build_absolute_uri(),
+        site_url=request.build_absolute_uri("/"),
+        record_url=lambda record_id: _record_address(request, record_id),
+        next_url=next_url,
+    )
+    return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
 search_api = require_GET(rate_limited("search", 60, 60)(_search))
 subject_api = require_GET(rate_limited("subject", 120, 60)(_subject))
 suggest_api = require_GET(rate_limited("suggest", 240, 60)(_suggest))
+record_api = require_GET(rate_limited("record", 120, 60)(_record))
+withdrawals_api = require_GET(rate_limited("withdrawals", 60, 60)(_withdrawals))
+withdrawals_atom = require_GET(rate_limited("withdrawals", 60, 60)(_withdrawals_atom))

@@ -93,3 +93,23 @@ def _record(record) -> dict:
         "under_objection": record.public_state == "under_objection",
         "fields": shown,
     }
+
+
+def published_record(record_id: int) -> dict | None:
+    """One public record with its subject as the public sees it, or None."""
+    record = visibility.find_public_record(record_id)
+    if record is None:
+        return None
+    identity = visibility.public_identity(record.subject)
+    shown = _record(record)
+    shown.update(
+        item_code=record.catalog_item.code,
+        item_name=record.catalog_item.name,
+        subject={
+            "public_code": identity.public_code,
+            "name": identity.name,
+            "kind": identity.kind,
+            "kind_label": identity.kind_label,
+        },
+    )
+    return shown

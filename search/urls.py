@@ -1,4 +1,5 @@
-"""Public search API routes, mounted at /api/v1/ by portal/urls.py."""
+"""Public search API routes, mounted at /api/v1/ by portal/urls.py (with one record and
+the withdrawal feed)."""
 
 from django.urls import path
 
@@ -10,4 +11,7 @@ urlpatterns = [
     path("search", api.search_api, name="api_search"),
     path("suggest", api.suggest_api, name="api_suggest"),
     path("subjects/<str:code>", api.subject_api, name="api_subject"),
+    path("records/<int:record_id>", api.record_api, name="api_record"),
+    path("withdrawals", api.withdrawals_api, name="api_withdrawals"),
+    path("withdrawals.atom", api.withdrawals_atom, name="api_withdrawals_atom"),
 ]

@@ -153,7 +153,17 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
             return limited
         record = visibility.find_public_record(record_id)
         if record is None:
-            raise Http404(_("该记录不存在或未公示"))
+            withdrawn = visibility.find_withdrawn_record(record_id)
+            if withdrawn is None:
+                raise Http404(_("该记录不存在或未公示"))
+            # Gone for good: copies elsewhere should be taken down too (410, not 404).
+            response = self.render(
+                request,
+                template="cms/record_withdrawn.html",
+                context_overrides={"withdrawal": withdrawn},
+            )
+            response.status_code = 410
+            return response
         return self.render(
             request,
             template="cms/record_detail.html",

@@ -26,6 +26,7 @@ class PublicState(models.TextChoices):
     EXPIRED = "expired", _("公示期满")
     CORRECTED = "corrected", _("已更正")
     REVOKED = "revoked", _("已撤销")
+    DELISTED = "delisted", _("已移出名单")
     NOT_PUBLIC = "not_public", _("不予公开")
 
 
@@ -40,6 +41,8 @@ class RecordStatus(models.TextChoices):
     CORRECTED = "corrected", _("已更正")
     REVOKED = "revoked", _("已撤销")
     REPAIRED = "repaired", _("已修复")
+    # Taken off a list (移出) by the source department: the entry ends, it was not annulled.
+    DELISTED = "delisted", _("已移出名单")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ def derive_public_state(
     """The one public state a record is in on `today`. Order matters: the first rule wins."""
     if status == RecordStatus.REVOKED:
         return PublicState.REVOKED
+    if status == RecordStatus.DELISTED:
+        return PublicState.DELISTED
     if status == RecordStatus.CORRECTED:
         return PublicState.CORRECTED
     if status == RecordStatus.REPAIRED:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.catalog.models import CatalogItem, Severity
 from portal.departments.models import Department
@@ -197,3 +198,57 @@ class RecordVersion(models.Model):
 
     def __str__(self):
         return f"{self.record_id} v{self.number}"
+
+
+class WithdrawalGround(models.TextChoices):
+    """Why a public record left public view (docs/domain.md, Withdrawals)."""
+
+    # A context of their own: 更正 and 撤销 name other things elsewhere (decisions, states).
+    REPAIR = "repair", pgettext_lazy("withdrawal ground", "信用修复")
+    CORRECTION = "correction", pgettext_lazy("withdrawal ground", "更正")
+    EXPIRY = "expiry", pgettext_lazy("withdrawal ground", "公示期满")
+    REVOCATION = "revocation", pgettext_lazy("withdrawal ground", "撤销")
+    DELISTING = "delisting", pgettext_lazy("withdrawal ground", "移出名单")
+
+
+class Withdrawal(models.Model):
+    """One public record leaving public view: written in the transaction that ends its
+    publication, never changed. The feed, the record's old address (410) and the case
+    pages read it; what is public is still decided by portal.records.visibility alone."""
+
+    # No database constraint: the entry outlives a record whose content is purged later,
+    # so its old address still answers that it was withdrawn.
+    record = models.ForeignKey(
+        CreditRecord,
+        verbose_name=_("信用记录"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="withdrawals",
+    )
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("信用主体"), on_delete=models.PROTECT, related_name="+"
+    )
+    ground = models.CharField(_("撤下原因"), max_length=16, choices=WithdrawalGround.choices)
+    public_state = models.CharField(_("撤下后状态"), max_length=16, choices=PublicState.choices)
+    withdrawn_at = models.DateTimeField(_("撤下时间"))
+    reference = models.CharField(
+        _("来源"), max_length=64, blank=True, help_text=_("例如 batch:12、repair:XF…。")
+    )
+    basis = models.CharField(_("撤销或移出依据"), max_length=500, blank=True)
+    document_no = models.CharField(_("撤销或移出文书号"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("撤下公示登记")
+        verbose_name_plural = _("撤下公示登记")
+
+    def __str__(self):
+        return f"{self.record_id} {self.get_ground_display()} {self.withdrawn_at:%Y-%m-%d}"

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from portal.audit.services import record_event
 from portal.records.disclosure import PUBLIC_STATES, PublicState, RecordStatus
-from portal.records.models import CreditRecord, RecordVersion
+from portal.records.models import CreditRecord, RecordVersion, Withdrawal
 from portal.records.signals import records_changed, records_changing
+from portal.records.withdrawals import WithdrawalNote, withdrawal_for
 from portal.records.writing import (
     book_change,
     content_hash,
@@ -38,12 +39,15 @@ def change_record(
     actor=None,
     comment: str = "",
     today: dt.date | None = None,
+    withdrawal: WithdrawalNote | None = None,
     **changes,
 ) -> CreditRecord:
     """Apply `changes` to a record, recompute its window and state, and keep a version.
 
-    Used by objections, repair, department corrections and operators. Refuses
-    unknown fields so that a typo cannot silently change nothing.
+    Used by objections, repair, department corrections and withdrawals, and
+    operators. Refuses unknown fields so that a typo cannot silently change
+    nothing. A change that ends publication is noted in the withdrawal register
+    (`withdrawal` adds what the caller knows: ground, basis, document number).
     """
     for name, value in changes.items():
         if not hasattr(record, name) or name in {"id", "pk", "version", "public_state"}:
@@ -55,9 +59,21 @@ def change_record(
         record.version, record.public_state = locked.version, locked.public_state
         before = locked.public_state
         state = derive_columns(record, today, data_changed="data" in changes)
-        book_change(record, state, timezone.now())
+        now = timezone.now()
+        book_change(record, state, now)
         record.save()
         new_version(record, reason=reason, reference=reference, actor=actor, comment=comment).save()
+        withdrawn = withdrawal_for(
+            record,
+            before,
+            reason=reason,
+            now=now,
+            actor=actor,
+            reference=reference,
+            note=withdrawal,
+        )
+        if withdrawn is not None:
+            withdrawn.save()
         record_event(
             f"record.{reason}",
             actor=actor,
@@ -69,6 +85,7 @@ def change_record(
                 "to": record.public_state,
                 "changed": sorted(changes),
                 "comment": comment,
+                "withdrawn": withdrawn.ground if withdrawn is not None else "",
             },
         )
         announce([record.pk], reason)
@@ -93,14 +110,19 @@ def refresh_public_states(today: dt.date | None = None, chunk: int = 2000) -> in
             if not batch:
                 break
             now = timezone.now()
-            versions = []
+            versions, withdrawals = [], []
             for record in batch:
+                before = record.public_state
                 book_change(record, PublicState.EXPIRED, now)
                 versions.append(new_version(record, reason="schedule", reference="expiry"))
+                withdrawals.append(
+                    withdrawal_for(record, before, reason="schedule", now=now, reference="expiry")
+                )
             CreditRecord.objects.bulk_update(
                 batch, ["public_state", "version", "state_changed_at", "updated_at"]
             )
             RecordVersion.objects.bulk_create(versions)
+            Withdrawal.objects.bulk_create([w for w in withdrawals if w is not None])
             record_event(
                 "record.expired",
                 data={
@@ -142,8 +164,9 @@ def reapply_disclosure_rule(
                 break
             last_id = batch[-1].pk
             now = timezone.now()
-            versions, touched = [], []
+            versions, touched, withdrawals = [], [], []
             for record in batch:
+                state_before = record.public_state
                 before = (
                     record.disclosure_ends,
                     record.repair_from,
@@ -162,6 +185,15 @@ def reapply_disclosure_rule(
                         )
                     )
                     changed_ids.append(record.pk)
+                    withdrawn = withdrawal_for(
+                        record,
+                        state_before,
+                        reason="operator",
+                        now=now,
+                        reference=f"catalog:{item.code}",
+                    )
+                    if withdrawn is not None:
+                        withdrawals.append(withdrawn)
                 if before != (
                     record.disclosure_ends,
                     record.repair_from,
@@ -183,6 +215,7 @@ def reapply_disclosure_rule(
                 ],
             )
             RecordVersion.objects.bulk_create(versions)
+            Withdrawal.objects.bulk_create(withdrawals)
             announce([v.record_id for v in versions], "operator")
     record_event(
         "catalog.rule_reapplied",

@@ -19,6 +19,10 @@ reports), so one rule answers them all; docs/visibility.md states it in words.
   through at least one public record, with the masked identity number as
   code and no legal representative or registration date, and never in a
   bulk export.
+- A withdrawn record (one that left public view: portal.records.withdrawals)
+  is announced with its id, when, on what ground and its subject's public code
+  (a person's masked); an organisation's name, never a person's, and nothing of
+  the record's content. A record that was never public is never announced.
 - A record's public fields are the catalog fields marked public; identity
   number fields never (a person's number appears only as the subject's
   masked code). The record's title copies its item's title field, so it is
@@ -35,7 +39,7 @@ from django.db.models import F, Q
 from portal.catalog.models import CatalogField, CatalogItem, FieldType, Openness
 from portal.core.text import normalise_code
 from portal.records.disclosure import PUBLIC_STATES
-from portal.records.models import CreditRecord
+from portal.records.models import CreditRecord, Withdrawal, WithdrawalGround
 from portal.subjects.models import Subject, SubjectKind, public_code_for
 
 # Field types that never appear among a record's public fields.
@@ -87,6 +91,65 @@ def find_public_record(record_id: int) -> CreditRecord | None:
         .select_related("subject", "catalog_item", "department")
         .first()
     )
+
+
+# -- withdrawn records ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class PublicWithdrawal:
+    """How the public sees one withdrawal: never the record's content."""
+
+    id: int  # the register's order: the feed's cursor
+    record_id: int
+    ground: str
+    withdrawn_at: dt.datetime
+    subject_code: str  # the USCC, or a person's masked identity number
+    subject_name: str  # an organisation's; never a person's
+    is_natural_person: bool
+
+    @property
+    def ground_label(self) -> str:
+        return str(WithdrawalGround(self.ground).label)
+
+
+def public_withdrawal(withdrawal: Withdrawal) -> PublicWithdrawal:
+    subject = withdrawal.subject
+    person = subject.kind == SubjectKind.NATURAL_PERSON
+    return PublicWithdrawal(
+        id=withdrawal.pk,
+        record_id=withdrawal.record_id,
+        ground=withdrawal.ground,
+        withdrawn_at=withdrawal.withdrawn_at,
+        subject_code=public_code_for(subject.kind, subject.code, subject.identity_masked),
+        subject_name="" if person else subject.name,
+        is_natural_person=person,
+    )
+
+
+def public_withdrawals():
+    """The withdrawal register as the feed reads it, oldest first, subjects loaded."""
+    return (
+        Withdrawal.objects.select_related("subject")
+        .only(
+            "id",
+            "record_id",
+            "ground",
+            "withdrawn_at",
+            "subject__kind",
+            "subject__code",
+            "subject__identity_masked",
+            "subject__name",
+        )
+        .order_by("id")
+    )
+
+
+def find_withdrawn_record(record_id: int) -> PublicWithdrawal | None:
+    """If the record is not public now but was once, its last withdrawal; else None
+    (a record that never existed, or was never public, is simply not found)."""
+    if public_records().filter(pk=record_id).exists():
+        return None
+    withdrawal = public_withdrawals().filter(record_id=record_id).order_by("-id").first()
+    return public_withdrawal(withdrawal) if withdrawal is not None else None
 
 
 # -- subjects -------------------------------------------------------------------------------

@@ -19,7 +19,17 @@ from tests.exchange.conftest import fixture_path, penalty_csv, penalty_row
 
 pytestmark = pytest.mark.django_db
 
-KEYS = ["batch", "status", "rows", "accepted", "rejected", "created", "updated", "unchanged"]
+KEYS = [
+    "batch",
+    "status",
+    "rows",
+    "accepted",
+    "rejected",
+    "created",
+    "updated",
+    "unchanged",
+    "withdrawn",
+]
 
 
 def run(*args):

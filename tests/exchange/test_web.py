@@ -148,7 +148,8 @@ def test_templates_follow_the_catalog(officer_client):
         reverse("exchange:template_download", args=["ADM_PENALTY", "csv"])
     )
     text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
-    assert text.splitlines()[0].endswith("备注说明")
+    # The item's fields, then the optional action columns every template carries.
+    assert text.splitlines()[0].endswith("备注说明,操作类型,撤销或移出依据,撤销或移出文书号")
     assert f"_v{item.schema_version}.csv" in csv_response["Content-Disposition"]
 
 

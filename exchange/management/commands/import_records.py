@@ -6,7 +6,7 @@
 Validates every row and, unless --dry-run, loads the accepted rows in one
 all-or-nothing transaction. With --json the last line of output is one JSON
 object: {"batch", "status", "rows", "accepted", "rejected", "created",
-"updated", "unchanged"}.
+"updated", "unchanged", "withdrawn"}.
 
 Exit status: 0 when the file was processed (row errors are not a failure);
 2 for an unknown department or catalog item or a missing file; 3 for a file
@@ -93,6 +93,7 @@ class Command(BaseCommand):
             "created": batch.created_count,
             "updated": batch.updated_count,
             "unchanged": batch.unchanged_count,
+            "withdrawn": batch.withdrawn_count,
         }
         if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
@@ -101,7 +102,7 @@ class Command(BaseCommand):
                 f"batch {batch.pk}: {batch.get_status_display()} — rows {batch.rows_total}, "
                 f"accepted {batch.accepted}, rejected {batch.rejected}, created "
                 f"{batch.created_count}, updated {batch.updated_count}, unchanged "
-                f"{batch.unchanged_count}"
+                f"{batch.unchanged_count}, withdrawn {batch.withdrawn_count}"
             )
             if batch.rejected and not options["report"]:
                 self.stdout.write("use --report PATH.xlsx for the rejected rows and their errors")

@@ -198,7 +198,10 @@ def case_status(request, tracking_no: str):
     if case is None:
         raise Http404
     steps = case.transitions.order_by("created_at", "id")
+    published = visibility.is_public_record(case.record)
     context = {
+        "record_published": published,
+        "withdrawal": None if published else visibility.find_withdrawn_record(case.record_id),
         "case": case,
         "steps": steps,
         "stages": _stage_path(case),

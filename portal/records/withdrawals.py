@@ -1,0 +1,158 @@
+"""The withdrawal register: which public records left public view, when and why
+(docs/domain.md, Withdrawals).
+
+Whether a record is public is decided by portal.records.visibility alone; this
+module only notes the event, in the same transaction as the change that ends
+publication. Every path that can move a record out of a public state asks
+`withdrawal_for` for the row to save beside its version: change_record
+(objections, repair, department corrections and withdrawals, operators), the
+scheduled expiry, re-applying a catalog rule and the department import's update.
+
+`withdraw_record` is the one way a source department revokes a record (撤销, the
+decision was annulled) or takes it off a list (移出): the import's 撤销/移出 rows
+and the workspace form both call it, and so can an approval step placed before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.records.disclosure import PUBLIC_STATES, PublicState, RecordStatus
+from portal.records.models import ChangeReason, CreditRecord, Withdrawal, WithdrawalGround
+
+# How a department's withdrawal sets the record: annulled, or taken off a list.
+STATUS_FOR_GROUND = {
+    WithdrawalGround.REVOCATION: RecordStatus.REVOKED,
+    WithdrawalGround.DELISTING: RecordStatus.DELISTED,
+}
+BASIS_MAX = 500
+DOCUMENT_NO_MAX = 200
+
+
+class WithdrawalError(ValueError):
+    """A withdrawal the rules refuse; the message is for the person who asked."""
+
+
+@dataclass(frozen=True)
+class WithdrawalNote:
+    """What the caller knows about a withdrawal beyond the state change itself."""
+
+    ground: str = ""
+    basis: str = ""
+    document_no: str = ""
+    # Note it even when the record had already left public view (an expired record
+    # revoked later): sites that keep expired copies must still take annulled ones down.
+    always: bool = False
+
+
+def ground_for(state: str, reason: str) -> str:
+    """The ground of a withdrawal from the state the record entered and the change's reason."""
+    if state == PublicState.REPAIRED:
+        return WithdrawalGround.REPAIR
+    if state == PublicState.DELISTED:
+        return WithdrawalGround.DELISTING
+    if state == PublicState.EXPIRED:
+        return WithdrawalGround.EXPIRY
+    if state == PublicState.REVOKED and reason in (ChangeReason.BATCH, ChangeReason.DEPARTMENT):
+        return WithdrawalGround.REVOCATION
+    # Objection decisions (corrected or taken down), a correction that leaves the record
+    # unpublishable, operators' rule changes.
+    return WithdrawalGround.CORRECTION
+
+
+def withdrawal_for(
+    record: CreditRecord,
+    before: str,
+    *,
+    reason: str,
+    now: dt.datetime,
+    actor=None,
+    reference: str = "",
+    note: WithdrawalNote | None = None,
+) -> Withdrawal | None:
+    """The unsaved register row if `record`, once in state `before`, has just left public
+    view (its public_state is the new one); None when nothing was withdrawn."""
+    note = note or WithdrawalNote()
+    if record.public_state in PUBLIC_STATES:
+        return None
+    if before not in PUBLIC_STATES:
+        if not (note.always and Withdrawal.objects.filter(record_id=record.pk).exists()):
+            return None  # never public: nothing to announce (nor to reveal)
+    return Withdrawal(
+        record_id=record.pk,
+        subject_id=record.subject_id,
+        ground=note.ground or ground_for(record.public_state, reason),
+        public_state=record.public_state,
+        withdrawn_at=now,
+        reference=reference[:64],
+        basis=note.basis[:BASIS_MAX],
+        document_no=note.document_no[:DOCUMENT_NO_MAX],
+        actor=actor,
+    )
+
+
+# -- a department's withdrawal ---------------------------------------------------------------
+def withdrawal_problems(record: CreditRecord, ground: str, basis: str, document_no: str) -> list:
+    """Why this withdrawal cannot be made; empty when it can."""
+    problems = []
+    if ground not in STATUS_FOR_GROUND:
+        problems.append(_("请选择撤销或移出。"))
+    if not (basis or "").strip():
+        problems.append(_("请填写撤销或移出的依据。"))
+    if not (document_no or "").strip():
+        problems.append(_("请填写撤销或移出的文书号。"))
+    if record.status != RecordStatus.ACTIVE:
+        problems.append(
+            _("该记录已是「%(status)s」状态，不能再撤销或移出。")
+            % {"status": RecordStatus(record.status).label}
+        )
+    return problems
+
+
+def withdraw_record(
+    record: CreditRecord,
+    ground: str,
+    basis: str,
+    document_no: str,
+    actor=None,
+    *,
+    reference: str = "",
+    today: dt.date | None = None,
+) -> CreditRecord:
+    """Revoke a record (ground REVOCATION) or take it off its list (DELISTING).
+
+    The record leaves public view at once and keeps its history: a new version
+    through change_record, audited, with the withdrawal noted in the register (and
+    so on the feed). Raises WithdrawalError with a message for the user.
+    """
+    from portal.records.services import change_record
+
+    basis = " ".join((basis or "").split())
+    document_no = " ".join((document_no or "").split())
+    with transaction.atomic():
+        # Checked on the row as stored: two officers withdrawing at once make one change.
+        locked = (
+            CreditRecord.objects.select_for_update()
+            .select_related("catalog_item", "subject")
+            .get(pk=record.pk)
+        )
+        problems = withdrawal_problems(locked, ground, basis, document_no)
+        if problems:
+            raise WithdrawalError(" ".join(str(p) for p in problems))
+        if len(basis) > BASIS_MAX or len(document_no) > DOCUMENT_NO_MAX:
+            raise WithdrawalError(_("依据或文书号过长。"))
+        label = WithdrawalGround(ground).label
+        return change_record(
+            locked,
+            reason=ChangeReason.DEPARTMENT,
+            reference=reference or f"withdrawal:{document_no}"[:64],
+            actor=actor,
+            comment=f"{label}：{document_no}；{basis}",
+            today=today,
+            withdrawal=WithdrawalNote(ground, basis, document_no, always=True),
+            status=STATUS_FOR_GROUND[ground],
+        )
