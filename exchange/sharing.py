@@ -20,7 +20,7 @@ from portal.catalog.models import FieldType, Openness
 from portal.core.codes import CodeError, validate_uscc
 from portal.queries import services as queries
 from portal.records.models import CreditRecord
-from portal.subjects.identity import check_resident_id, hash_identity, person_code
+from portal.subjects.identity import RESIDENT_ID, PersonIdentity
 from portal.subjects.models import Subject, SubjectKind
 
 
@@ -40,10 +40,10 @@ def find_subject(code: str) -> Subject | None:
     except CodeError:
         pass
     try:
-        number = check_resident_id(code)
+        person = PersonIdentity.from_number(RESIDENT_ID, code)
     except CodeError as exc:
         raise ValidationError(_("不是有效的统一社会信用代码或公民身份号码。")) from exc
-    return Subject.objects.filter(code=person_code(hash_identity(number))).first()
+    return Subject.objects.filter(code=person.code).first()
 
 
 def shared_records(subject: Subject) -> list[CreditRecord]:
