@@ -45,6 +45,23 @@ MESSAGES = {
     "xlsx_corrupt": _("XLSX 文件已损坏或不是有效的 Excel 文件：%(detail)s"),
     "xlsx_bomb": _("XLSX 文件解压后过大或条目过多（%(detail)s），已拒收"),
     "xlsx_unsafe": _("XLSX 文件包含不安全的 XML 内容，已拒收"),
+    "xlsx_dimension": _(
+        "工作表声明的数据范围 %(ref)s 超过上限（%(columns)d 列、%(rows)d 行），已拒收整个文件"
+    ),
+    "xlsx_too_wide": _(
+        "第 %(row)d 行在第 %(column)s 列有内容，超过上限 %(limit)d 列，已拒收整个文件；"
+        "请删除模板以外的列后重新上传"
+    ),
+    "xlsx_too_many_rows": _("工作表第 %(row)d 行超过上限 %(limit)d 行，已拒收整个文件"),
+    "xlsx_shared_strings": _(
+        "XLSX 文件的共享字符串表过大（上限 %(count)d 条、%(size)s），已拒收；"
+        "请拆分文件或另存为 CSV 后上传"
+    ),
+    "xlsx_shared_string_too_long": _("XLSX 文件中有文本超过 %(limit)d 个字符，已拒收整个文件"),
+    "row_too_long": _(
+        "第 %(row)d 行超过 %(limit)d 个字符（可能缺少换行或引号未闭合），已拒收整个文件"
+    ),
+    "cell_too_long": _("第 %(row)d 行有单元格超过 %(limit)d 个字符，已拒收整个文件"),
     "no_header": _("找不到表头行"),
     "unknown_columns": _("表头含有模板中没有的列：%(columns)s"),
     "missing_columns": _("表头缺少模板中的列：%(columns)s"),

@@ -169,7 +169,13 @@ def store(case, checked: CheckedFile, *, party: str, transition=None):
     checked.upload.seek(0)
     stored_name = f"{case.tracking_no}/{uuid.uuid4().hex}.{checked.extension}"
     evidence.file.save(stored_name, File(checked.upload), save=False)
-    evidence.save()
+    try:
+        evidence.save()
+    except BaseException:
+        # The caller only learns of files that were stored with their row: this one
+        # was written but its row was not, so it goes now or never.
+        discard([evidence])
+        raise
     return evidence
 
 

@@ -370,6 +370,17 @@ PORTAL_IMPORT_SQLITE_THREADS = env_int("PORTAL_IMPORT_SQLITE_THREADS", 2)
 # An XLSX upload is refused past this many zip entries or uncompressed bytes (zip bombs).
 PORTAL_XLSX_MAX_ENTRIES = env_int("PORTAL_XLSX_MAX_ENTRIES", 2000)
 PORTAL_XLSX_MAX_UNCOMPRESSED = env_int("PORTAL_XLSX_MAX_UNCOMPRESSED", 1 << 30)
+# The first sheet may declare or hold cells up to this column and row (the widest template
+# has well under 100 columns; Excel's own last row); past them the file is refused.
+PORTAL_XLSX_MAX_COLUMNS = env_int("PORTAL_XLSX_MAX_COLUMNS", 128)
+PORTAL_XLSX_MAX_ROWS = env_int("PORTAL_XLSX_MAX_ROWS", 1_048_576)
+# The shared-strings table is held in memory whole: at most this many entries and bytes.
+PORTAL_XLSX_MAX_SHARED_STRINGS = env_int("PORTAL_XLSX_MAX_SHARED_STRINGS", 2_000_000)
+PORTAL_XLSX_MAX_SHARED_STRINGS_BYTES = env_int(
+    "PORTAL_XLSX_MAX_SHARED_STRINGS_BYTES", 128 * 1024 * 1024
+)
+# No CSV line or row, and no XLSX row, may hold more characters than this.
+PORTAL_IMPORT_MAX_ROW_CHARS = env_int("PORTAL_IMPORT_MAX_ROW_CHARS", 1_000_000)
 
 # Name lists uploaded for screening (joint measures): largest file, most names.
 PORTAL_SCREEN_MAX_BYTES = env_int("PORTAL_SCREEN_MAX_BYTES", 5 * 1024 * 1024)

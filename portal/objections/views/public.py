@@ -7,7 +7,10 @@ very same answer.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +26,8 @@ from portal.objections.forms import ObjectionForm, RepairForm, SecretForm
 from portal.objections.models import CaseKind, Stage
 from portal.records import visibility
 from portal.records.models import CreditRecord
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "objections_unlocked"
 
@@ -116,6 +121,17 @@ def _file(request, kind: str, form_class, template: str):
                 )
             except services.CaseError as error:
                 form.add_error(None, str(error))
+            except DatabaseError:
+                # The filing rolled back whole (its files with it): say so, and that
+                # sending it again is safe, instead of a server error page.
+                logger.exception("Filing a %s case failed in the database", kind)
+                form.add_error(
+                    None,
+                    _("系统暂时无法保存您的申请，本次没有提交任何内容，请稍后重新提交。"),
+                )
+                form.fresh_challenge()
+                context.update(form=form, commitment_text=services.COMMITMENT_TEXT)
+                return render(request, template, context, status=503)
             else:
                 _unlock(request, case.tracking_no)
                 response = render(
