@@ -362,6 +362,7 @@ PORTAL_SCREEN_MAX_ROWS = env_int("PORTAL_SCREEN_MAX_ROWS", 20000)
 # Wagtail's own admin search (snippet listings) uses the database.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_SITE_NAME = "联合征信平台"
+WAGTAILADMIN_USER_LOGIN_FORM = "portal.accounts.forms.StaffLoginForm"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # The public site's address, for links in emails; unset, the admin's base URL.
 PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "") or WAGTAILADMIN_BASE_URL
