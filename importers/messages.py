@@ -50,6 +50,11 @@ MESSAGES = {
     "unknown_department": _("未知的部门：%(code)s"),
     "too_many_rows": _("数据行超过上限 %(limit)d 行"),
     "crashed": _("处理中断：%(detail)s"),
+    "idempotency_key_reused": _(
+        "Idempotency-Key「%(key)s」已用于批次 #%(batch)d（目录项 %(code)s），"
+        "本次请求的文件或目录项与之不同，未被接收；新的报送请使用新的 Idempotency-Key"
+    ),
+    "dry_run_with_commit": _("dry_run=true 与 commit=true 不能同时使用：试运行不入库"),
 }
 
 CONDITION_WORDS = {
