@@ -30,6 +30,15 @@ MESSAGES = {
     "record_closed": _("已有记录状态为「%(status)s」，不能通过报送覆盖"),
     "no_code": _("缺少主体代码，无法归集主体"),
     "name_candidate": _("缺少主体代码，名称与已有主体「%(name)s」相近，已转人工确认"),
+    "excel_number": _(
+        "「%(value)s」已被 Excel 当作数字处理（科学计数法或末几位变成 0），号码已损坏："
+        "请把该列设为文本格式——选中整列，右键「设置单元格格式」→「数字」→「文本」，"
+        "再重新输入或粘贴号码（也可在号码前加英文单引号 '）"
+    ),
+    "source_not_uploader": _(
+        "数据来源单位统一社会信用代码 %(value)s 不是本部门的代码 %(expected)s："
+        "只能报送本部门作为数据来源的记录"
+    ),
     "too_many_columns": _("该行有 %(count)d 个单元格，多于表头的 %(header)d 列"),
     # File errors
     "file_empty": _("文件为空"),

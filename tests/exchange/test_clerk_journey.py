@@ -219,3 +219,55 @@ def test_upload_form_states_the_size_limit(officer_client, settings):
     settings.PORTAL_IMPORT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024
     html = officer_client.get(reverse("exchange:batch_upload")).content.decode()
     assert "单个文件不超过 256.0 MiB" in html
+
+
+# --- Row checks ------------------------------------------------------------------------
+
+
+def test_a_row_from_another_departments_source_is_refused(market):
+    from portal.catalog.starter import department_uscc
+
+    tax = department_uscc("MB1A0002")
+    batch = services.validate_batch(
+        submit(penalty_csv([penalty_row(), penalty_row(source_uscc=tax)])).pk
+    )
+    assert (batch.accepted, batch.rejected) == (1, 1)
+    [error] = batch.row_errors.all()
+    assert (error.row, error.field, error.code) == (3, "source_uscc", "source_not_uploader")
+    assert tax in error.message() and market.uscc in error.message()
+
+
+def test_excel_damaged_codes_say_how_to_format_the_column_as_text():
+    from tests.factories import next_uscc
+
+    rows = [
+        penalty_row(uscc="9.14413E+17"),
+        penalty_row(subject_kind="自然人", uscc="", id_type="身份证", id_number="4.41302E+17"),
+        penalty_row(uscc=next_uscc()),
+    ]
+    batch = services.validate_batch(submit(penalty_csv(rows)).pk)
+    assert (batch.accepted, batch.rejected) == (1, 2)
+    errors = {e.row: e for e in batch.row_errors.all()}
+    assert {e.code for e in errors.values()} == {"excel_number"}
+    message = errors[2].message()
+    assert "9.14413E+17" in message and "文本" in message and "设置单元格格式" in message
+    assert "应为18位" not in message
+
+
+def test_numeric_id_cells_in_xlsx_are_explained(tmp_path):
+    from openpyxl import Workbook
+
+    item = catalog_item("ADM_PENALTY")
+    fields = list(item.fields.all().order_by("sort_order", "id"))
+    row = penalty_row(subject_kind="自然人", uscc="", id_type="身份证")
+    book = Workbook()
+    sheet = book.active
+    sheet.append([f.label for f in fields])
+    sheet.append(
+        [441302199001011234 if f.key == "id_number" else row.get(f.key, "") for f in fields]
+    )
+    path = tmp_path / "rows.xlsx"
+    book.save(path)
+    batch = services.validate_batch(submit(path.read_bytes(), "rows.xlsx").pk)
+    [error] = batch.row_errors.all()
+    assert error.code == "excel_number" and "文本" in error.message()
