@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "import_export",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by the app: /api/v1/docs/ works offline
     "django_otp",
     "django_otp.plugins.otp_totp",
     # Django
@@ -424,6 +425,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Joint Credit Portal API",
     "VERSION": "1.0.0",
     "PREPROCESSING_HOOKS": ["portal.core.openapi.only_portal_api"],
+    # The Swagger UI files come from drf-spectacular-sidecar, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -271,3 +271,12 @@ def test_numeric_id_cells_in_xlsx_are_explained(tmp_path):
     batch = services.validate_batch(submit(path.read_bytes(), "rows.xlsx").pk)
     [error] = batch.row_errors.all()
     assert error.code == "excel_number" and "文本" in error.message()
+
+
+def test_swagger_ui_is_served_by_the_app_not_a_cdn(client):
+    html = client.get("/api/v1/docs/").content.decode()
+    assert "cdn.jsdelivr.net" not in html and "unpkg.com" not in html
+    assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
