@@ -3,7 +3,8 @@
 Every response about a batch is scoped to the token's department; another
 department's batch answers 404. Errors are `{"error": code, "detail": text}`
 with 400 (bad request), 401 (no or bad token), 403 (not allowed), 404,
-409 (wrong state), 413 (file too large) and 415 (not CSV or XLSX).
+409 (wrong state), 413 (file too large), 415 (not CSV or XLSX) and 422 (an
+Idempotency-Key reused for another request).
 """
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, RowError
 from exchange.report import error_report_xlsx
 from exchange.views import XLSX, providable_items, template_response
+from importers.messages import render
 from portal.catalog.models import CatalogItem
 from portal.departments.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
 from portal.queries.models import Channel as QueryChannel
@@ -43,6 +45,7 @@ _CODES = {
     409: "conflict",
     413: "file_too_large",
     415: "unsupported_media_type",
+    422: "unprocessable",
     429: "rate_limited",
 }
 
@@ -142,6 +145,7 @@ class BatchSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     masked_cells = serializers.SerializerMethodField()
     file_error = serializers.SerializerMethodField()
+    same_as = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     created = serializers.IntegerField(source="created_count")
     updated = serializers.IntegerField(source="updated_count")
@@ -175,6 +179,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "masked_count",
             "masked_cells",
             "file_error",
+            "same_as",
             "progress",
             "created_at",
             "validated_at",
@@ -188,6 +193,11 @@ class BatchSerializer(serializers.ModelSerializer):
             {"row": cell.row, "field": cell.field, "column": cell.column, "kinds": cell.kinds}
             for cell in batch.masked_cells.all()[:1000]
         ]
+
+    def get_same_as(self, batch) -> int | None:
+        """An earlier batch with the identical file (a likely double submission)."""
+        earlier = services.same_file_batch(batch)
+        return earlier.pk if earlier else None
 
     def get_progress(self, batch) -> dict:
         return services.batch_progress(batch).as_dict()
@@ -209,6 +219,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "rows": url("batch_rows"),
             "report": url("batch_report"),
             "commit": url("batch_commit"),
+            "promote": url("batch_promote"),
             "discard": url("batch_discard"),
         }
 
@@ -288,8 +299,11 @@ class BatchListView(DepartmentAPIView):
         description=(
             "Creates a batch and starts validation in the background; poll the batch for "
             "progress. With `commit=true` the accepted rows are loaded right after validation "
-            "(all or nothing). Send an `Idempotency-Key` header to make retries safe: the same "
-            "key returns the batch it created first (200) instead of creating another."
+            "(all or nothing); `dry_run=true` and `commit=true` together are refused (400). Send "
+            "an `Idempotency-Key` header to make retries safe: the same key with the same file "
+            "and item returns the batch it created first (200) instead of creating another; "
+            "the same key with another file or item is refused (422). `same_as` names an "
+            "earlier batch with the identical file, if any."
         ),
         request={"multipart/form-data": _BATCH_UPLOAD},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
@@ -302,6 +316,7 @@ class BatchListView(DepartmentAPIView):
             404: OpenApiResponse(description="unknown catalog item"),
             413: OpenApiResponse(description="file too large"),
             415: OpenApiResponse(description="not a CSV or XLSX file"),
+            422: OpenApiResponse(description="Idempotency-Key reused for another request"),
         },
     )
     def post(self, request):
@@ -314,12 +329,10 @@ class BatchListView(DepartmentAPIView):
                 _("请求大小超过上限 %(limit)d 字节。") % {"limit": limit},
             )
         key = request.headers.get("Idempotency-Key", "").strip()
-        if key:
-            earlier = Batch.objects.filter(
-                department=request.department, idempotency_key=key[:100]
-            ).first()
-            if earlier is not None:
-                return self._batch_response(request, earlier, status.HTTP_200_OK)
+        dry_run = _flag(request.data.get("dry_run"))
+        auto_commit = _flag(request.data.get("commit"))
+        if dry_run and auto_commit:
+            raise ApiError(400, "dry_run_with_commit", render("dry_run_with_commit"))
         code = str(request.data.get("catalog", "")).strip()
         upload = request.FILES.get("file")
         if not code:
@@ -340,8 +353,8 @@ class BatchListView(DepartmentAPIView):
                 user=user,
                 token=request.auth,
                 idempotency_key=key,
-                dry_run=_flag(request.data.get("dry_run")),
-                auto_commit=_flag(request.data.get("commit")),
+                dry_run=dry_run,
+                auto_commit=auto_commit,
                 max_bytes=limit,
             )
         except services.SubmissionError as exc:
@@ -426,6 +439,24 @@ class BatchCommitView(DepartmentAPIView):
             BatchSerializer(batch, context={"request": request}).data,
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+class BatchPromoteView(DepartmentAPIView):
+    @extend_schema(
+        summary="Turn a validated dry run into a batch that can be committed (same file)",
+        request=None,
+        responses={200: BatchSerializer, 409: OpenApiResponse(description="not validated")},
+    )
+    def post(self, request, pk):
+        batch = self.batch(request, pk)
+        user, _label = actor_of(request)
+        try:
+            batch = services.promote_dry_run(batch, actor=user)
+        except services.TransitionError as exc:
+            raise ApiError(
+                409, "invalid_state", _("只有校验完成的试运行批次可以转为正式入库。")
+            ) from exc
+        return Response(BatchSerializer(batch, context={"request": request}).data)
 
 
 class BatchDiscardView(DepartmentAPIView):

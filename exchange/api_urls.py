@@ -20,5 +20,6 @@ urlpatterns = [
     path("batches/<int:pk>/rows/", api.BatchRowsView.as_view(), name="batch_rows"),
     path("batches/<int:pk>/report.xlsx", api.BatchReportView.as_view(), name="batch_report"),
     path("batches/<int:pk>/commit/", api.BatchCommitView.as_view(), name="batch_commit"),
+    path("batches/<int:pk>/promote/", api.BatchPromoteView.as_view(), name="batch_promote"),
     path("batches/<int:pk>/discard/", api.BatchDiscardView.as_view(), name="batch_discard"),
 ]

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from exchange.uploads import human_size
+
 
 class UploadForm(forms.Form):
     catalog_item = forms.ChoiceField(label=_("目录项"))
@@ -12,9 +14,14 @@ class UploadForm(forms.Form):
         label=_("仅试运行（校验并预览新增、更新、未变化，不入库）"), required=False
     )
 
-    def __init__(self, *args, items=(), **kwargs):
+    def __init__(self, *args, items=(), max_bytes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = {item.code: item for item in items}
+        if max_bytes:
+            self.fields["file"].help_text = _(
+                "CSV（UTF-8、UTF-8 带 BOM 或 GBK）或 XLSX，单个文件不超过 %(limit)s；"
+                "表头使用模板的字段名称或字段键。"
+            ) % {"limit": human_size(max_bytes)}
         self.fields["catalog_item"].choices = [
             (item.code, f"{item.name}（{item.code}）") for item in items
         ]

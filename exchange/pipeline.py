@@ -41,6 +41,7 @@ class ReadJob:
     item_is_public: bool
     title_field: str
     identity_key: str = ""
+    source_uscc: str = ""
 
 
 def _row_label(cells, header) -> str:
@@ -74,7 +75,7 @@ def read_chunks(
     with open_table(job.path, job.file_name) as table:
         header = job.schema.map_header(table.header()[1])
         yield ("header", table.encoding, header.header_text)
-        validator = RowValidator(job.schema, header, job.today)
+        validator = RowValidator(job.schema, header, job.today, source_uscc=job.source_uscc)
         rows_total = 0
         chunk_index, in_chunk = 0, 0
         mine = part == 0

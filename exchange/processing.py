@@ -58,6 +58,7 @@ def process_file(
         rule=item.disclosure_rule(),
         item_is_public=item.is_public,
         title_field=item.title_field,
+        source_uscc=batch.department.uscc or "",
     )
     if readers is None:
         readers = reader_processes(batch)

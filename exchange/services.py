@@ -12,6 +12,7 @@ lock, and on SQLite under the database's single write lock) and does nothing.
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 from pathlib import Path
 
@@ -71,9 +72,7 @@ def submit_batch(
     """
     idempotency_key = (idempotency_key or "").strip()[:100]
     if idempotency_key:
-        earlier = Batch.objects.filter(
-            department=department, idempotency_key=idempotency_key
-        ).first()
+        earlier = replay_for_key(department, idempotency_key, item, fileobj)
         if earlier is not None:
             return earlier, False
     check_item(department, item)
@@ -114,6 +113,71 @@ def submit_batch(
 
             enqueue_on_commit(validate_batch_task, batch.pk)
     return batch, True
+
+
+def _sha256_of(fileobj) -> str:
+    digest = hashlib.sha256()
+    chunks = (
+        fileobj.chunks() if hasattr(fileobj, "chunks") else iter(lambda: fileobj.read(1 << 20), b"")
+    )
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def replay_for_key(department: Department, key: str, item: CatalogItem, fileobj) -> Batch | None:
+    """The batch an idempotency key already created, if the request is the same one again.
+
+    The same key with another file or catalog item is a different request: answering it
+    with the old batch would silently lose the new upload, so it is refused (422).
+    """
+    earlier = (
+        Batch.objects.filter(department=department, idempotency_key=key)
+        .select_related("catalog_item")
+        .first()
+    )
+    if earlier is None:
+        return None
+    if earlier.catalog_item_id != item.pk or _sha256_of(fileobj) != earlier.file_sha256:
+        raise SubmissionError(
+            "idempotency_key_reused",
+            {"key": key, "batch": earlier.pk, "code": earlier.catalog_item.code},
+            status=422,
+        )
+    return earlier
+
+
+def same_file_batch(batch: Batch) -> Batch | None:
+    """An earlier live batch of the department with the very same file for the same item
+    (a file sent twice by mistake); dry runs, discarded and failed batches do not count."""
+    return (
+        Batch.objects.filter(
+            department_id=batch.department_id,
+            catalog_item_id=batch.catalog_item_id,
+            file_sha256=batch.file_sha256,
+            dry_run=False,
+            pk__lt=batch.pk,
+        )
+        .exclude(status__in=[BatchStatus.DISCARDED, BatchStatus.FAILED])
+        .order_by("-pk")
+        .first()
+    )
+
+
+def promote_dry_run(batch: Batch, actor=None) -> Batch:
+    """Turn a validated dry run into an ordinary batch that can be committed: the same
+    file, so no second upload. The commit reads the file again, so its plan is current."""
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if not locked.dry_run:
+            return locked
+        if locked.status != BatchStatus.VALIDATED:
+            raise TransitionError(f"batch {batch.pk} is {locked.status}")
+        locked.dry_run = False
+        locked.save(update_fields=["dry_run", "updated_at"])
+        record_event("exchange.batch.promoted", actor=actor, target=locked, data={})
+    batch.refresh_from_db()
+    return batch
 
 
 def _apply_result(batch: Batch, result: ProcessResult) -> None:
@@ -366,6 +430,8 @@ __all__ = [
     "batch_progress",
     "commit_batch",
     "discard_batch",
+    "promote_dry_run",
+    "same_file_batch",
     "request_commit",
     "retry_batch",
     "submit_batch",

@@ -25,7 +25,7 @@ class SubmissionError(Exception):
         return render(self.code, self.params)
 
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if size < 1024 or unit == "GiB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
@@ -68,7 +68,7 @@ def store_upload(fileobj, file_name: str, max_bytes: int | None) -> dict:
                 if max_bytes is not None and size > max_bytes:
                     raise SubmissionError(
                         "file_too_large",
-                        {"size": _human_size(size) + "+", "limit": _human_size(max_bytes)},
+                        {"size": human_size(size) + "+", "limit": human_size(max_bytes)},
                         status=413,
                     )
                 digest.update(chunk)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("batches/<int:pk>/rows/", views.batch_rows, name="batch_rows"),
     path("batches/<int:pk>/errors.xlsx", views.batch_error_report, name="batch_error_report"),
     path("batches/<int:pk>/commit/", views.batch_commit, name="batch_commit"),
+    path("batches/<int:pk>/promote/", views.batch_promote, name="batch_promote"),
     path("batches/<int:pk>/discard/", views.batch_discard, name="batch_discard"),
     path("batches/<int:pk>/retry/", views.batch_retry, name="batch_retry"),
     path("templates/", views.template_list, name="template_list"),

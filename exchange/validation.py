@@ -125,6 +125,17 @@ def cell_text(value) -> str:
     return str(value)
 
 
+_SCIENTIFIC = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
+
+
+def _excel_number(raw, text: str) -> bool:
+    """A code that Excel turned into a number: a numeric cell (18 digits do not fit
+    Excel's 15, the tail becomes zeros) or text in scientific notation (4.41302E+17)."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return True
+    return bool(_SCIENTIFIC.match(text))
+
+
 class CellError(Exception):
     def __init__(self, code: str, params: dict | None = None):
         super().__init__(code)
@@ -207,8 +218,16 @@ _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 class RowValidator:
     """Validates the rows of one file against one catalog item's schema."""
 
-    def __init__(self, schema: ImportSchema, header: HeaderMap, today: dt.date | None = None):
+    def __init__(
+        self,
+        schema: ImportSchema,
+        header: HeaderMap,
+        today: dt.date | None = None,
+        source_uscc: str = "",
+    ):
         self.schema = schema
+        # The uploading department's code: rows must name it as their data source.
+        self.source_uscc = source_uscc
         self.header = header
         self.today = today or dt.date.today()
         self.columns = dict(header.header_text)
@@ -254,6 +273,8 @@ class RowValidator:
         """The value of one non-empty cell that is not text, or CellError."""
         text = full_fold(text)
         if kind == _USCC or kind == _ID:
+            if _excel_number(raw, text):
+                raise CellError("excel_number", {"value": text})
             code = text.replace(" ", "").replace("-", "").upper()
             if kind == _ID:
                 return code
@@ -398,6 +419,17 @@ class RowValidator:
                 )
         if dates:
             self._check_dates(row, dates, problems)
+        given_source = values.get("source_uscc")
+        if self.source_uscc and given_source and given_source != self.source_uscc:
+            problems.append(
+                RowProblem(
+                    row,
+                    "source_uscc",
+                    self.columns.get("source_uscc", "source_uscc"),
+                    "source_not_uploader",
+                    {"value": given_source, "expected": self.source_uscc},
+                )
+            )
         subject = self._subject(row, values, problems)
         if problems:
             return None, problems

@@ -7,6 +7,7 @@ confirm it exists.
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
@@ -116,7 +117,12 @@ def batch_list(request):
 @officer_required
 def batch_upload(request):
     items = providable_items(request.department)
-    form = UploadForm(request.POST or None, request.FILES or None, items=items)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        items=items,
+        max_bytes=settings.PORTAL_IMPORT_MAX_UPLOAD_BYTES,
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -133,6 +139,13 @@ def batch_upload(request):
             form.add_error("file", exc.message())
         else:
             messages.success(request, _("文件已接收，正在校验。"))
+            earlier = services.same_file_batch(batch)
+            if earlier is not None:
+                messages.warning(
+                    request,
+                    _("该文件与批次 #%(pk)d 相同。如属重复上传，请放弃本批次。")
+                    % {"pk": earlier.pk},
+                )
             return redirect("exchange:batch_detail", pk=batch.pk)
     return render(request, "exchange/batch_upload.html", _context(request, "batches", form=form))
 
@@ -162,6 +175,7 @@ def batch_detail(request, pk):
             candidates=batch.candidates.select_related("matched_subject")[:50],
             masked_cells=batch.masked_cells.all()[:200],
             stalled=services.is_stalled(batch),
+            same_as=services.same_file_batch(batch),
         ),
     )
 
@@ -227,12 +241,28 @@ def batch_error_report(request, pk):
 @require_POST
 def batch_commit(request, pk):
     batch = own_batch(request, pk)
+    if not request.POST.get("confirm"):
+        messages.error(request, _("请勾选确认后再入库。"))
+        return redirect("exchange:batch_detail", pk=batch.pk)
     try:
         services.request_commit(batch, actor=request.user)
     except services.TransitionError:
         messages.error(request, _("此批次当前不能入库。"))
     else:
         messages.success(request, _("已开始入库。"))
+    return redirect("exchange:batch_detail", pk=batch.pk)
+
+
+@officer_required
+@require_POST
+def batch_promote(request, pk):
+    batch = own_batch(request, pk)
+    try:
+        services.promote_dry_run(batch, actor=request.user)
+    except services.TransitionError:
+        messages.error(request, _("只有校验完成的试运行批次可以转为正式入库。"))
+    else:
+        messages.success(request, _("已转为正式批次，核对后即可入库。"))
     return redirect("exchange:batch_detail", pk=batch.pk)
 
 
@@ -320,6 +350,9 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk):
     token = get_object_or_404(DepartmentToken, pk=pk, department=request.department)
+    if not request.POST.get("confirm"):
+        messages.error(request, _("请勾选确认后再吊销令牌。"))
+        return redirect("exchange:token_list")
     revoke_token(token, actor=request.user)
     messages.success(request, _("令牌已吊销。"))
     return redirect("exchange:token_list")

@@ -35,6 +35,15 @@ MESSAGES = {
     "withdraw_not_found": _(
         "未找到要撤销或移出的记录（按业务主键 %(key)s 查找），请核对决定文书号和主体代码"
     ),
+    "excel_number": _(
+        "「%(value)s」已被 Excel 当作数字处理（科学计数法或末几位变成 0），号码已损坏："
+        "请把该列设为文本格式——选中整列，右键「设置单元格格式」→「数字」→「文本」，"
+        "再重新输入或粘贴号码（也可在号码前加英文单引号 '）"
+    ),
+    "source_not_uploader": _(
+        "数据来源单位统一社会信用代码 %(value)s 不是本部门的代码 %(expected)s："
+        "只能报送本部门作为数据来源的记录"
+    ),
     "too_many_columns": _("该行有 %(count)d 个单元格，多于表头的 %(header)d 列"),
     # File errors
     "file_empty": _("文件为空"),
@@ -72,6 +81,11 @@ MESSAGES = {
     "unknown_department": _("未知的部门：%(code)s"),
     "too_many_rows": _("数据行超过上限 %(limit)d 行"),
     "crashed": _("处理中断：%(detail)s"),
+    "idempotency_key_reused": _(
+        "Idempotency-Key「%(key)s」已用于批次 #%(batch)d（目录项 %(code)s），"
+        "本次请求的文件或目录项与之不同，未被接收；新的报送请使用新的 Idempotency-Key"
+    ),
+    "dry_run_with_commit": _("dry_run=true 与 commit=true 不能同时使用：试运行不入库"),
 }
 
 CONDITION_WORDS = {

@@ -56,8 +56,16 @@ class DepartmentTokenAuthentication(BaseAuthentication):
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword.lower().encode():
+        if not parts:
             return None
+        if parts[0].lower() != self.keyword.lower().encode():
+            # "Bearer …" and the like: say which scheme this API expects instead of
+            # answering as if no credentials had been sent.
+            scheme = parts[0].decode("latin-1")[:20]
+            raise exceptions.AuthenticationFailed(
+                _("不支持的认证方式「%(scheme)s」：本接口使用 “Authorization: Token <密钥>”。")
+                % {"scheme": scheme}
+            )
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("令牌格式错误：应为 “Token <密钥>”。"))
         try:

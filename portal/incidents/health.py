@@ -102,6 +102,22 @@ def check_batches(now: dt.datetime) -> Verdict:
     return Verdict(failed < settings.PORTAL_INCIDENT_FAILED_BATCHES_PER_HOUR, detail)
 
 
+def check_holiday_calendar(now: dt.datetime) -> Verdict:
+    from portal.objections.workdays import library_version, uncovered_years
+
+    years = uncovered_years(timezone.localdate(now))
+    if not years:
+        return Verdict(True, _("法定节假日日历已覆盖本年及下一年"))
+    return Verdict(
+        False,
+        _(
+            "chinese-calendar %(version)s 尚未包含 %(years)s 年的放假安排：请升级该库，"
+            "或在“办理期限与工作日”页按国务院办公厅通知录入调整；否则办理期限按周一至周五计算。"
+        )
+        % {"version": library_version(), "years": "、".join(str(y) for y in years)},
+    )
+
+
 @dataclass(frozen=True)
 class HealthCheck:
     category: str
@@ -132,6 +148,13 @@ CHECKS = (
     ),
     HealthCheck(
         Category.BATCHES_FAILING, Grade.GENERAL, gettext_lazy("报送批次反复失败"), check_batches
+    ),
+    HealthCheck(
+        Category.HOLIDAY_CALENDAR,
+        Grade.GENERAL,
+        gettext_lazy("法定节假日日历未覆盖"),
+        check_holiday_calendar,
+        every=dt.timedelta(hours=6),
     ),
 )
 

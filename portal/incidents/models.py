@@ -54,6 +54,7 @@ class Category(models.TextChoices):
     BACKUP_MISSED = "backup_missed", _("备份缺失")
     AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("审计链断裂")
     BATCHES_FAILING = "batches_failing", _("报送批次反复失败")
+    HOLIDAY_CALENDAR = "holiday_calendar", _("节假日日历未覆盖")
     SECURITY = "security", _("网络安全事件")
     DATA_LEAK = "data_leak", _("数据泄露")
     OTHER = "other", _("其他")

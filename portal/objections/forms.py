@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portal.catalog.models import FieldType
 from portal.objections import challenge, evidence
 from portal.objections.models import (
     REPAIR_RELATIONS,
@@ -178,41 +182,93 @@ class AnswerForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    """The corrected values of a record's fields, one input per field."""
+    """The corrected values of a record's fields, one input per field, each of the type
+    the catalog declares (dates as dates, choices as choices)."""
 
     comment = forms.CharField(
         label=_("决定说明"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, record=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.record = record
         self.list_keys = set()
-        labels = {f.key: f.label for f in record.catalog_item.fields.all()}
-        for key, value in record.data.items():
-            if isinstance(value, list):
+        catalog = {f.key: f for f in record.catalog_item.fields.all()}
+        # The catalog's order first, then any key only the stored data has.
+        keys = [k for k in catalog if k in record.data] + [
+            k for k in record.data if k not in catalog
+        ]
+        for key in keys:
+            value = record.data[key]
+            spec = catalog.get(key)
+            if isinstance(value, list) and not (
+                spec is not None and spec.field_type == FieldType.MULTI_CHOICE
+            ):
                 self.list_keys.add(key)
                 value = "、".join(str(v) for v in value)
-            self.fields[f"field__{key}"] = forms.CharField(
-                label=labels.get(key, key),
-                required=False,
-                initial="" if value is None else str(value),
-                max_length=2000,
-            )
+            self.fields[f"field__{key}"] = _correction_field(spec, key, value)
 
     def corrections(self) -> dict:
-        """Only the fields whose value changed."""
+        """Only the fields whose value changed, in the form the record stores them."""
         changed = {}
         for key, old in self.record.data.items():
-            new = self.cleaned_data.get(f"field__{key}", "")
-            if key in self.list_keys:
+            name = f"field__{key}"
+            if name not in self.fields:
+                continue
+            new = self.cleaned_data.get(name, "")
+            if isinstance(new, dt.date):
+                new = new.isoformat()
+            elif isinstance(new, Decimal):
+                new = format(new, "f")
+            elif key in self.list_keys:
                 parts = [p.strip() for p in new.replace("；", "、").replace(";", "、").split("、")]
                 new = [p for p in parts if p]
+            elif new is None:
+                new = ""
             if new != ("" if old is None else old) and not (
-                key not in self.list_keys and str(old) == new
+                not isinstance(new, list) and str(old) == new
             ):
                 changed[key] = new
         return changed
+
+
+def _correction_field(spec, key, value) -> forms.Field:
+    label = spec.label if spec is not None else key
+    kind = spec.field_type if spec is not None else FieldType.TEXT
+    options = {"label": label, "required": False}
+    if kind == FieldType.DATE:
+        initial = value
+        if isinstance(value, str):
+            try:
+                initial = dt.date.fromisoformat(value)
+            except ValueError:
+                initial = None
+        return forms.DateField(
+            initial=initial,
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            **options,
+        )
+    if kind == FieldType.DECIMAL:
+        return forms.DecimalField(
+            initial=value,
+            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            **options,
+        )
+    if kind == FieldType.CHOICE and spec.choice_list:
+        choices = [(c, c) for c in spec.choice_list]
+        if value and value not in spec.choice_list:
+            choices.append((value, value))  # keep what the department wrote selectable
+        return forms.ChoiceField(choices=[("", "—"), *choices], initial=value or "", **options)
+    if kind == FieldType.MULTI_CHOICE and spec.choice_list:
+        current = value if isinstance(value, list) else [value] if value else []
+        choices = [(c, c) for c in spec.choice_list] + [
+            (c, c) for c in current if c not in spec.choice_list
+        ]
+        return forms.MultipleChoiceField(
+            choices=choices, initial=current, widget=forms.CheckboxSelectMultiple, **options
+        )
+    return forms.CharField(initial="" if value is None else str(value), max_length=2000, **options)
 
 
 class DeadlineSettingsForm(forms.ModelForm):

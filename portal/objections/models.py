@@ -153,6 +153,16 @@ class Case(models.Model):
     last_urged_at = models.DateTimeField(_("最近催办时间"), null=True, blank=True)
     last_reminded_on = models.DateField(_("最近超期提醒日期"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    # A later objection by another applicant on other grounds, filed while this one was
+    # open: both are decided together (see services.open_objection_check).
+    linked_case = models.ForeignKey(
+        "self",
+        verbose_name=_("关联的在办异议"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="linked_cases",
+    )
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
@@ -217,6 +227,13 @@ class CaseTransition(models.Model):
 
     def __str__(self):
         return f"{self.case_id}: {self.from_stage} → {self.to_stage}"
+
+    @property
+    def action_label(self) -> str:
+        """The step's name as people say it (the stored code is for machines)."""
+        from portal.objections.workflow import action_label
+
+        return action_label(self.action)
 
 
 def private_storage():

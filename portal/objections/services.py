@@ -68,6 +68,36 @@ def objection_problems(record: CreditRecord) -> list[str]:
     return []
 
 
+def _same_person(a: str, b: str) -> bool:
+    return "".join((a or "").split()).casefold() == "".join((b or "").split()).casefold()
+
+
+def open_objection_check(
+    record: CreditRecord, applicant_name: str, applicant_email: str, ground: str
+) -> tuple[str, Case | None]:
+    """A record already under an open objection takes no second one (refusal, naming the
+    open case), unless another applicant raises another ground: that one is filed and
+    linked to the open case so both are decided together (docs/domain.md)."""
+    open_case = (
+        Case.objects.filter(record=record, kind=CaseKind.OBJECTION)
+        .open()
+        .order_by("submitted_at", "id")
+        .first()
+    )
+    if open_case is None:
+        return "", None
+    other_applicant = not _same_person(
+        applicant_name, open_case.applicant_name
+    ) and not _same_person(applicant_email, open_case.applicant_email)
+    if other_applicant and ground != open_case.ground:
+        return "", open_case
+    return (
+        _("该记录已有正在办理的异议申诉（受理编号 %(number)s），请凭该编号查询进度，无需重复提交。")
+        % {"number": open_case.tracking_no},
+        None,
+    )
+
+
 def repair_problems(record: CreditRecord, today: dt.date | None = None) -> list[str]:
     """Why `record` cannot be repaired today; empty when it can."""
     today = today or timezone.localdate()
@@ -182,10 +212,15 @@ def submit_case(
     (portal.objections.evidence.check_uploads)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    linked = None
     if kind == CaseKind.OBJECTION:
         problems = objection_problems(record)
         if ground not in Ground.values:
             problems.append(_("请选择异议理由。"))
+        elif not problems:
+            refusal, linked = open_objection_check(record, applicant_name, applicant_email, ground)
+            if refusal:
+                problems.append(refusal)
     elif kind == CaseKind.REPAIR:
         problems = repair_problems(record, today)
         if relation not in REPAIR_RELATIONS:
@@ -222,6 +257,7 @@ def submit_case(
         stage_entered_at=now,
         submitted_at=now,
         due_on=due_date(kind, Stage.SUBMITTED, today, deadlines, calendar),
+        linked_case=linked,
     )
     if kind == CaseKind.REPAIR:
         case.commitment_text = COMMITMENT_TEXT
@@ -258,6 +294,7 @@ def submit_case(
                         "relation": relation,
                         "files": len(files),
                         "client": client,
+                        "linked_case": linked.tracking_no if linked else "",
                     },
                 )
                 _notify_after_commit(step)
@@ -414,6 +451,11 @@ def _transition_locked(
             )
         if not may_take(actor, step, locked):
             raise CaseError(_("您无权对该案件执行“%(action)s”。") % {"action": step.label})
+        if step.only_when_overdue and not (locked.due_on and locked.due_on < today):
+            raise CaseError(
+                _("数据来源部门的办理期限（%(date)s）届满后方可“%(action)s”。")
+                % {"date": locked.due_on or "—", "action": step.label}
+            )
         if step.comment_required and not comment:
             raise CaseError(_("执行“%(action)s”须填写意见。") % {"action": step.label})
         if step.role == DEPARTMENT and recommendation not in _recommendations_for(locked.kind):
@@ -423,9 +465,13 @@ def _transition_locked(
         _apply_to_record(locked, step, _user_or_none(actor), comment, corrections, today)
 
         if step.target != from_stage:
+            earlier_due = locked.due_on
             locked.stage = step.target
             locked.stage_entered_at = now
             locked.due_on = due_date(locked.kind, step.target, today)
+            if action == "answer" and earlier_due and locked.due_on and locked.due_on < earlier_due:
+                # A prompt answer must not shorten the time the platform was promised.
+                locked.due_on = earlier_due
         if step.decision:
             locked.decision = step.decision
             locked.decision_comment = comment

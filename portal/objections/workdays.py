@@ -38,6 +38,28 @@ def library_covers(year: int) -> bool:
     return library_says(dt.date(year, 6, 1)) is not None
 
 
+def library_version() -> str:
+    return getattr(chinese_calendar, "__version__", "")
+
+
+# The State Council publishes next year's holidays in October or November; from this many
+# days before a year starts, operators are alerted if neither source knows that year yet.
+WARN_DAYS_AHEAD = 75
+
+
+def uncovered_years(today: dt.date) -> list[int]:
+    """This year and (within WARN_DAYS_AHEAD of it) next year, where the library has no
+    holiday schedule and operators have entered no date either: deadlines there would
+    count every weekday as a working day."""
+    from portal.objections.models import WorkdayOverride
+
+    years = sorted({today.year, (today + dt.timedelta(days=WARN_DAYS_AHEAD)).year})
+    entered = set(
+        WorkdayOverride.objects.filter(date__year__in=years).values_list("date__year", flat=True)
+    )
+    return [y for y in years if not library_covers(y) and y not in entered]
+
+
 class WorkingCalendar:
     """Working-day arithmetic with operator overrides loaded once per use.
 

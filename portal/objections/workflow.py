@@ -6,6 +6,9 @@
                      │                                     │ urge (催办, stays)
                      └─close─▶ closed
 
+A forwarded case whose department let the deadline pass can be recalled (收回):
+it goes back to `checking` and the platform decides it itself.
+
 A step not in this map is refused with a message that names the current stage.
 Who may take each step is part of the map too: operators run the platform side,
 an officer of the record's source department answers a forwarded case.
@@ -36,6 +39,10 @@ class Transition:
     # The comment is shown to the applicant (and required): refusal reasons, decisions.
     public_comment: bool = False
     comment_required: bool = True
+    # Only once the stage's deadline has passed (recalling a case from a silent department).
+    only_when_overdue: bool = False
+    # Ends the applicant's hopes or takes a case away: the screen asks to confirm it.
+    needs_confirmation: bool = False
 
 
 def _t(action, label, sources, target, **kw) -> Transition:
@@ -50,7 +57,14 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
         _t("accept", _("受理"), [Stage.SUBMITTED], Stage.ACCEPTED, comment_required=False),
-        _t("refuse", _("不予受理"), [Stage.SUBMITTED], Stage.REFUSED, public_comment=True),
+        _t(
+            "refuse",
+            _("不予受理"),
+            [Stage.SUBMITTED],
+            Stage.REFUSED,
+            public_comment=True,
+            needs_confirmation=True,
+        ),
         _t("check", _("平台核查"), [Stage.ACCEPTED], Stage.CHECKING, comment_required=False),
         _t("forward", _("转数据来源部门"), [Stage.ACCEPTED, Stage.CHECKING], Stage.FORWARDED),
         _t("answer", _("部门答复"), [Stage.FORWARDED], Stage.ANSWERED, role=DEPARTMENT),
@@ -109,8 +123,24 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         # Urging (催办) keeps the stage; it is recorded like any other step.
         _t("urge", _("催办"), [Stage.FORWARDED], Stage.FORWARDED, comment_required=False),
+        _t(
+            "recall",
+            _("收回由平台决定"),
+            [Stage.FORWARDED],
+            Stage.CHECKING,
+            only_when_overdue=True,
+            needs_confirmation=True,
+        ),
     )
 }
+
+_OTHER_LABELS = {"submit": _("申请人提交")}
+
+
+def action_label(action: str) -> str:
+    step = TRANSITIONS.get(action)
+    return str(step.label if step else _OTHER_LABELS.get(action, action))
+
 
 DECISION_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if t.decision)
 

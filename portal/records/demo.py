@@ -44,40 +44,84 @@ SURNAMES = (
     ).split()
 )
 GIVEN = "伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 文 华 建国 志强 海燕 晓东 春梅".split()
-INSTITUTIONS = ["第一中学", "人民医院", "疾病预防控制中心", "图书馆", "职业技术学院", "妇幼保健院"]
+INSTITUTIONS = ["人民医院", "疾病预防控制中心", "图书馆", "妇幼保健院", "中医医院", "文化馆"]
+# Towns and sub-districts of the city, for the many institutions named after them.
+TOWNS = (
+    "陈江 沥林 潼湖 水口 小金口 横沥 芦洲 马安 淡水 秋长 新圩 沙田 良井 平潭 永汉 龙田 园洲 "
+    "石湾 杨村 观音阁 公庄 湖镇 柏塘 平山 稔山 多祝 白花 吉隆 铁涌 霞涌 澳头 西区"
+).split()
+TOWN_INSTITUTIONS = ["卫生院", "中心小学", "中学", "文化站", "社区卫生服务中心", "农业技术推广站"]
+ORDINALS = "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六".split()
 SOCIAL_ORGS = ["商会", "行业协会", "慈善会", "志愿者协会", "养老服务中心"]
 
+# Each department's violations with the law each one breaks (a penalty cites the law of
+# its own violation: a water-pollution penalty never cites the air-pollution law).
 VIOLATIONS = {
     "MARKET": [
-        "销售不符合食品安全标准的食品",
-        "虚假宣传",
-        "未按规定公示年度报告",
-        "销售无中文标签的进口商品",
-        "价格欺诈",
+        ("销售不符合食品安全标准的食品", "《中华人民共和国食品安全法》第一百二十四条"),
+        ("虚假宣传", "《中华人民共和国反不正当竞争法》第二十条"),
+        ("销售无中文标签的进口商品", "《中华人民共和国产品质量法》第五十四条"),
+        ("价格欺诈", "《中华人民共和国价格法》第四十条"),
     ],
-    "ENV": ["超标排放大气污染物", "未批先建", "未按规定设置危险废物识别标志", "违法排放水污染物"],
+    "ENV": [
+        ("超标排放大气污染物", "《中华人民共和国大气污染防治法》第九十九条"),
+        ("未批先建", "《中华人民共和国环境影响评价法》第三十一条"),
+        ("未按规定设置危险废物识别标志", "《中华人民共和国固体废物污染环境防治法》第一百一十二条"),
+        ("违法排放水污染物", "《中华人民共和国水污染防治法》第八十三条"),
+    ],
     "EMERGENCY": [
-        "未按规定开展安全生产教育培训",
-        "未建立事故隐患排查治理制度",
-        "特种作业人员无证上岗",
+        ("未按规定开展安全生产教育培训", "《中华人民共和国安全生产法》第九十七条"),
+        ("未建立事故隐患排查治理制度", "《中华人民共和国安全生产法》第一百零一条"),
+        ("特种作业人员无证上岗", "《中华人民共和国安全生产法》第九十七条"),
     ],
-    "HOUSING": ["未取得施工许可证擅自施工", "违反工程建设强制性标准", "未按规定办理竣工验收备案"],
-    "TRANSPORT": ["未取得道路运输经营许可擅自从事经营", "超限运输", "未按规定进行车辆维护"],
-    "TAX": ["未按期申报纳税", "虚开发票", "未按规定保管发票"],
-    "CUSTOMS": ["申报不实", "未按规定办理手续"],
-    "HRSS": ["拖欠劳动者工资", "未依法缴纳社会保险费"],
-    "FUND": ["未按规定缴存住房公积金"],
+    "HOUSING": [
+        ("未取得施工许可证擅自施工", "《建设工程质量管理条例》第五十七条"),
+        ("违反工程建设强制性标准", "《建设工程质量管理条例》第五十六条"),
+        ("未按规定办理竣工验收备案", "《建设工程质量管理条例》第五十六条"),
+    ],
+    "TRANSPORT": [
+        ("未取得道路运输经营许可擅自从事经营", "《中华人民共和国道路运输条例》第六十三条"),
+        ("超限运输", "《公路安全保护条例》第六十四条"),
+        ("未按规定进行车辆维护", "《中华人民共和国道路运输条例》第七十条"),
+    ],
+    "TAX": [
+        ("未按期申报纳税", "《中华人民共和国税收征收管理法》第六十二条"),
+        ("虚开发票", "《中华人民共和国发票管理办法》第三十五条"),
+        ("未按规定保管发票", "《中华人民共和国发票管理办法》第三十三条"),
+    ],
+    "CUSTOMS": [
+        ("申报不实", "《中华人民共和国海关行政处罚实施条例》第十五条"),
+        ("未按规定办理手续", "《中华人民共和国海关行政处罚实施条例》第十八条"),
+    ],
+    "HRSS": [
+        ("拖欠劳动者工资", "《保障农民工工资支付条例》第五十四条"),
+        ("未依法缴纳社会保险费", "《中华人民共和国社会保险法》第八十六条"),
+    ],
+    "FUND": [("未按规定缴存住房公积金", "《住房公积金管理条例》第三十八条")],
 }
-BASIS = {
-    "MARKET": "《中华人民共和国食品安全法》第一百二十四条",
-    "ENV": "《中华人民共和国大气污染防治法》第九十九条",
-    "EMERGENCY": "《中华人民共和国安全生产法》第九十七条",
-    "HOUSING": "《建设工程质量管理条例》第五十七条",
-    "TRANSPORT": "《中华人民共和国道路运输条例》第六十三条",
-    "TAX": "《中华人民共和国税收征收管理法》第六十二条",
-    "CUSTOMS": "《中华人民共和国海关行政处罚实施条例》第十五条",
-    "HRSS": "《社会保险费征缴暂行条例》第十三条",
-    "FUND": "《住房公积金管理条例》第三十八条",
+# The licences each department is competent to grant: (decision, certificate).
+LICENCES = {
+    "MARKET": [("食品经营许可决定书", "食品经营许可证")],
+    "ENV": [("排污许可决定书", "排污许可证")],
+    "HOUSING": [("建筑工程施工许可决定书", "建筑工程施工许可证")],
+    "TRANSPORT": [("道路运输经营许可决定书", "道路运输经营许可证")],
+    "EMERGENCY": [("危险化学品经营许可决定书", "危险化学品经营许可证")],
+}
+# Which departments issue each item, where the catalog leaves it open to any department.
+COMPETENT = {
+    "ADM_LICENSE": tuple(LICENCES),
+    "ADM_PENALTY": tuple(VIOLATIONS),
+    "CREDIT_COMMITMENT": tuple(LICENCES),
+    "HONOUR": ("MARKET", "TAX", "HRSS"),
+}
+# Entries that cannot stand side by side on one subject (docs/domain.md): a red list
+# and a black list, and tax arrears with an A-grade taxpayer rating. Tags are an item's
+# list type and its code.
+CONFLICTS = {
+    "red": {"black"},
+    "black": {"red"},
+    "TAX_ARREARS": {"TAX_A_GRADE"},
+    "TAX_A_GRADE": {"TAX_ARREARS"},
 }
 DEPT_ABBREVIATION = {
     "MARKET": "惠市监",
@@ -131,15 +175,15 @@ class DemoDataGenerator:
                 self._used_codes.add(code)
                 return code
 
-    def _unique_name(self, make) -> str:
-        for _ in range(50):
-            name = make()
+    def _unique_name(self, make, richer) -> str:
+        """A name not used yet: the plain pattern first, then a richer one (two trade
+        names, a town) that has room for many more; never a number stuck on the end."""
+        for attempt in range(200):
+            name = make() if attempt < 40 else richer()
             if name not in self._used_names:
                 self._used_names.add(name)
                 return name
-        name = make() + str(len(self._used_names))
-        self._used_names.add(name)
-        return name
+        raise RuntimeError("demo names exhausted: ask for fewer subjects")
 
     def _person_name(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
@@ -171,22 +215,44 @@ class DemoDataGenerator:
                         + rng.choice(TRADE_NAMES)
                         + rng.choice(INDUSTRIES)
                         + rng.choice(COMPANY_FORMS)
-                    )
+                    ),
+                    lambda: (
+                        "惠州市"
+                        + "".join(rng.sample(TRADE_NAMES, 2))
+                        + rng.choice(INDUSTRIES)
+                        + rng.choice(COMPANY_FORMS)
+                    ),
                 )
             elif kind == SubjectKind.INDIVIDUAL_BUSINESS:
                 code = self._unique_uscc("9", "2", region)
                 name = self._unique_name(
-                    lambda d=district_name: d + rng.choice(TRADE_NAMES) + rng.choice(SHOP_KINDS)
+                    lambda d=district_name: d + rng.choice(TRADE_NAMES) + rng.choice(SHOP_KINDS),
+                    lambda d=district_name: (
+                        d + rng.choice(TOWNS) + rng.choice(TRADE_NAMES) + rng.choice(SHOP_KINDS)
+                    ),
                 )
             elif kind == SubjectKind.PUBLIC_INSTITUTION:
                 code = self._unique_uscc("1", "2", region)
                 name = self._unique_name(
-                    lambda d=district_name: "惠州市" + d + rng.choice(INSTITUTIONS)
+                    lambda d=district_name: "惠州市" + d + rng.choice(INSTITUTIONS),
+                    lambda d=district_name: rng.choice(
+                        [
+                            "惠州市" + rng.choice(TOWNS) + rng.choice(TOWN_INSTITUTIONS),
+                            "惠州市" + d + "第" + rng.choice(ORDINALS) + "中学",
+                            "惠州市" + d + "第" + rng.choice(ORDINALS) + "小学",
+                        ]
+                    ),
                 )
             else:
                 code = self._unique_uscc("5", rng.choice("123"), region)
                 name = self._unique_name(
-                    lambda: "惠州市" + rng.choice(TRADE_NAMES) + rng.choice(SOCIAL_ORGS)
+                    lambda: "惠州市" + rng.choice(TRADE_NAMES) + rng.choice(SOCIAL_ORGS),
+                    lambda: (
+                        "惠州市"
+                        + rng.choice(INDUSTRIES)
+                        + rng.choice(["行业协会", "商会", "促进会"])
+                        + ("" if rng.random() < 0.5 else rng.choice(TOWNS) + "分会")
+                    ),
                 )
             result.append(
                 Subject.for_organisation(
@@ -257,16 +323,26 @@ class DemoDataGenerator:
         weights = [item_weights.get(i.code, 1) for i in active]
         dept_by_code = {d.code: d for d in departments}
         rules = {i.pk: i.disclosure_rule() for i in active}
-        item_departments = {i.pk: [d.code for d in i.departments.all()] for i in active}
+        issuers = {i.pk: self._issuers(i, dept_by_code) for i in active}
         counters: dict[str, int] = {}
         keys: set[tuple] = set()
+        tags: dict[int, set] = {}  # subject -> the list types and items it already has
         result = []
         while len(result) < count:
             item = rng.choices(active, weights)[0]
-            subject = self._subject_for(item, by_kind)
+            if not issuers[item.pk]:
+                continue
+            item_tags = {t for t in (item.list_type, item.code) if t}
+            blocked = set().union(*(CONFLICTS.get(t, set()) for t in item_tags))
+            subject = None
+            for _attempt in range(5):
+                candidate = self._subject_for(item, by_kind)
+                if candidate is not None and not (tags.get(id(candidate), set()) & blocked):
+                    subject = candidate
+                    break
             if subject is None:
                 continue
-            dept_code = rng.choice(item_departments[item.pk] or list(DEPT_ABBREVIATION))
+            dept_code = rng.choice(issuers[item.pk])
             department = dept_by_code[dept_code]
             counters[dept_code] = counters.get(dept_code, 0) + 1
             decided = self.as_of - dt.timedelta(days=rng.randint(0, 4 * 365))
@@ -277,8 +353,18 @@ class DemoDataGenerator:
             if key in keys:
                 continue
             keys.add(key)
+            tags.setdefault(id(subject), set()).update(item_tags)
             result.append(record)
         return result
+
+    @staticmethod
+    def _issuers(item, dept_by_code) -> list[str]:
+        """The departments competent for `item`: the catalog's providers, else the
+        demo's own competence list; only departments that exist."""
+        named = [d.code for d in item.departments.all()] or list(
+            COMPETENT.get(item.code, DEPT_ABBREVIATION)
+        )
+        return [code for code in named if code in dept_by_code and code in DEPT_ABBREVIATION]
 
     def _subject_for(self, item, by_kind):
         rng = self.rng
@@ -332,12 +418,12 @@ class DemoDataGenerator:
             types = rng.choices(
                 [t for t, _ in PENALTY_TYPE_SETS], [w for _, w in PENALTY_TYPE_SETS]
             )[0]
-            violation = rng.choice(VIOLATIONS.get(department.code, ["其他违法行为"]))
+            violation, basis = rng.choice(VIOLATIONS[department.code])
             data.update(
                 {
                     "violation_type": violation,
                     "facts": f"经查，当事人存在{violation}的行为。",
-                    "basis": BASIS.get(department.code, "相关法律法规"),
+                    "basis": basis,
                     "penalty_types": list(types),
                     "content": "；".join(types),
                     "authority": department.name,
@@ -353,19 +439,12 @@ class DemoDataGenerator:
             category = rng.choice(["普通", "登记", "核准", "认可", "特许"])
             valid_from = decided
             years = rng.choice([1, 3, 5])
+            decision_name, certificate = rng.choice(LICENCES[department.code])
             data.update(
                 {
-                    "decision_name": rng.choice(
-                        [
-                            "食品经营许可决定书",
-                            "排污许可决定书",
-                            "建筑施工许可决定书",
-                            "道路运输经营许可决定书",
-                            "危险化学品经营许可决定书",
-                        ]
-                    ),
+                    "decision_name": decision_name,
                     "licence_category": category,
-                    "certificate_name": "许可证",
+                    "certificate_name": certificate,
                     "licence_no": f"XK{decided:%Y}{rng.randint(1, 99999):05d}",
                     "content": "准予许可",
                     "valid_from": valid_from.isoformat(),

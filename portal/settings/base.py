@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "import_export",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by the app: /api/v1/docs/ works offline
     "django_otp",
     "django_otp.plugins.otp_totp",
     # Django
@@ -389,6 +390,7 @@ PORTAL_SCREEN_MAX_ROWS = env_int("PORTAL_SCREEN_MAX_ROWS", 20000)
 # Wagtail's own admin search (snippet listings) uses the database.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_SITE_NAME = "联合征信平台"
+WAGTAILADMIN_USER_LOGIN_FORM = "portal.accounts.forms.StaffLoginForm"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # The public site's address, for links in emails; unset, the admin's base URL.
 PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "") or WAGTAILADMIN_BASE_URL
@@ -463,6 +465,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Joint Credit Portal API",
     "VERSION": "1.0.0",
     "PREPROCESSING_HOOKS": ["portal.core.openapi.only_portal_api"],
+    # The Swagger UI files come from drf-spectacular-sidecar, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

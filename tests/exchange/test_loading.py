@@ -205,7 +205,9 @@ def test_a_record_under_objection_is_not_overwritten():
 def test_records_are_keyed_per_department():
     row = penalty_row()
     load(penalty_csv([row]))
-    load(penalty_csv([row]), department=department("TAX"))
+    tax = department("TAX")
+    # The same decision sent by another department (as its own data source).
+    load(penalty_csv([dict(row, source_uscc=tax.uscc)]), department=tax)
     assert CreditRecord.objects.filter(decision_no=row["decision_no"]).count() == 2
 
 
@@ -355,6 +357,11 @@ def test_reading_in_a_second_process_loads_what_reading_inline_loads(monkeypatch
     from exchange.models import BatchRow
 
     monkeypatch.setattr(processing, "CHUNK_ROWS", 40)
+    # The same file goes to three departments: those without a code of their own on file
+    # are not held to the rows' data-source code.
+    from portal.departments.models import Department
+
+    Department.objects.filter(code__in=["TAX", "COURT"]).update(uscc="")
     rows = [penalty_row() for _ in range(150)]
     rows[7]["facts"] = ""
     rows[90]["uscc"] = "bad"

@@ -64,7 +64,7 @@ def test_upload_validate_commit(officer_client, django_capture_on_commit_callbac
     assert "罚款金额（万元）" in page and "「abc」不是有效数值" in page
     assert 'value="100"' in page  # the progress bar is full once validated
     with django_capture_on_commit_callbacks(execute=True):
-        officer_client.post(reverse("exchange:batch_commit", args=[batch.pk]))
+        officer_client.post(reverse("exchange:batch_commit", args=[batch.pk]), {"confirm": "1"})
     batch.refresh_from_db()
     assert batch.status == BatchStatus.COMMITTED and CreditRecord.objects.count() == 2
     assert batch.created_by.username == "market-officer"
@@ -198,8 +198,9 @@ def test_tokens_are_issued_once_and_can_be_revoked(officer_client, market):
     start = html.index("<code>") + len("<code>")
     key = html[start : html.index("</code>", start)]
     assert token.prefix == key[:8] and token.key_hash != key
-    officer_client.post(reverse("exchange:token_revoke", args=[token.pk]))
+    officer_client.post(reverse("exchange:token_revoke", args=[token.pk]), {"confirm": "1"})
     token.refresh_from_db()
     assert token.revoked_at is not None
     other = DepartmentToken.issue(department("TAX"), "x")[0]
-    assert officer_client.post(reverse("exchange:token_revoke", args=[other.pk])).status_code == 404
+    revoke_other = reverse("exchange:token_revoke", args=[other.pk])
+    assert officer_client.post(revoke_other, {"confirm": "1"}).status_code == 404

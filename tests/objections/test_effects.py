@@ -110,7 +110,9 @@ def test_remove_takes_the_record_off_the_public_site(record, operator, officer):
 
 def test_uphold_lifts_the_mark_unless_another_objection_is_open(record, operator):
     first, _ = file_objection(record)
-    second, _ = file_objection(record, applicant_email="other@example.com")
+    second, _ = file_objection(
+        record, applicant_name="赵六", applicant_email="other@example.com", ground="duplicate"
+    )
     run(first, ["accept"], operator, None)
     run(second, ["accept"], operator, None)
     run(first, ["check", "uphold"], operator, None)

@@ -118,10 +118,13 @@ def test_required_fields_and_ground(client, record):
 
 def test_submissions_are_rate_limited_per_client(client, record, settings):
     settings.PORTAL_RATE_LIMITS = {"case_submit": (2, 3600)}
-    url = f"/objections/new/?record={record.pk}"
-    for _ in range(2):
+    # One record each: a second objection on a record under objection is refused anyway.
+    records = [record, make_record(department_code="MARKET"), make_record(department_code="MARKET")]
+    for each in records[:2]:
+        url = f"/objections/new/?record={each.pk}"
         page = client.get(url).content.decode()
         assert client.post(url, objection_post(page)).status_code == 200
+    url = f"/objections/new/?record={records[2].pk}"
     page = client.get(url).content.decode()
     response = client.post(url, objection_post(page))
     assert response.status_code == 429 and int(response["Retry-After"]) > 0

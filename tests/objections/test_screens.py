@@ -10,7 +10,7 @@ from portal.audit.models import AuditEvent
 from portal.departments.models import DepartmentToken
 from portal.objections import services
 from portal.objections.models import Case, DeadlineSettings, Stage, WorkdayOverride
-from tests.factories import department
+from tests.factories import department, make_record
 from tests.objections.helpers import PDF_BYTES, checked, file_objection, file_repair, pdf_upload
 from tests.objections.test_uploads import EXE_BYTES
 
@@ -37,7 +37,7 @@ def test_staff_pages_are_for_operators(client, officer):
 def test_list_flags_overdue_cases(client, record, operator):
     late, _ = file_objection(record)
     Case.objects.filter(pk=late.pk).update(due_on=dt.date.today() - dt.timedelta(days=1))
-    fresh, _ = file_objection(record, applicant_email="b@example.com")
+    fresh, _ = file_objection(make_record(department_code="MARKET"))
     client.force_login(operator)
     html = client.get("/staff/cases/").content.decode()
     assert late.tracking_no in html and fresh.tracking_no in html
@@ -86,7 +86,8 @@ def test_operator_takes_steps_on_the_detail_page(client, record, operator):
 def test_operators_edit_deadlines_and_calendar_overrides(client, operator):
     client.force_login(operator)
     html = client.get("/staff/cases/calendar/").content.decode()
-    assert "2026" in html and "尚未内置" in html  # a year the library does not cover yet
+    # A year the library does not cover yet, and where the calendar comes from.
+    assert "2026" in html and "chinese-calendar 尚未包含" in html
     fields = {
         "form": "deadlines",
         "accept_days": 3,
@@ -123,7 +124,8 @@ def test_operators_edit_deadlines_and_calendar_overrides(client, operator):
 def test_workspace_lists_only_the_departments_forwarded_cases(
     client, record, operator, officer, tax_officer
 ):
-    waiting, _ = file_objection(record)  # not forwarded: invisible to the department
+    # Not forwarded: invisible to the department.
+    waiting, _ = file_objection(make_record(department_code="MARKET"))
     case = forwarded(record, operator)
     client.force_login(officer)
     html = client.get("/workspace/cases/").content.decode()
@@ -183,7 +185,7 @@ def auth(key):
 
 
 def test_api_lists_and_answers_forwarded_cases(client, record, operator):
-    waiting, _ = file_objection(record)
+    waiting, _ = file_objection(make_record(department_code="MARKET"))
     case = forwarded(record, operator)
     _token, key = DepartmentToken.issue(department("MARKET"), "异议接口")
     listing = client.get("/api/v1/cases/?stage=forwarded", **auth(key)).json()

@@ -176,7 +176,9 @@ def test_deadlines_follow_the_statutory_calendar(record, operator, officer):
     row = case.transitions.get(action="forward")
     assert row.due_on == dt.date(2026, 10, 20)
     step(case, "answer", officer, now=at(dt.date(2026, 10, 9)))
-    assert case.due_on == dt.date(2026, 10, 12)  # Sat 10 worked (1), Mon 12 (2)
+    # Two working days after the answer would be Mon 12; a prompt answer does not take
+    # back the time already promised, so the deadline stays where it was.
+    assert case.due_on == dt.date(2026, 10, 20)
     step(case, "uphold", operator, now=at(dt.date(2026, 10, 12)))
     assert case.due_on is None and not case.is_open
 

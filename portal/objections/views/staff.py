@@ -26,8 +26,8 @@ from portal.objections.models import (
     WorkdayOverride,
 )
 from portal.objections.views.common import case_for, evidence_response, role_required
-from portal.objections.workdays import library_covers
-from portal.objections.workflow import OPERATOR, allowed_actions
+from portal.objections.workdays import library_covers, library_version, uncovered_years
+from portal.objections.workflow import OPERATOR, TRANSITIONS, allowed_actions
 
 operator_required = role_required(lambda user: user.is_operator)
 
@@ -76,7 +76,12 @@ def case_list(request):
 @require_http_methods(["GET", "POST"])
 def case_detail(request, tracking_no: str):
     case = case_for(request.user, tracking_no)
-    actions = allowed_actions(case.kind, case.stage, role=OPERATOR)
+    overdue = case.is_overdue()
+    actions = [
+        t
+        for t in allowed_actions(case.kind, case.stage, role=OPERATOR)
+        if overdue or not t.only_when_overdue
+    ]
     correction_form = None
     if any(t.action == "correct" for t in actions):
         correction_form = CorrectionForm(record=case.record)
@@ -85,6 +90,15 @@ def case_detail(request, tracking_no: str):
         form = StepForm(request.POST, request.FILES)
         corrections = None
         valid = form.is_valid()
+        step = TRANSITIONS.get(action)
+        if (
+            valid
+            and step is not None
+            and step.needs_confirmation
+            and not request.POST.get("confirm")
+        ):
+            valid = False
+            form.add_error(None, _("请勾选确认后再执行“%(action)s”。") % {"action": step.label})
         if action == "correct":
             correction_form = CorrectionForm(request.POST, record=case.record)
             valid = valid and correction_form.is_valid()
@@ -106,9 +120,7 @@ def case_detail(request, tracking_no: str):
             except services.CaseError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(
-                    request, _("已完成：%(stage)s。") % {"stage": case.get_stage_display()}
-                )
+                messages.success(request, _step_done_message(case, step))
                 return redirect("cases:staff_case_detail", tracking_no=case.tracking_no)
         else:
             for errors in list(form.errors.values()) + list(
@@ -124,10 +136,22 @@ def case_detail(request, tracking_no: str):
         "steps": case.transitions.select_related("actor").order_by("created_at", "id"),
         "evidence": case.evidence.order_by("uploaded_at", "id"),
         "today": timezone.localdate(),
-        "overdue": case.is_overdue(),
+        "overdue": overdue,
         "other_cases": Case.objects.filter(record=case.record).exclude(pk=case.pk),
     }
     return render(request, "objections/staff/case_detail.html", context)
+
+
+def _step_done_message(case, step) -> str:
+    if step.action == "urge":
+        # The stage stays "forwarded": say what was done, not where the case already was.
+        return _("已催办数据来源部门（第 %(count)d 次），部门已收到通知。") % {
+            "count": case.urge_count
+        }
+    return _("已完成“%(action)s”，案件当前阶段：%(stage)s。") % {
+        "action": step.label,
+        "stage": case.get_stage_display(),
+    }
 
 
 @operator_required
@@ -178,6 +202,8 @@ def calendar(request):
         "override_form": override_form,
         "overrides": WorkdayOverride.objects.filter(date__year__gte=year - 1),
         "coverage": [(y, library_covers(y)) for y in range(year - 1, year + 3)],
+        "library_version": library_version(),
+        "uncovered": uncovered_years(timezone.localdate()),
     }
     return render(request, "objections/staff/calendar.html", context)
 
