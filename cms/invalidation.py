@@ -13,6 +13,7 @@
   showing records.
 """
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.models import Page
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
@@ -48,6 +49,14 @@ def tags_for_records(record_ids) -> list[str]:
     return tags
 
 
+def invalidate_now_and_after_commit(*tags: str) -> None:
+    """For signals sent inside the changing transaction: now, so no page is served from
+    before the change, and again once it commits, so no page rendered from the data still
+    uncommitted in between survives."""
+    pagecache.invalidate(*tags)
+    transaction.on_commit(lambda: pagecache.invalidate(*tags))
+
+
 def on_records_changed(sender, record_ids=(), reason="", **kwargs):
     """portal.records.signals.records_changed: sent once the change has committed, so a
     page rendered after this sees the new data."""
@@ -62,18 +71,18 @@ def on_subject_saved(sender, instance, raw=False, **kwargs):
     else:
         code = instance.code
     if code:
-        pagecache.invalidate(pagecache.subject_tag(code))
+        invalidate_now_and_after_commit(pagecache.subject_tag(code))
 
 
 def on_reference_data_saved(sender, raw=False, **kwargs):
     """The catalog (names, public fields, rules) or a department (its name) changed."""
     if not raw:
-        pagecache.invalidate(pagecache.CATALOG)
+        invalidate_now_and_after_commit(pagecache.CATALOG)
 
 
 def on_chrome_saved(sender, raw=False, **kwargs):
     if not raw:
-        pagecache.invalidate(pagecache.CHROME)
+        invalidate_now_and_after_commit(pagecache.CHROME)
 
 
 def _linked_from_menus(page_ids) -> bool:
@@ -99,11 +108,11 @@ def tags_for_page(page: Page, *, address_changed: bool = False) -> list[str]:
 
 
 def on_page_published(sender, instance, **kwargs):
-    pagecache.invalidate(*tags_for_page(instance))
+    invalidate_now_and_after_commit(*tags_for_page(instance))
 
 
 def on_page_unpublished(sender, instance, **kwargs):
-    pagecache.invalidate(*tags_for_page(instance, address_changed=True))
+    invalidate_now_and_after_commit(*tags_for_page(instance, address_changed=True))
 
 
 def on_page_address_changed(sender, instance, parent_page_before=None, **kwargs):
@@ -113,12 +122,12 @@ def on_page_address_changed(sender, instance, parent_page_before=None, **kwargs)
     if parent_page_before is not None:
         tags.append(pagecache.children_tag(parent_page_before.pk))
         tags += tags_for_page(parent_page_before)
-    pagecache.invalidate(*tags)
+    invalidate_now_and_after_commit(*tags)
 
 
 def on_page_deleted(sender, instance, **kwargs):
     if isinstance(instance, Page) and instance.pk:
-        pagecache.invalidate(*tags_for_page(instance))
+        invalidate_now_and_after_commit(*tags_for_page(instance))
 
 
 def connect() -> None:
