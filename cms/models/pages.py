@@ -18,14 +18,15 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
-from cms import lists, profiles
-from cms.caching import PublicCacheMixin
+from cms import lists, pagecache, profiles
+from cms.caching import PublicCacheMixin, public_max_age
 from cms.forms import ListFilterForm
 from cms.ratelimits import throttle
 from cms.search_page import run_search
 from portal.catalog.models import ListType
 from portal.core.caching import mark_private
 from portal.core.spreadsheets import write_csv
+from portal.core.text import normalise_code
 from portal.records import visibility
 from portal.subjects.models import Subject
 
@@ -82,6 +83,9 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
     # -- home --------------------------------------------------------------
     @path("", name="index_route")
     def index_route(self, request, *args, **kwargs):
+        pagecache.depends_on(
+            request, pagecache.children_tag(self.pk), pagecache.RECORDS, pagecache.CATALOG
+        )
         news = (
             NewsPage.objects.live().descendant_of(self).order_by("-date", "-first_published_at")[:5]
         )
@@ -110,6 +114,10 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
         limited = throttle(request, "public_search")
         if limited:
             return limited
+        # The index catches up after records_changed (the outbox), so a page rendered just
+        # after a change may still show the old state: kept only as long as shared caches may.
+        pagecache.depends_on(request, pagecache.RECORDS, pagecache.CATALOG)
+        pagecache.keep_at_most(request, public_max_age())
         context = run_search(request, self.search_url())
         context["hide_header_search"] = True
         results = context.get("results")
@@ -130,6 +138,12 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
         limited = throttle(request, "public_profile")
         if limited:
             return limited
+        pagecache.depends_on(
+            request,
+            pagecache.SUBJECTS,
+            pagecache.subject_tag(normalise_code(code)),
+            pagecache.CATALOG,
+        )
         subject = visibility.find_public_subject(code)
         if subject is None:
             raise Http404(_("未找到该信用主体的公示信息"))
@@ -151,6 +165,9 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
         limited = throttle(request, "public_profile")
         if limited:
             return limited
+        pagecache.depends_on(
+            request, pagecache.SUBJECTS, pagecache.record_tag(record_id), pagecache.CATALOG
+        )
         record = visibility.find_public_record(record_id)
         if record is None:
             withdrawn = visibility.find_withdrawn_record(record_id)
@@ -164,6 +181,9 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
             )
             response.status_code = 410
             return response
+        # Named after the read: only a change of the subject itself (a new name) can slip
+        # between, and the page cache's lifetime bounds that.
+        pagecache.depends_on(request, pagecache.subject_tag(record.subject.code))
         return self.render(
             request,
             template="cms/record_detail.html",
@@ -231,6 +251,9 @@ class ArticleIndexPage(PublicCacheMixin, Page):
 
     def article_model(self):
         raise NotImplementedError
+
+    def cache_tags(self) -> list[str]:
+        return [*super().cache_tags(), pagecache.children_tag(self.pk)]
 
     def filter_articles(self, request, articles, context):
         """Narrow the articles by the request (none by default)."""
@@ -358,6 +381,9 @@ class DisclosureListPage(PublicCacheMixin, RoutablePageMixin, Page):
 
     class Meta:
         verbose_name = _("公示栏目")
+
+    def cache_tags(self) -> list[str]:
+        return [*super().cache_tags(), pagecache.list_tag(self.list_kind), pagecache.CATALOG]
 
     def _filters(self, request):
         form = ListFilterForm(request.GET or None, kind=self.list_kind)

@@ -23,3 +23,24 @@ class CounterFileCache(FileBasedCache):
     def __init__(self, dir, params):
         BaseCache.__init__(self, params)
         self._dir = os.path.abspath(dir)
+
+
+class PageFileCache(CounterFileCache):
+    """The embedded mode's page cache: files shared by every worker process.
+
+    Django's file cache lists its whole folder on every write to see whether it is full;
+    with thousands of pages that listing costs more than the write. Here it looks once
+    every CULL_EVERY writes of a process, so the folder may pass MAX_ENTRIES by that many
+    files before a random third is dropped (a dropped page is rendered again).
+    """
+
+    CULL_EVERY = 100
+
+    def __init__(self, dir, params):
+        super().__init__(dir, params)
+        self._writes = 0
+
+    def _cull(self):
+        self._writes += 1
+        if self._writes % self.CULL_EVERY == 1:
+            super()._cull()

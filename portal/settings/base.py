@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "portal.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The public page cache (cms.pagecache): keeps and validates answers out here, where the
+    # cookies and Vary headers every inner middleware adds are visible ...
+    "cms.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # ... and serves them last, once the language is known, before any URL or page lookup.
+    "cms.pagecache.CachedPageMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -229,9 +234,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
-# Caches: Redis when REDIS_URL is set. Otherwise local memory for "default" (a
-# per-process page cache is fine) and files under VAR_DIR for "counters": rate
-# limits and one-time human checks must be shared by every worker process.
+# Caches: Redis when REDIS_URL is set. Otherwise local memory for "default" (small
+# per-process memos such as the home counters) and files under VAR_DIR for "counters"
+# and "pages": rate limits, one-time human checks and the public page cache must be
+# shared by every worker process (a page invalidated in one must be gone in all).
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -244,6 +250,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "counters",
         },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pages",
+        },
     }
 else:
     CACHES = {
@@ -254,6 +265,11 @@ else:
         "counters": {
             "BACKEND": "portal.core.caching.CounterFileCache",
             "LOCATION": str(VAR_DIR / "cache" / "counters"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
+        "pages": {
+            "BACKEND": "portal.core.caching.PageFileCache",
+            "LOCATION": str(VAR_DIR / "cache" / "pages"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
     }
@@ -428,6 +444,10 @@ PORTAL_TRUSTED_PROXIES = env_list("PORTAL_TRUSTED_PROXIES", [])
 PORTAL_RATE_LIMITS = env_rate_limits("PORTAL_RATE_LIMITS")
 # Seconds shared caches (proxy, CDN) may keep a public page; short, so a repaired record leaves quickly.
 PORTAL_PUBLIC_CACHE_SECONDS = env_int("PORTAL_PUBLIC_CACHE_SECONDS", 60)
+# Seconds the portal's own page cache (cms.pagecache) keeps an anonymous public page; a
+# publish or a record change invalidates the pages concerned at once, this only bounds what
+# no signal announces. 0 turns the page cache off.
+PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 600)
 # Most rows a double-publicity list's CSV export gives.
 PORTAL_LIST_EXPORT_MAX_ROWS = env_int("PORTAL_LIST_EXPORT_MAX_ROWS", 5000)
 
