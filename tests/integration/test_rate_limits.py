@@ -77,3 +77,43 @@ def test_counters_are_shared_by_separate_worker_processes(tmp_path):
         answers += json.loads(run.stdout.strip().splitlines()[-1])
     # Ten allowed in all, not ten per process.
     assert answers == [True] * 10 + [False] * 2
+
+
+COUNT_AT_ONCE = """
+import django, sys, time
+django.setup()
+from portal.core.ratelimit import hit
+start, limit, times = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+while time.time() < start:
+    time.sleep(0.001)
+print(sum(hit("case_lookup", "203.0.113.10", limit, 600)[0] for _ in range(times)))
+"""
+
+
+@pytest.mark.skipif(bool(os.environ.get("REDIS_URL")), reason="the embedded mode's file cache")
+def test_workers_counting_at_the_same_moment_lose_no_hit(tmp_path):
+    """Four processes counting one client at once: every hit is counted, none overwritten."""
+    import time
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "DJANGO_SECRET_KEY": "test-only",
+    }
+    env.pop("REDIS_URL", None)
+
+    def count(start, limit, times):
+        return subprocess.Popen(
+            [sys.executable, "-c", COUNT_AT_ONCE, str(start), str(limit), str(times)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    workers = [count(time.time() + 4, 10_000, 150) for _ in range(4)]
+    assert [int(w.communicate(timeout=120)[0]) for w in workers] == [150] * 4
+    # 600 hits were made: under a limit of 602 two more pass, and no third.
+    last = count(0, 602, 3)
+    assert int(last.communicate(timeout=120)[0]) == 2
