@@ -99,6 +99,8 @@ class Hit:
     decision_no: str = ""
     list_types: list[str] = field(default_factory=list)
     under_objection: bool = False
+    # A near name (not literally the query): why it matched, in words ("同音字", …).
+    match_reasons: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -118,6 +120,7 @@ class Hit:
             "under_objection": self.under_objection,
             "highlight": self.highlight,
             "score": self.score,
+            "match_reasons": list(self.match_reasons),
         }
 
 
