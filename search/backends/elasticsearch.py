@@ -432,6 +432,30 @@ class ElasticsearchBackend(SearchBackend):
             per_page=query.per_page,
         )
 
+    def near_names(self, keys: list[str], limit: int) -> list[dict]:
+        if not keys or not self._indices_of(self.alias):
+            return []
+        response = self._call(
+            self.client.search,
+            index=self.alias,
+            query={
+                "bool": {
+                    "filter": [
+                        {"term": {"type": "subject"}},
+                        {"terms": {"name_keys": sorted(set(keys))}},
+                    ],
+                    "must_not": [{"term": {"kind": PERSON_KIND}}],
+                }
+            },
+            sort=[{"order": {"order": "asc"}}],
+            size=limit,
+            _source=["subject_name", "subject_code"],
+        )
+        return [
+            {"name": hit["_source"]["subject_name"], "code": hit["_source"]["subject_code"]}
+            for hit in response["hits"]["hits"]
+        ]
+
     def suggest(self, prefix: str, limit: int) -> list[dict]:
         if not self._indices_of(self.alias):
             return []

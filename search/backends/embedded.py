@@ -667,6 +667,35 @@ class EmbeddedBackend(SearchBackend):
             result.append({"name": doc.subject_name, "code": doc.subject_code})
         return result
 
+    def near_names(self, keys: list[str], limit: int) -> list[dict]:
+        t = self._live()
+        if t is None or not keys:
+            return []
+        signatures = self._signatures(t)
+        people = [sid for sid, sig in signatures.items() if sig.kind == PERSON or sig.type]
+        exclude = f" AND d.sig NOT IN ({','.join(map(str, people))})" if people else ""
+        wanted = sorted({key_token(k) for k in keys})
+        with connection.cursor() as cur:
+            if self.use_fts:
+                expression = "keys : (" + " OR ".join(f'"{k}"' for k in wanted) + ")"
+                cur.execute(
+                    f"SELECT d.data FROM {t.fts} f JOIN {t.doc} d ON d.id = f.rowid "  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    f"WHERE f.{t.fts} MATCH %s{exclude} ORDER BY f.rowid LIMIT %s",
+                    [expression, limit],
+                )
+            else:
+                marks = ",".join(["%s"] * len(wanted))
+                cur.execute(
+                    f"SELECT d.data FROM {t.doc} d WHERE d.id IN (SELECT doc_id FROM {t.tok} "  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    f"WHERE token IN ({marks})){exclude} ORDER BY d.id LIMIT %s",
+                    [*wanted, limit],
+                )
+            rows = cur.fetchall()
+        return [
+            {"name": doc.subject_name, "code": doc.subject_code}
+            for doc in (_unpack(data) for (data,) in rows)
+        ]
+
 
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -159,3 +159,23 @@ def test_backends_agree_on_every_variant(request):
             assert all(s == snapshots[0] for s in snapshots), q
     finally:
         backends[-1].drop_all()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["fts", "ngram", "elasticsearch"])
+def test_nothing_found_offers_near_organisations_never_people(kind, settings, request):
+    from tests.search.conftest import configure
+
+    backend = configure(settings, kind, request)
+    try:
+        w = build_people_and_firms()
+        reindex()
+        # A homophone and an extra character: two edits apart, found by the looser keys.
+        results = search(q="惠州市汇通勿留园有限公司")
+        assert results.total == 0
+        assert [near["code"] for near in results.did_you_mean] == [w["huitong"].code]
+        assert results.as_json()["did_you_mean"][0]["name"] == "惠州市汇通物流有限公司"
+        assert search(q="何莉").did_you_mean == []  # never a person, however near
+        assert search(q="汇通物流").did_you_mean == []  # only when nothing was found
+    finally:
+        backend.drop_all()
