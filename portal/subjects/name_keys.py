@@ -158,6 +158,17 @@ def _syllable_deletions(sounds: list[str]) -> set[str]:
     return {"".join(sounds[:i] + sounds[i + 1 :]) for i in range(len(sounds))}
 
 
+def near_keys(name: object) -> set[str]:
+    """The n:, p: and d: keys of one organisation name (what :func:`query_keys` finds)."""
+    core = core_name(name)
+    if len(core) < MIN_KEYED_CORE:
+        return set()
+    keys = {f"n:{core}", f"p:{''.join(syllables(core))}"}
+    if len(core) >= MIN_FUZZY_CORE:
+        keys.update(f"d:{d}" for d in deletions(core))
+    return keys
+
+
 def index_keys(names: list[str], organisation: bool) -> list[str]:
     """The keys a subject is indexed under (current name first in `names`)."""
     if not names:
