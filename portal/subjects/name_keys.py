@@ -213,7 +213,7 @@ def query_keys(q: str) -> QueryKeys:
     if len(exact) < MIN_KEYED_CORE:
         return QueryKeys()
     core = core_name(q)
-    if len(core) < MIN_KEYED_CORE:
+    if len(core) < MIN_KEYED_CORE or not settings.PORTAL_SEARCH_NEAR_NAMES:
         return QueryKeys(exact=f"e:{exact}", fuzzy=[f"e:{exact}"])
     sounds = syllables(core)
     fuzzy = {f"e:{exact}", f"p:{''.join(sounds)}"}
