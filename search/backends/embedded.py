@@ -881,7 +881,8 @@ class FtsMatcher(_Matcher):
             tiers.append(Tier(TIER_OTHER, f"({everything}) NOT ({in_name})"))
             return tiers
         # With name keys: each tier is what it matches minus every better tier.
-        same = self._keys(self.keys.normalised)
+        # A query too short for a core name has none: "n:" alone is a key no document holds.
+        same = self._keys(self.keys.normalised or ["n:"])
         near = self._keys(self.keys.fuzzy)
         tiers = [Tier(TIER_NORMALISED, same)]
         if len(self.terms) == 1:
