@@ -69,7 +69,9 @@ def ensure_data(subjects: int, records: int, seed: int) -> None:
 def typo(name: str, rng: random.Random) -> str:
     """The name with a typo in the first characters of the trade name (past a city prefix):
     a homophone or another character, which blocking by the first two characters missed."""
-    start = 3 if name.startswith("惠州市") else 0
+    start = (
+        3 if name.startswith(("惠州市", "惠城区", "惠阳区", "博罗县", "惠东县", "龙门县")) else 0
+    )
     i = rng.randrange(start, min(start + 2, len(name)))
     sound = syllables(name[i])[0]
     homophones = [c for c in HOMOPHONES.get(sound, "") if c != name[i]]

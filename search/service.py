@@ -189,7 +189,7 @@ def did_you_mean(q: str, backend=None) -> list[dict]:
     from portal.subjects.name_keys import query_keys
     from search.backends import get_backend
 
-    keys = query_keys(q)
+    keys = query_keys(q, with_loose=True)
     wanted = [*keys.normalised, *keys.fuzzy, *keys.loose]
     if not keys or not wanted:
         return []

@@ -207,9 +207,11 @@ class NameIndex:
         near: dict[str, set[str]] = defaultdict(set)
         if not wanted:
             return near
+        wanted_keys = wanted.keys()
+        near_keys = name_keys.near_keys
         for choice in self.entries:
-            for key in name_keys.near_keys(choice):
-                for query in wanted.get(key, ()):
+            for key in near_keys(choice) & wanted_keys:
+                for query in wanted[key]:
                     near[query].add(choice)
         return near
 

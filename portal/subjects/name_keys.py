@@ -44,6 +44,7 @@ MAX_CORE = 60
 # The organisational forms, with the common typo 有线 for 有限 (one key for all).
 _FORMS = re.compile(r"(?:股份)?有[限线](?:责任)?公司|股份公司|公司")
 _NOT_WORD = re.compile(r"[\W_]+")
+_OPENING = re.compile(r"[(\[【〔]")
 
 
 @functools.cache
@@ -74,16 +75,27 @@ def _value(text: str) -> str:
     return _NOT_WORD.sub("", text)[:MAX_CORE]
 
 
-@functools.cache
-def _syllable(char: str) -> str:
-    from pypinyin import Style, lazy_pinyin
+_SOUNDS: dict[str, str] = {}
 
-    return lazy_pinyin(char, style=Style.NORMAL)[0].lower()
+
+def _syllable(char: str) -> str:
+    if "\u3400" <= char <= "\u9fff":
+        from pypinyin import Style, lazy_pinyin
+
+        sound = lazy_pinyin(char, style=Style.NORMAL)[0].lower()
+    else:
+        sound = char
+    _SOUNDS[char] = sound
+    return sound
 
 
 def syllables(text: str) -> list[str]:
-    """One pinyin syllable (no tone) per character; other characters stand for themselves."""
-    return [_syllable(c) if "\u3400" <= c <= "\u9fff" else c for c in text]
+    """One pinyin syllable (no tone) per character; other characters stand for themselves.
+
+    Read a character at a time (remembered), so a word's context never changes a
+    reading: the index and the query always agree."""
+    sounds = _SOUNDS
+    return [sounds.get(c) or _syllable(c) for c in text]
 
 
 @functools.cache
@@ -130,8 +142,11 @@ def parts(name: object) -> NameParts:
     pattern = _BRACKETED.get(city)
     if pattern is None:
         pattern = _BRACKETED[city] = _bracketed_places()
-    bracketed = "".join(m.group() for m in pattern.finditer(text))
-    text = _NOT_WORD.sub("", pattern.sub("", text))
+    bracketed = ""
+    if _OPENING.search(text):  # most names have no brackets: skip the long pattern
+        bracketed = "".join(pattern.findall(text))
+        text = pattern.sub("", text)
+    text = _NOT_WORD.sub("", text)
     cities, districts = _place_prefixes()
     text, province = _drop_prefix(text, PROVINCES)
     text, in_city = _drop_prefix(text, cities)
@@ -207,8 +222,9 @@ class QueryKeys:
         return bool(self.exact)
 
 
-def query_keys(q: str) -> QueryKeys:
-    """What a query matches in the index keys; empty for fragments of one character."""
+def query_keys(q: str, with_loose: bool = False) -> QueryKeys:
+    """What a query matches in the index keys; empty for fragments of one character.
+    The looser keys (for "did you mean") only when asked for."""
     exact = _value(simplified(q))
     if len(exact) < MIN_KEYED_CORE:
         return QueryKeys()
@@ -224,6 +240,7 @@ def query_keys(q: str) -> QueryKeys:
         for variant in deletions(core):
             fuzzy.add(f"n:{variant}")  # one character extra
             fuzzy.add(f"d:{variant}")  # one character wrong
+    if with_loose and len(core) >= MIN_FUZZY_CORE:
         dropped = _syllable_deletions(sounds)
         loose.update(f"p:{d}" for d in dropped)
         loose.update(f"q:{d}" for d in dropped)
