@@ -17,7 +17,8 @@ import re
 from portal.core.text import normalise_text
 
 # Bump when tokens() changes: indexes built with another version need a rebuild.
-ANALYSIS_VERSION = "cjk-bigram-1"
+# "keys": the documents carry portal.subjects.name_keys, and persons' text is not indexed.
+ANALYSIS_VERSION = "cjk-bigram-2-keys-1"
 
 # Han, Hiragana, Katakana and Hangul, as Lucene's CJKBigramFilter treats them.
 _CJK = "\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"

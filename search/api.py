@@ -1,7 +1,8 @@
 """The public search JSON API (a contract that acceptance checks use).
 
 GET /api/v1/search?q=&kind=&item=&department=&district=&year=&list=&page=&per_page=&sort=
-    -> {"total", "page", "per_page", "pages", "exact_code", "hits": [...], "facets": {...}}
+    -> {"total", "page", "per_page", "pages", "exact_code", "did_you_mean", "hits": [...],
+        "facets": {...}}  (a hit of a near name has "match_reasons": ["同音字", …])
 GET /api/v1/subjects/<code> -> a subject's published profile, or 404
 GET /api/v1/suggest?q= -> {"suggestions": [{"name", "code"}]}
 GET /api/v1/records/<id> -> one published record; 410 with when and why if it was

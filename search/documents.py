@@ -36,7 +36,8 @@ from portal.catalog.models import CatalogItem, FieldType
 from portal.core.text import normalise_text
 from portal.departments.models import Department
 from portal.records import visibility
-from portal.subjects.models import Subject, SubjectName, public_code_for
+from portal.subjects.models import Subject, SubjectKind, SubjectName, public_code_for
+from portal.subjects.name_keys import index_keys
 from search.analysis import fold
 
 SUBJECT = "subject"
@@ -92,6 +93,20 @@ class IndexDoc:
     under_objection: bool = False
     order: int = 0  # static tie-break, identical on every backend (< 2**53)
     version: str = ""  # changes whenever the document changes (drift check)
+    # Subject docs: portal.subjects.name_keys, indexed as exact terms on every backend.
+    name_keys: list[str] = field(default_factory=list)
+
+    @property
+    def text_searchable(self) -> bool:
+        """A natural person's documents are never matched by text (a fragment of the name,
+        a record's words): the person is found by the full name's key only."""
+        return self.kind != SubjectKind.NATURAL_PERSON
+
+    def search_texts(self) -> tuple[str, list[str], str]:
+        """(current name, former names, body) as the text index sees them."""
+        if not self.text_searchable:
+            return "", [], ""
+        return (self.names[0] if self.names else "", self.names[1:], self.body)
 
     @property
     def name_folded(self) -> str:
@@ -125,6 +140,7 @@ class IndexDoc:
             "under_objection": self.under_objection,
             "order": self.order,
             "version": self.version,
+            "name_keys": list(self.name_keys),
         }
 
     @classmethod
@@ -310,6 +326,7 @@ def _subject_documents(
         lists=lists,
         order=subject_order(subject.name, subject.pk),
         version=_digest(version_parts),
+        name_keys=index_keys(names, organisation=subject.kind != SubjectKind.NATURAL_PERSON),
         **common,
     )
     for record in records:
@@ -391,6 +408,8 @@ class CreditDocument(Document):
     body = Text(analyzer=portal_cjk)
     # Folded forms for exact matches, prefixes and suggestions.
     name_fold = Keyword()
+    # portal.subjects.name_keys: near spellings of an organisation's names (exact terms).
+    name_keys = Keyword(multi=True)
     decision_no_fold = Keyword()
     decision_no = Keyword(index=False)
     item_code = Keyword()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from portal.catalog.models import CatalogItem, ListType
 from portal.core.codes import CodeError, validate_uscc
 from portal.core.text import normalise_code
 from portal.departments.models import Department
+from portal.subjects import name_keys
 from portal.subjects.districts import DISTRICT_NAMES
 from portal.subjects.models import SubjectKind
 from search.analysis import highlight
@@ -14,9 +17,31 @@ from search.service import FACETS, Hit, SearchQuery, SearchResults
 
 # Relevance tiers (higher first); the same numbers are the Elasticsearch constant scores.
 TIER_EXACT = 8.0  # the name (or decision number) is exactly the query
+TIER_NORMALISED = 6.0  # the same core name (place prefix, organisational form aside)
 TIER_PREFIX = 4.0  # the name starts with the query
 TIER_NAME = 2.0  # the name contains the query
+TIER_FUZZY = 1.5  # a near name: traditional characters, a homophone, one character apart
 TIER_OTHER = 1.0  # a former name or a record's text contains the query
+NEAR_TIERS = (TIER_NORMALISED, TIER_FUZZY)
+
+
+def reason_labels() -> dict[str, str]:
+    """Why a near name matched, in the reader's language."""
+    return {
+        name_keys.TRADITIONAL: gettext("繁体字"),
+        name_keys.PLACE_OMITTED: gettext("省略了城市名"),
+        name_keys.PLACE_WRITTEN: gettext("城市名写法不同"),
+        name_keys.FORM: gettext("组织形式不同"),
+        name_keys.FORM_OMITTED: gettext("省略了组织形式"),
+        name_keys.HOMOPHONE: gettext("同音字"),
+        name_keys.ONE_CHARACTER: gettext("相差一个字"),
+    }
+
+
+def key_token(key: str) -> str:
+    """A name key as one token of the embedded text index: a mark no text token has
+    (※ is never part of a word), the key's class letter, its value."""
+    return "\u203b" + key.replace(":", "", 1)
 
 
 def looks_like_code(q: str) -> str:
@@ -51,13 +76,23 @@ def exact_code_results(query: SearchQuery) -> SearchResults | None:
     return SearchResults(1, [hit], {}, 1, query.per_page, exact_code=doc.subject_code)
 
 
-def to_hit(doc: IndexDoc, terms: list[str], score: float) -> Hit:
+def to_hit(doc: IndexDoc, terms: list[str], score: float, q: str = "") -> Hit:
+    reasons: list[str] = []
     if doc.type == SUBJECT:
         text = doc.names[0] if doc.names else doc.subject_name
-        for name in doc.names:
-            if any(t in name.lower() for t in terms):
-                text = name if name == doc.subject_name else f"{doc.subject_name}（曾用名：{name}）"
-                break
+        matched = ""
+        if score in NEAR_TIERS and q:
+            matched = name_keys.best_name(q, doc.names)
+            labels = reason_labels()
+            reasons = [labels[r] for r in name_keys.match_reasons(q, matched)]
+        else:
+            matched = next((n for n in doc.names if any(t in n.lower() for t in terms)), "")
+        if matched:
+            text = (
+                matched
+                if matched == doc.subject_name
+                else f"{doc.subject_name}（曾用名：{matched}）"
+            )
         marked = highlight(text, terms)
     else:
         text = doc.body or doc.decision_no
@@ -81,6 +116,7 @@ def to_hit(doc: IndexDoc, terms: list[str], score: float) -> Hit:
         decision_no=doc.decision_no,
         list_types=list(doc.lists),
         under_objection=doc.under_objection,
+        match_reasons=reasons,
     )
 
 

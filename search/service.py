@@ -99,6 +99,8 @@ class Hit:
     decision_no: str = ""
     list_types: list[str] = field(default_factory=list)
     under_objection: bool = False
+    # A near name (not literally the query): why it matched, in words ("同音字", …).
+    match_reasons: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -118,6 +120,7 @@ class Hit:
             "under_objection": self.under_objection,
             "highlight": self.highlight,
             "score": self.score,
+            "match_reasons": list(self.match_reasons),
         }
 
 
@@ -131,6 +134,8 @@ class SearchResults:
     per_page: int
     # Set when the query was a code that names one subject: the site may go straight there.
     exact_code: str = ""
+    # Nothing found: organisations with a near name ("您是不是要找…"), [{"name", "code"}].
+    did_you_mean: list[dict] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -144,6 +149,7 @@ class SearchResults:
             "per_page": self.per_page,
             "pages": self.pages,
             "exact_code": self.exact_code or None,
+            "did_you_mean": list(self.did_you_mean),
             "hits": [hit.as_json() for hit in self.hits],
             "facets": {
                 name: [{"value": v, "label": label, "count": n} for v, label, n in values]
@@ -167,7 +173,27 @@ def search_public(query: SearchQuery) -> SearchResults:
         # Punctuation alone (%, _, *) is taken literally, and no name is only that:
         # never a wildcard that lists everybody.
         return SearchResults(0, [], facet_lists({}), query.page, query.per_page)
-    return get_backend().search(query)
+    backend = get_backend()
+    results = backend.search(query)
+    if results.total == 0 and query.q:
+        results.did_you_mean = did_you_mean(query.q, backend)
+    return results
+
+
+DID_YOU_MEAN = 5
+
+
+def did_you_mean(q: str, backend=None) -> list[dict]:
+    """Organisations whose name is near `q` by the looser name keys (a homophone and one
+    character more apart, say): offered when a search found nothing. Never a person."""
+    from portal.subjects.name_keys import query_keys
+    from search.backends import get_backend
+
+    keys = query_keys(q, with_loose=True)
+    wanted = [*keys.normalised, *keys.fuzzy, *keys.loose]
+    if not keys or not wanted:
+        return []
+    return (backend or get_backend()).near_names(wanted, DID_YOU_MEAN)
 
 
 def suggest(prefix: str, limit: int = 8) -> list[dict]:

@@ -6,10 +6,12 @@ steps, each a handful of queries however long the list is:
 1. codes in bulk: USCCs and person codes by `Subject.code`, resident identity
    numbers by their keyed hash (`Subject.identity_hash`);
 2. rows without an exact match: an in-memory index of matching keys
-   (normalised name → subjects, former names included) over the blocks the
-   input touches (first two characters of the key), exact key hits scored
-   100 and fuzzy ones by rapidfuzz with a score cutoff — candidates only,
-   never accepted automatically; natural persons are never matched by name;
+   (normalised name → subjects, former names included); candidates are the
+   keys of the input's block (first two characters) scoring above a cutoff
+   with rapidfuzz, and every key near it by the name keys search uses
+   (portal.subjects.name_keys: a typo in the first characters, a homophone,
+   a bracketed city); exact key hits score 100 — candidates only, never
+   accepted automatically; natural persons are never matched by name;
 3. current red/black list memberships of every matched or candidate subject
    in bulk (and the other adverse records of matched subjects): records that are in force
    (CreditRecord.objects.in_force(): active and inside their disclosure
@@ -32,7 +34,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db.models import F
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
@@ -46,6 +47,7 @@ from portal.measures.models import Match, Measure
 from portal.measures.presentation import group_by_item
 from portal.measures.reader import InputRow
 from portal.records.models import CreditRecord
+from portal.subjects import name_keys
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity, mask_identity
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 
@@ -53,8 +55,6 @@ CANDIDATE_LIMIT = 5
 SCORE_CUTOFF = 80.0
 # An exact code match whose input name scores below this against the subject is flagged.
 NAME_MISMATCH_BELOW = 80.0
-# Past this many blocks, fetching every organisation beats filtering by block in SQL.
-MAX_FILTERED_BLOCKS = 20
 QUERY_BATCH = 256  # query keys per cdist call: bounds the score matrix's memory
 CHUNK = 900  # ids per IN (…) query: well inside SQLite's variable limit
 _PERSON_CODE = re.compile(r"^P[0-9A-F]{17}$")
@@ -153,7 +153,14 @@ def classify_code(raw: str) -> _Code:
 
 
 class NameIndex:
-    """Matching keys of organisations (current and former names) in the blocks asked for."""
+    """Matching keys of organisations (current and former names).
+
+    Candidates of a key: the keys of its block (first two characters) scoring
+    at least SCORE_CUTOFF, and every key near it by the name keys search uses
+    (portal.subjects.name_keys: same core, homophone, one character apart), so
+    a typo in the first characters or a bracketed city still finds the name.
+    Every organisation is loaded: a block filter would hide exactly those.
+    """
 
     def __init__(self, blocks: set[str] | None = None):
         # key -> [(id, code, current name, kind, name matched, is a former name)]
@@ -168,13 +175,6 @@ class NameIndex:
             .exclude(name_normalised=F("subject__name_normalised"))
             .order_by()
         )
-        if blocks is not None and len(blocks) <= MAX_FILTERED_BLOCKS:
-            # Stored keys with a province prefix block under the province: fetch those too.
-            wanted = set(blocks) | {p[:2] for p in names.PROVINCE_PREFIXES}
-            subjects = subjects.annotate(block=Substr("name_normalised", 1, 2)).filter(
-                block__in=wanted
-            )
-            former = former.annotate(block=Substr("name_normalised", 1, 2)).filter(block__in=wanted)
         current = (
             (pk, code, name, kind, normalised, name, False)
             for pk, code, name, kind, normalised in subjects.values_list(
@@ -209,16 +209,37 @@ class NameIndex:
                 block_keys[block_key(key)].append(key)
             bucket.append((pk, code, name, kind, matched, former))
 
+    def _near(self, queries: list[str]) -> dict[str, set[str]]:
+        """{query key: stored keys sharing a name key with it} (see the class docstring)."""
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for query in queries:
+            found = name_keys.query_keys(query)
+            for key in (*found.normalised, *found.fuzzy):
+                if not key.startswith("e:"):
+                    wanted[key].append(query)
+        near: dict[str, set[str]] = defaultdict(set)
+        if not wanted:
+            return near
+        wanted_keys = wanted.keys()
+        near_keys = name_keys.near_keys
+        for choice in self.entries:
+            for key in near_keys(choice) & wanted_keys:
+                for query in wanted[key]:
+                    near[query].add(choice)
+        return near
+
     def prepare(self, keys) -> None:
-        """Score many keys at once: per block, one rapidfuzz cdist over the block's keys."""
+        """Score many keys at once: per block, one rapidfuzz cdist over the block's keys;
+        then the near keys of every query, scored one by one."""
         todo: dict[str, list[str]] = defaultdict(list)
         for key in set(keys):
             if key and key not in self._scored:
                 todo[names.block_key(key)].append(key)
+        near = self._near([q for queries in todo.values() for q in queries])
+        scored: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for block, queries in todo.items():
             choices = self.block_keys.get(block, [])
             if not choices:
-                self._scored.update((q, []) for q in queries)
                 continue
             for start in range(0, len(queries), QUERY_BATCH):
                 part = queries[start : start + QUERY_BATCH]
@@ -235,9 +256,13 @@ class NameIndex:
                     if len(hits) > CANDIDATE_LIMIT:
                         order = np.argsort(-scores[hits], kind="stable")[:CANDIDATE_LIMIT]
                         hits = hits[order]
-                    self._scored[query] = self._best(
-                        [(choices[i], round(float(scores[i]), 1)) for i in hits]
-                    )
+                    scored[query] = [(choices[i], round(float(scores[i]), 1)) for i in hits]
+        for queries in todo.values():
+            for query in queries:
+                found = scored[query]
+                seen = {choice for choice, _ in found}
+                found += [(c, names.score(query, c)) for c in sorted(near[query] - seen)]
+                self._scored[query] = self._best(found)
 
     def _best(self, scored: list[tuple[str, float]]) -> list[tuple]:
         """One entry per subject, best first: [(entry, candidate key, score)]."""

@@ -353,6 +353,9 @@ ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
 PORTAL_SEARCH_INDEX_PREFIX = env_str("PORTAL_SEARCH_INDEX_PREFIX", "portal")
 # Embedded backend's text index: None picks FTS5 on SQLite and a token table elsewhere.
 PORTAL_SEARCH_EMBEDDED_FTS = None
+# Search and screening find near spellings of organisations' names (portal.subjects.name_keys);
+# off only to measure what they add (benchmarks/bench_recall.py).
+PORTAL_SEARCH_NEAR_NAMES = True
 # Seconds one Elasticsearch request may take (each is tried three times).
 PORTAL_ELASTICSEARCH_TIMEOUT = env_int("PORTAL_ELASTICSEARCH_TIMEOUT", 10)
 # Only for Elasticsearch test servers that refuse the client's compatibility media types.

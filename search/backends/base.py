@@ -46,6 +46,11 @@ class SearchBackend(ABC):
         """Up to `limit` organisations whose name starts with `prefix` (already normalised),
         shortest name first: [{"name", "code"}]. Never natural persons."""
 
+    @abstractmethod
+    def near_names(self, keys: list[str], limit: int) -> list[dict]:
+        """Up to `limit` organisations holding any of the name keys (portal.subjects.name_keys),
+        shortest name first: [{"name", "code"}]. Never natural persons."""
+
     # -- indexing ---------------------------------------------------------------
     @abstractmethod
     def replace_subjects(self, documents: dict[int, list[IndexDoc]]) -> int:

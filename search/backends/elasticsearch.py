@@ -26,12 +26,15 @@ from elastic_transport import Transport
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch_dsl import Q
 
+from portal.subjects.name_keys import QueryKeys, query_keys
 from search.analysis import fold, is_single_char, query_terms
 from search.backends.base import IndexStatus, SearchBackend, SearchUnavailable
 from search.documents import CreditDocument, IndexDoc
 from search.queries import (
     TIER_EXACT,
+    TIER_FUZZY,
     TIER_NAME,
+    TIER_NORMALISED,
     TIER_OTHER,
     TIER_PREFIX,
     facet_lists,
@@ -96,10 +99,10 @@ def build_search_body(query: SearchQuery) -> dict:
         "track_total_hits": True,
         "from": query.offset,
         "size": query.per_page,
-        "_source": {"excludes": ["name", "former", "name_fold", "decision_no_fold"]},
+        "_source": {"excludes": ["name", "former", "name_fold", "decision_no_fold", "name_keys"]},
     }
     if terms:
-        body["query"] = _text_query(terms, fold(query.q)).to_dict()
+        body["query"] = _text_query(terms, fold(query.q), _keys_for(terms, query.q)).to_dict()
     else:
         # Browsing without words never lists natural persons (docs/domain.md, Rules
         # that protect people): they are found only by their full name.
@@ -133,11 +136,27 @@ def _facet_filter(facet: str, value: str) -> dict:
     return {"term": {FACET_FIELDS[facet]: value}}
 
 
+def _keys_for(terms: list[str], q: str) -> QueryKeys:
+    """Near names are looked for when every term is a word (as the embedded backend does)."""
+    if any(is_single_char(t) for t in terms):
+        return QueryKeys()
+    return query_keys(q)
+
+
+def _in_organisation_name(term: str):
+    """A one-character term: anywhere in an organisation's current name (never a person's)."""
+    return Q(
+        "bool",
+        filter=[Q("wildcard", name_fold={"value": f"*{term}*"})],
+        must_not=[Q("term", kind=PERSON_KIND)],
+    )
+
+
 def _term_match(term: str):
     """Where one query term may match: a phrase of bigrams in any text field, or for a
     one-character term, anywhere in the current name."""
     if is_single_char(term):
-        return Q("wildcard", name_fold={"value": f"*{term}*"})
+        return _in_organisation_name(term)
     return Q(
         "bool",
         should=[Q("match_phrase", **{field: term}) for field in ("name", "former", "body")],
@@ -147,12 +166,14 @@ def _term_match(term: str):
 
 def _in_name(term: str):
     if is_single_char(term):
-        return Q("wildcard", name_fold={"value": f"*{term}*"})
+        return _in_organisation_name(term)
     return Q("match_phrase", name=term)
 
 
-def _text_query(terms: list[str], folded: str):
-    """Every term must match; the score is the best relevance tier the document reaches."""
+def _text_query(terms: list[str], folded: str, keys: QueryKeys | None = None):
+    """Every term matches, or a name key does; the score is the best relevance tier the
+    document reaches."""
+    keys = keys or QueryKeys()
     tiers = [
         Q("constant_score", filter=Q("term", name_fold=folded), boost=TIER_EXACT),
         Q(
@@ -161,6 +182,11 @@ def _text_query(terms: list[str], folded: str):
             boost=TIER_EXACT,
         ),
     ]
+    if keys:
+        tiers.append(
+            Q("constant_score", filter=Q("terms", name_keys=keys.normalised), boost=TIER_NORMALISED)
+        )
+        tiers.append(Q("constant_score", filter=Q("terms", name_keys=keys.fuzzy), boost=TIER_FUZZY))
     if len(terms) == 1:
         tiers.append(Q("constant_score", filter=Q("prefix", name_fold=folded), boost=TIER_PREFIX))
     tiers.append(
@@ -171,14 +197,22 @@ def _text_query(terms: list[str], folded: str):
         )
     )
     tiers.append(Q("constant_score", filter=Q("match_all"), boost=TIER_OTHER))
-    return Q("bool", filter=[_term_match(t) for t in terms], should=[Q("dis_max", queries=tiers)])
+    words = Q("bool", filter=[_term_match(t) for t in terms])
+    if keys:
+        near = Q("terms", name_keys=[*keys.normalised, *keys.fuzzy])
+        matches = Q("bool", should=[words, near], minimum_should_match=1)
+    else:
+        matches = words
+    return Q("bool", filter=[matches], should=[Q("dis_max", queries=tiers)])
 
 
 def _es_source(doc: IndexDoc) -> dict:
     source = doc.as_dict()
+    name, former, body = doc.search_texts()
     source.update(
-        name=doc.names[0] if doc.names else "",
-        former=doc.names[1:],
+        name=name,
+        former=former,
+        body=body,
         name_fold=doc.name_folded if doc.type == "subject" else None,
         decision_no_fold=doc.decision_no_folded or None,
     )
@@ -379,6 +413,7 @@ class ElasticsearchBackend(SearchBackend):
                 IndexDoc.from_dict(hit["_source"]),
                 terms,
                 float(hit["_score"] or 0) if terms else 0.0,
+                query.q,
             )
             for hit in response["hits"]["hits"]
         ]
@@ -396,6 +431,30 @@ class ElasticsearchBackend(SearchBackend):
             page=query.page,
             per_page=query.per_page,
         )
+
+    def near_names(self, keys: list[str], limit: int) -> list[dict]:
+        if not keys or not self._indices_of(self.alias):
+            return []
+        response = self._call(
+            self.client.search,
+            index=self.alias,
+            query={
+                "bool": {
+                    "filter": [
+                        {"term": {"type": "subject"}},
+                        {"terms": {"name_keys": sorted(set(keys))}},
+                    ],
+                    "must_not": [{"term": {"kind": PERSON_KIND}}],
+                }
+            },
+            sort=[{"order": {"order": "asc"}}],
+            size=limit,
+            _source=["subject_name", "subject_code"],
+        )
+        return [
+            {"name": hit["_source"]["subject_name"], "code": hit["_source"]["subject_code"]}
+            for hit in response["hits"]["hits"]
+        ]
 
     def suggest(self, prefix: str, limit: int) -> list[dict]:
         if not self._indices_of(self.alias):

@@ -14,7 +14,8 @@ equivalent of a versioned index behind an alias):
   query are one GROUP BY sig over the matching documents, expanded in Python;
   with no query text they are the stored counts.
 - the text index, in one of two forms with the same Chinese tokenisation
-  (search.analysis): on SQLite an FTS5 table (columns name, former, body) of
+  (search.analysis): on SQLite an FTS5 table (columns name, former, body, and
+  keys: the name keys of portal.subjects.name_keys as one token each) of
   bigram tokens, queried with phrase queries; on other databases (PostgreSQL)
   a plain token table, whose candidates are verified in Python.
 
@@ -36,16 +37,20 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
+from portal.subjects.name_keys import QueryKeys, query_keys
 from search.analysis import ANALYSIS_VERSION, fold, is_single_char, query_terms, tokens
 from search.backends.base import IndexStatus, SearchBackend
 from search.documents import RECORD, SUBJECT, IndexDoc
 from search.models import EmbeddedIndex
 from search.queries import (
     TIER_EXACT,
+    TIER_FUZZY,
     TIER_NAME,
+    TIER_NORMALISED,
     TIER_OTHER,
     TIER_PREFIX,
     facet_lists,
+    key_token,
     to_hit,
 )
 from search.service import MAX_RESULT_WINDOW, SORT_DATE, SearchQuery, SearchResults
@@ -213,7 +218,7 @@ class EmbeddedBackend(SearchBackend):
             )
             if self.use_fts:
                 cur.execute(
-                    f"CREATE VIRTUAL TABLE {t.fts} USING fts5(name, former, body, "
+                    f"CREATE VIRTUAL TABLE {t.fts} USING fts5(name, former, body, keys, "
                     "content='', columnsize=0, tokenize='ascii')"
                 )
             else:
@@ -226,7 +231,7 @@ class EmbeddedBackend(SearchBackend):
                 # into the real tables in id order, then builds the indexes once.
                 cur.execute(
                     self._doc_table_sql(t.stage).replace(" PRIMARY KEY", "", 1)[:-1]
-                    + ", t_name TEXT, t_former TEXT, t_body TEXT)"
+                    + ", t_name TEXT, t_former TEXT, t_body TEXT, t_keys TEXT)"
                 )
             else:
                 self._create_indexes(cur, t)
@@ -320,8 +325,8 @@ class EmbeddedBackend(SearchBackend):
         with transaction.atomic(), connection.cursor() as cur:
             if self.use_fts:
                 cur.executemany(
-                    f"INSERT INTO {t.stage} ({self._DOC_COLUMNS}, t_name, t_former, t_body) "  # nosec B608  # table and column names are the code's own; values are bound parameters
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    f"INSERT INTO {t.stage} ({self._DOC_COLUMNS}, t_name, t_former, t_body, t_keys) "  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     [(*row, *self._columns(doc)) for row, doc in zip(rows, docs, strict=True)],
                 )
             else:
@@ -346,8 +351,8 @@ class EmbeddedBackend(SearchBackend):
             )
             if self.use_fts:
                 cur.execute(
-                    f"INSERT INTO {t.fts} (rowid, name, former, body) "  # nosec B608  # table and column names are the code's own; values are bound parameters
-                    f"SELECT id, t_name, t_former, t_body FROM {t.stage} ORDER BY id"
+                    f"INSERT INTO {t.fts} (rowid, name, former, body, keys) "  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    f"SELECT id, t_name, t_former, t_body, t_keys FROM {t.stage} ORDER BY id"
                 )
             cur.execute(f"DROP TABLE {t.stage}")
             self._create_indexes(cur, t)
@@ -453,8 +458,8 @@ class EmbeddedBackend(SearchBackend):
             if self.use_fts:
                 # A contentless FTS5 row is deleted by giving back the tokens it was made of.
                 cur.executemany(
-                    f"INSERT INTO {t.fts}({t.fts}, rowid, name, former, body) "  # nosec B608  # table and column names are the code's own; values are bound parameters
-                    "VALUES ('delete', %s, %s, %s, %s)",
+                    f"INSERT INTO {t.fts}({t.fts}, rowid, name, former, body, keys) "  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    "VALUES ('delete', %s, %s, %s, %s, %s)",
                     [(row_id, *self._columns(_unpack(data))) for row_id, _, data in rows],
                 )
             for start in range(0, len(ids), _BATCH):
@@ -493,7 +498,9 @@ class EmbeddedBackend(SearchBackend):
         return [
             (token[:100], row[0])
             for row, doc in zip(rows, docs, strict=True)
-            for token in sorted(set(tokens(" ".join(self._texts(doc)))))
+            for token in sorted(
+                set(tokens(" ".join(self._texts(doc)))) | {key_token(k) for k in doc.name_keys}
+            )
         ]
 
     def _insert(self, t: Tables, docs: list[IndexDoc], rows: list[tuple] | None = None) -> None:
@@ -511,7 +518,7 @@ class EmbeddedBackend(SearchBackend):
             )
             if self.use_fts:
                 cur.executemany(
-                    f"INSERT INTO {t.fts} (rowid, name, former, body) VALUES (%s, %s, %s, %s)",  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    f"INSERT INTO {t.fts} (rowid, name, former, body, keys) VALUES (%s, %s, %s, %s, %s)",  # nosec B608  # table and column names are the code's own; values are bound parameters
                     [(row[0], *self._columns(doc)) for row, doc in zip(rows, docs, strict=True)],
                 )
             else:
@@ -523,10 +530,10 @@ class EmbeddedBackend(SearchBackend):
 
     @staticmethod
     def _texts(doc: IndexDoc) -> tuple[str, str, str]:
-        current = doc.names[0] if doc.names else ""
-        return current, "\n".join(doc.names[1:]), doc.body
+        current, former, body = doc.search_texts()
+        return current, "\n".join(former), body
 
-    def _columns(self, doc: IndexDoc) -> tuple[str, str, str]:
+    def _columns(self, doc: IndexDoc) -> tuple[str, str, str, str]:
         # Former names are separated by a token no query can produce, so a phrase
         # never runs from one name into the next.
         name, former, body = self._texts(doc)
@@ -534,6 +541,7 @@ class EmbeddedBackend(SearchBackend):
             " ".join(tokens(name)),
             " | ".join(" ".join(tokens(n)) for n in former.split("\n") if n),
             " ".join(tokens(body)),
+            " ".join(key_token(k) for k in doc.name_keys),
         )
 
     @staticmethod
@@ -583,8 +591,9 @@ class EmbeddedBackend(SearchBackend):
         if t is None:
             return empty
         terms = query_terms(query.q)
-        matcher = (FtsMatcher if self.use_fts else TokenMatcher)(t, terms, fold(query.q))
         signatures = self._signatures(t)
+        people = {sid for sid, sig in signatures.items() if sig.kind == PERSON}
+        matcher = (FtsMatcher if self.use_fts else TokenMatcher)(t, terms, query.q, people)
         if terms:
             counts = matcher.counts_by_signature()
         else:
@@ -619,7 +628,8 @@ class EmbeddedBackend(SearchBackend):
         for row_id, score in page:
             doc = docs.get(row_id)
             if doc is not None:
-                hits.append(to_hit(doc, terms, score if score is not None else scores[row_id]))
+                score = score if score is not None else scores[row_id]
+                hits.append(to_hit(doc, terms, score, query.q))
         return SearchResults(total, hits, facets, query.page, query.per_page)
 
     def _load(self, t: Tables, ids: list[int]) -> dict[int, IndexDoc]:
@@ -656,6 +666,35 @@ class EmbeddedBackend(SearchBackend):
             doc = _unpack(data)
             result.append({"name": doc.subject_name, "code": doc.subject_code})
         return result
+
+    def near_names(self, keys: list[str], limit: int) -> list[dict]:
+        t = self._live()
+        if t is None or not keys:
+            return []
+        signatures = self._signatures(t)
+        people = [sid for sid, sig in signatures.items() if sig.kind == PERSON or sig.type]
+        exclude = f" AND d.sig NOT IN ({','.join(map(str, people))})" if people else ""
+        wanted = sorted({key_token(k) for k in keys})
+        with connection.cursor() as cur:
+            if self.use_fts:
+                expression = "keys : (" + " OR ".join(f'"{k}"' for k in wanted) + ")"
+                cur.execute(
+                    f"SELECT d.data FROM {t.fts} f JOIN {t.doc} d ON d.id = f.rowid "  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    f"WHERE f.{t.fts} MATCH %s{exclude} ORDER BY f.rowid LIMIT %s",
+                    [expression, limit],
+                )
+            else:
+                marks = ",".join(["%s"] * len(wanted))
+                cur.execute(
+                    f"SELECT d.data FROM {t.doc} d WHERE d.id IN (SELECT doc_id FROM {t.tok} "  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    f"WHERE token IN ({marks})){exclude} ORDER BY d.id LIMIT %s",
+                    [*wanted, limit],
+                )
+            rows = cur.fetchall()
+        return [
+            {"name": doc.subject_name, "code": doc.subject_code}
+            for doc in (_unpack(data) for (data,) in rows)
+        ]
 
 
 def _like_prefix(text: str) -> str:
@@ -699,14 +738,20 @@ class Tier:
 class _Matcher:
     """How one query's text matches the documents of one generation."""
 
-    def __init__(self, t: Tables, terms: list[str], folded_query: str):
+    def __init__(self, t: Tables, terms: list[str], q: str, people: set[int] = frozenset()):
         self.t = t
         self.terms = terms
         self.multi = [term for term in terms if not is_single_char(term)]
-        # A one-character term matches names only (a bigram index has no such token).
+        # A one-character term matches names only (a bigram index has no such token),
+        # and never a person's (`people`: their signatures).
         self.singles = [term for term in terms if is_single_char(term)]
-        self.folded = folded_query
-        self.exact_decision_no = folded_query.replace(" ", "")
+        self.folded = fold(q)
+        self.exact_decision_no = self.folded.replace(" ", "")
+        # Near names (portal.subjects.name_keys): for queries of whole words only.
+        self.keys = query_keys(q) if self.multi and not self.singles else QueryKeys()
+        self.no_people = (
+            f" AND d.sig NOT IN ({','.join(str(int(s)) for s in sorted(people))})" if people else ""
+        )
 
     def exact_candidates(self, allowed) -> list[int]:
         with connection.cursor() as cur:
@@ -725,6 +770,18 @@ class FtsMatcher(_Matcher):
         scope = f"{column} : " if column else ""
         return " AND ".join(f"{scope}{_phrase(term)}" for term in self.multi)
 
+    @staticmethod
+    def _keys(keys: list[str]) -> str:
+        return "keys : (" + " OR ".join(f'"{key_token(k)}"' for k in keys) + ")"
+
+    def _match(self) -> str:
+        """Every matching document: the words, or a name key."""
+        text = self._expression()
+        if not self.keys:
+            return text
+        near = self._keys([*self.keys.normalised, *self.keys.fuzzy])
+        return f"({text}) OR ({near})"
+
     def _select(
         self, tier: Tier | None, allowed, extra: str = "", extra_params=(), rows: bool = False
     ):
@@ -734,12 +791,12 @@ class FtsMatcher(_Matcher):
         """
         params = ["%" + c + "%" for c in self.singles]
         sql = "".join(" AND d.name_fold LIKE %s" for _ in self.singles)
-        expression = tier.expression if tier else (self._expression() or None)
+        expression = tier.expression if tier else (self._match() or None)
         if tier is not None:
             sql += tier.sql
             params += list(tier.params)
         if not expression:  # one-character terms only: names in the document rows
-            sql += _sig_clause(allowed) + extra.format(id="d.id")
+            sql += self.no_people + _sig_clause(allowed) + extra.format(id="d.id")
             return (
                 f"SELECT d.id FROM {self.t.doc} d WHERE d.type = 0{sql}",  # nosec B608  # table and column names are the code's own; values are bound parameters
                 [*params, *extra_params],
@@ -813,14 +870,31 @@ class FtsMatcher(_Matcher):
             return [Tier(TIER_NAME, None)]
         everything = self._expression()
         in_name = self._expression("name")
-        tiers = []
+        if not self.keys:
+            tiers = []
+            if len(self.terms) == 1:
+                starts = "name : ^" + _phrase(self.multi[0])
+                tiers.append(Tier(TIER_PREFIX, starts))
+                tiers.append(Tier(TIER_NAME, f"({in_name}) NOT ({starts})"))
+            else:
+                tiers.append(Tier(TIER_NAME, in_name))
+            tiers.append(Tier(TIER_OTHER, f"({everything}) NOT ({in_name})"))
+            return tiers
+        # With name keys: each tier is what it matches minus every better tier.
+        # A query too short for a core name has none: "n:" alone is a key no document holds.
+        same = self._keys(self.keys.normalised or ["n:"])
+        near = self._keys(self.keys.fuzzy)
+        tiers = [Tier(TIER_NORMALISED, same)]
         if len(self.terms) == 1:
             starts = "name : ^" + _phrase(self.multi[0])
-            tiers.append(Tier(TIER_PREFIX, starts))
-            tiers.append(Tier(TIER_NAME, f"({in_name}) NOT ({starts})"))
+            tiers.append(Tier(TIER_PREFIX, f"({starts}) NOT ({same})"))
+            tiers.append(Tier(TIER_NAME, f"(({in_name}) NOT ({starts})) NOT ({same})"))
         else:
-            tiers.append(Tier(TIER_NAME, in_name))
-        tiers.append(Tier(TIER_OTHER, f"({everything}) NOT ({in_name})"))
+            tiers.append(Tier(TIER_NAME, f"({in_name}) NOT ({same})"))
+        tiers.append(Tier(TIER_FUZZY, f"({near}) NOT (({in_name}) OR ({same}))"))
+        tiers.append(
+            Tier(TIER_OTHER, f"(({everything}) NOT ({in_name})) NOT (({same}) OR ({near}))")
+        )
         return tiers
 
     def by_relevance(self, allowed, need: int) -> list[tuple[int, float]]:
@@ -869,6 +943,16 @@ class TokenMatcher(_Matcher):
             return self._rows
         candidates: set[int] | None = None
         with connection.cursor() as cur:
+            if self.keys:
+                wanted = sorted({key_token(k) for k in (*self.keys.normalised, *self.keys.fuzzy)})
+                marks = ",".join(["%s"] * len(wanted))
+                cur.execute(
+                    f"SELECT DISTINCT doc_id FROM {self.t.tok} WHERE token IN ({marks})",  # nosec B608  # table and column names are the code's own; values are bound parameters
+                    wanted,
+                )
+                near = {row[0] for row in cur.fetchall()}
+            else:
+                near = set()
             for term in self.multi:
                 wanted = sorted(set(tokens(term)))
                 marks = ",".join(["%s"] * len(wanted))
@@ -883,8 +967,9 @@ class TokenMatcher(_Matcher):
                 sql = f"SELECT id FROM {self.t.doc} d WHERE d.type = 0" + "".join(  # nosec B608  # table and column names are the code's own; values are bound parameters
                     " AND d.name_fold LIKE %s" for _ in self.singles
                 )
-                cur.execute(sql, ["%" + c + "%" for c in self.singles])
+                cur.execute(sql + self.no_people, ["%" + c + "%" for c in self.singles])
                 candidates = {row[0] for row in cur.fetchall()}
+            candidates |= near
         rows = []
         ordered = sorted(candidates)
         for start in range(0, len(ordered), _BATCH):
@@ -904,14 +989,32 @@ class TokenMatcher(_Matcher):
         return rows
 
     def _tier(self, doc: IndexDoc) -> float:
-        """0 when the document does not match, else its relevance tier."""
-        name = doc.names[0] if doc.names else ""
+        """0 when the document does not match, else its relevance tier (the best it reaches,
+        as the tiers of FtsMatcher are each what they match minus every better tier)."""
+        held = set(doc.name_keys)
+        near = 0.0
+        if self.keys and held:
+            if held.intersection(self.keys.normalised):
+                near = TIER_NORMALISED
+            elif held.intersection(self.keys.fuzzy):
+                near = TIER_FUZZY
+        text = self._text_tier(doc)
+        if not (text or near):
+            return 0.0
+        if (doc.type == SUBJECT and doc.name_folded == self.folded) or (
+            doc.decision_no and doc.decision_no_folded == self.exact_decision_no
+        ):
+            return TIER_EXACT
+        return max(text, near)
+
+    def _text_tier(self, doc: IndexDoc) -> float:
+        name, former_names, body_text = doc.search_texts()
         name_tokens = tokens(name)
         folded_name = fold(name) if doc.type == SUBJECT else ""
         if any(c not in folded_name for c in self.singles):
             return 0.0
-        former = [tokens(n) for n in doc.names[1:]]
-        body = tokens(doc.body)
+        former = [tokens(n) for n in former_names]
+        body = tokens(body_text)
         in_name = True
         for term in self.multi:
             wanted = tokens(term)

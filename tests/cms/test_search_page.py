@@ -65,3 +65,19 @@ def test_highlight_keeps_only_mark_tags():
 
     html = highlight_html("<mark>蓝海</mark><script>alert(1)</script><img src=x onerror=y>")
     assert html == "<mark>蓝海</mark>alert(1)"
+
+
+def test_near_names_say_why_and_nothing_found_offers_did_you_mean(client, indexed):
+    a, _ = indexed
+    body = page_text(client.get("/search/?q=惠州市蓝海弯物流有限公司"))
+    assert "惠州市蓝海湾物流有限公司" in body
+    assert "相近名称：同音字" in body
+    body = page_text(client.get("/search/?q=惠州市蓝海弯物留园有限公司"))
+    assert "未找到符合条件的公示信息" in body
+    assert "您是不是要找：" in body and "惠州市蓝海湾物流有限公司" in body
+    data = client.get("/api/v1/search", {"q": "惠州市蓝海弯物留园有限公司"}).json()
+    assert data["total"] == 0
+    assert [near["code"] for near in data["did_you_mean"]] == [a.code]
+    data = client.get("/api/v1/search", {"q": "蓝海弯物流"}).json()
+    assert data["hits"][0]["subject_code"] == a.code
+    assert data["hits"][0]["match_reasons"] == ["同音字"]

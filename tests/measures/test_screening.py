@@ -252,3 +252,26 @@ def test_a_candidate_on_a_list_many_times_is_one_named_group(procurement):
     assert result.candidates[0].as_dict()["lists"] == [
         {"list": "COURT_DISHONEST", "name": "失信被执行人", "list_type": "black", "count": 3}
     ]
+
+
+@pytest.mark.parametrize(
+    "stored,typed",
+    [
+        ("惠州市东江餐饮管理股份有限公司", "惠州市东红餐饮管理股份有限公司"),  # 2nd char wrong
+        ("惠州市中恒运输有限责任公司", "惠州市中恒运输有线责任公司"),  # typo in the form
+        ("惠州市鼎盛建筑工程有限公司", "惠州市鼎胜建筑工程有限公司"),  # homophone
+        ("惠州市汇通物流有限公司", "惠州市江汇通物流有限公司"),  # one character extra in front
+        ("华兴建筑（惠州）有限公司", "惠州市华星建筑有限公司"),  # bracketed city, homophone
+    ],
+)
+def test_candidates_come_from_the_name_keys_not_only_the_first_characters(
+    procurement, stored, typed
+):
+    subject = OrganisationFactory(name=stored)
+    court_dishonest(subject)
+    OrganisationFactory(name="惠州市华美服装有限公司")
+    (result,) = screen([row(typed)], procurement)
+    assert result.match == Match.CANDIDATES
+    assert [c.subject.code for c in result.candidates] == [subject.code]
+    assert [e["list"] for e in result.candidates[0].lists] == ["COURT_DISHONEST"]
+    assert 0 < result.candidates[0].score < 100
