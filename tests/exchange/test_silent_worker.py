@@ -373,3 +373,31 @@ def test_a_worker_killed_mid_commit_leaves_nothing_and_a_retry_loads_every_row_o
     batch.refresh_from_db()
     assert batch.status == BatchStatus.COMMITTED
     assert_every_row_once()
+
+
+@pytest.mark.django_db
+def test_an_operator_retries_or_discards_only_silent_batches_in_the_admin(
+    admin_client, django_capture_on_commit_callbacks
+):
+    silent = working(quiet_for=dt.timedelta(minutes=5))
+    answering = working()
+    progress.beat(answering.pk, BatchStatus.VALIDATING)
+    url = "/django-admin/exchange/batch/"
+    chosen = {"_selected_action": [silent.pk, answering.pk]}
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url, {**chosen, "action": "retry_silent"})
+    silent.refresh_from_db()
+    answering.refresh_from_db()
+    assert (silent.status, silent.attempts) == (BatchStatus.VALIDATED, 2)
+    assert (answering.status, answering.attempts) == (BatchStatus.VALIDATING, 1)
+
+    other = working(BatchStatus.COMMITTING, quiet_for=dt.timedelta(minutes=5))
+    chosen = {"_selected_action": [other.pk, answering.pk, silent.pk]}
+    admin_client.post(url, {**chosen, "action": "discard_silent"})
+    statuses = dict(Batch.objects.values_list("pk", "status"))
+    assert statuses[other.pk] == BatchStatus.DISCARDED
+    # Answering, or validated (the department's to decide): left as they were.
+    assert statuses[answering.pk] == BatchStatus.VALIDATING
+    assert statuses[silent.pk] == BatchStatus.VALIDATED
+    event = AuditEvent.objects.get(action="exchange.batch.discarded")
+    assert event.data == {"was": "committing"}
