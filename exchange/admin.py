@@ -1,8 +1,11 @@
 """Operators' views of the exchange in the Django admin (/django-admin/)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from exchange import services
 from exchange.models import Batch, CandidateStatus, IdentityCandidate
 
 
@@ -21,12 +24,47 @@ class BatchAdmin(admin.ModelAdmin):
     list_filter = ["status", "department", "catalog_item", "source"]
     search_fields = ["file_name", "idempotency_key"]
     readonly_fields = [f.name for f in Batch._meta.fields]
+    actions = ["retry_silent", "discard_silent"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def _act(self, request, queryset, action) -> None:
+        """Apply an operator's action to the chosen batches whose worker is silent;
+        the others are left as they are and counted."""
+        done = refused = 0
+        for batch in queryset:
+            try:
+                action(batch, actor=request.user)
+            except services.TransitionError:
+                refused += 1
+            else:
+                done += 1
+        self.message_user(request, _("已处理 %(n)d 个批次。") % {"n": done}, messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                _("%(n)d 个批次的处理进程仍在响应（或批次已不在处理中），未作改动。")
+                % {"n": refused},
+                messages.WARNING,
+            )
+
+    @admin.action(description=gettext_lazy("立即重试处理进程已停止响应的批次"))
+    def retry_silent(self, request, queryset):
+        self._act(request, queryset, services.retry_batch)
+
+    @admin.action(description=gettext_lazy("放弃处理进程已停止响应的批次"))
+    def discard_silent(self, request, queryset):
+        def discard(batch, actor):
+            # Only the silent ones: a validated batch is the department's to discard.
+            if not services.is_silent(batch):
+                raise services.TransitionError(f"batch {batch.pk} is not silent")
+            services.discard_batch(batch, actor=actor)
+
+        self._act(request, queryset, discard)
 
 
 @admin.register(IdentityCandidate)

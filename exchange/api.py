@@ -30,7 +30,7 @@ from exchange import services, sharing
 from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, RowError
 from exchange.report import error_report_xlsx
-from exchange.views import XLSX, providable_items, template_response
+from exchange.views import XLSX, gave_up_note, providable_items, silence_note, template_response
 from importers.messages import render
 from portal.catalog.models import CatalogItem
 from portal.departments.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
@@ -143,6 +143,7 @@ class BatchSerializer(serializers.ModelSerializer):
     catalog = serializers.CharField(source="catalog_item.code")
     department = serializers.CharField(source="department.code")
     progress = serializers.SerializerMethodField()
+    worker = serializers.SerializerMethodField()
     masked_cells = serializers.SerializerMethodField()
     file_error = serializers.SerializerMethodField()
     same_as = serializers.SerializerMethodField()
@@ -181,9 +182,11 @@ class BatchSerializer(serializers.ModelSerializer):
             "file_error",
             "same_as",
             "progress",
+            "worker",
             "created_at",
             "validated_at",
             "committed_at",
+            "gave_up_at",
             "links",
         ]
 
@@ -201,6 +204,29 @@ class BatchSerializer(serializers.ModelSerializer):
 
     def get_progress(self, batch) -> dict:
         return services.batch_progress(batch).as_dict()
+
+    def get_worker(self, batch) -> dict | None:
+        """Set when the batch's worker stopped answering (or the scheduled recovery gave up):
+        when it was last heard of, what happens automatically and by when, and whether
+        the department may retry or discard it now."""
+        note = gave_up_note(batch)
+        if note:
+            return {"silent": False, "gave_up": True, "detail": note}
+        silence = services.silence(batch)
+        if silence is None:
+            return None
+        return {
+            "silent": True,
+            "gave_up": False,
+            "last_heard": silence.last_heard.isoformat(),
+            "automatic": silence.automatic,
+            "automatic_by": silence.automatic_by.isoformat(),
+            "attempts": silence.attempts,
+            "max_attempts": silence.max_attempts,
+            "can_retry": services.can_retry(batch),
+            "can_discard": services.can_discard(batch),
+            "detail": " ".join(silence_note(silence)),
+        }
 
     def get_file_error(self, batch) -> dict | None:
         if not batch.file_error_code:
@@ -221,6 +247,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "commit": url("batch_commit"),
             "promote": url("batch_promote"),
             "discard": url("batch_discard"),
+            "retry": url("batch_retry"),
         }
 
 
@@ -461,7 +488,9 @@ class BatchPromoteView(DepartmentAPIView):
 
 class BatchDiscardView(DepartmentAPIView):
     @extend_schema(
-        summary="Discard a batch that has not been loaded", request=None, responses=BatchSerializer
+        summary="Discard a batch that has not been loaded (one in progress only while its worker is silent)",
+        request=None,
+        responses=BatchSerializer,
     )
     def post(self, request, pk):
         batch = self.batch(request, pk)
@@ -471,6 +500,29 @@ class BatchDiscardView(DepartmentAPIView):
         except services.TransitionError as exc:
             raise ApiError(409, "invalid_state", _("此批次当前不能放弃。")) from exc
         return Response(BatchSerializer(batch, context={"request": request}).data)
+
+
+class BatchRetryView(DepartmentAPIView):
+    @extend_schema(
+        summary="Send a batch again whose worker stopped answering (see `worker` in its status)",
+        request=None,
+        responses={
+            202: BatchSerializer,
+            409: OpenApiResponse(description="its worker still answers"),
+        },
+    )
+    def post(self, request, pk):
+        batch = self.batch(request, pk)
+        user, _label = actor_of(request)
+        try:
+            batch = services.retry_batch(batch, actor=user)
+        except services.TransitionError as exc:
+            raise ApiError(409, "invalid_state", _("此批次仍在处理中，无需重试。")) from exc
+        batch.refresh_from_db()
+        return Response(
+            BatchSerializer(batch, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 # -- conditional sharing ------------------------------------------------------------

@@ -22,4 +22,5 @@ urlpatterns = [
     path("batches/<int:pk>/commit/", api.BatchCommitView.as_view(), name="batch_commit"),
     path("batches/<int:pk>/promote/", api.BatchPromoteView.as_view(), name="batch_promote"),
     path("batches/<int:pk>/discard/", api.BatchDiscardView.as_view(), name="batch_discard"),
+    path("batches/<int:pk>/retry/", api.BatchRetryView.as_view(), name="batch_retry"),
 ]

@@ -21,11 +21,15 @@ class BatchStatus(models.TextChoices):
     COMMITTING = "committing", _("入库中")
     COMMITTED = "committed", _("已入库")
     DISCARDED = "discarded", _("已放弃")
-    FAILED = "failed", _("文件被拒收")
+    # A refused file, or work the scheduled recovery gave up on (see Batch.gave_up_at).
+    FAILED = "failed", _("处理失败")
 
 
 # The only moves a batch may make. A failed load (crash, killed worker) rolls
-# back and leaves the batch where the load found it, so it can be retried.
+# back and leaves the batch where the load found it, so it can be retried
+# (validating → validating, committing → committing) or discarded; both only
+# while its worker is silent (exchange.services.is_silent), since a load in
+# flight is one transaction that nothing partial can come out of.
 TRANSITIONS = {
     BatchStatus.RECEIVED: {BatchStatus.VALIDATING, BatchStatus.DISCARDED},
     BatchStatus.VALIDATING: {
@@ -33,9 +37,15 @@ TRANSITIONS = {
         BatchStatus.VALIDATED,
         BatchStatus.FAILED,
         BatchStatus.COMMITTED,
+        BatchStatus.DISCARDED,
     },
     BatchStatus.VALIDATED: {BatchStatus.COMMITTING, BatchStatus.DISCARDED},
-    BatchStatus.COMMITTING: {BatchStatus.COMMITTING, BatchStatus.COMMITTED, BatchStatus.FAILED},
+    BatchStatus.COMMITTING: {
+        BatchStatus.COMMITTING,
+        BatchStatus.COMMITTED,
+        BatchStatus.FAILED,
+        BatchStatus.DISCARDED,
+    },
     BatchStatus.COMMITTED: set(),
     BatchStatus.DISCARDED: set(),
     BatchStatus.FAILED: {BatchStatus.DISCARDED},
@@ -43,6 +53,8 @@ TRANSITIONS = {
 
 # States in which work is under way (or was, when a worker was lost).
 IN_PROGRESS = {BatchStatus.RECEIVED, BatchStatus.VALIDATING, BatchStatus.COMMITTING}
+# States in which a worker has taken the batch and beats for it while it works.
+WORKED_ON = {BatchStatus.VALIDATING, BatchStatus.COMMITTING}
 FINAL = {BatchStatus.COMMITTED, BatchStatus.DISCARDED, BatchStatus.FAILED}
 
 
@@ -116,6 +128,8 @@ class Batch(models.Model):
     validated_at = models.DateTimeField(_("校验完成"), null=True, blank=True)
     committed_at = models.DateTimeField(_("入库时间"), null=True, blank=True)
     discarded_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
+    # When the scheduled recovery stopped sending the batch again and marked it failed.
+    gave_up_at = models.DateTimeField(_("停止自动重试时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -145,10 +159,6 @@ class Batch(models.Model):
     @property
     def can_commit(self) -> bool:
         return self.status == BatchStatus.VALIDATED and not self.dry_run and self.accepted > 0
-
-    @property
-    def can_discard(self) -> bool:
-        return BatchStatus.DISCARDED in TRANSITIONS[self.status]
 
     def file_error(self) -> str:
         """The file-level error in the active language."""

@@ -14,17 +14,18 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from exchange.findings import ProcessResult, reset_findings
-from exchange.models import IN_PROGRESS, TRANSITIONS, Batch, BatchSource, BatchStatus
+from exchange.models import IN_PROGRESS, TRANSITIONS, WORKED_ON, Batch, BatchSource, BatchStatus
 from exchange.processing import process_file
-from exchange.progress import batch_progress, live_progress
+from exchange.progress import batch_progress, heartbeat, last_heard
 from exchange.tuning import bulk_load, expected_rows
 from exchange.uploads import SubmissionError, store_upload
 from importers.schema import FileRejected
@@ -238,6 +239,11 @@ def validate_batch(
     """
     if not _claim(batch_id, {BatchStatus.RECEIVED, BatchStatus.VALIDATING}, BatchStatus.VALIDATING):
         return Batch.objects.get(pk=batch_id)
+    with heartbeat(batch_id, BatchStatus.VALIDATING):
+        return _validate(batch_id, today=today, actor=actor, after_chunk=after_chunk)
+
+
+def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
     fused = False
     try:
         with transaction.atomic():
@@ -335,6 +341,11 @@ def commit_batch(
     batch_id: int, *, actor=None, today: dt.date | None = None, after_chunk=None
 ) -> Batch:
     """Load a validated batch, all or nothing. Idempotent; safe to run again after a crash."""
+    with heartbeat(batch_id, BatchStatus.COMMITTING):
+        return _commit(batch_id, actor=actor, today=today, after_chunk=after_chunk)
+
+
+def _commit(batch_id: int, *, actor, today, after_chunk) -> Batch:
     try:
         with transaction.atomic():
             batch = _locked(batch_id)
@@ -368,60 +379,176 @@ def commit_batch(
     return batch
 
 
-def discard_batch(batch: Batch, actor=None) -> Batch:
-    with transaction.atomic():
-        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+@contextlib.contextmanager
+def _locked_unless_worked_on(batch_id: int):
+    """The batch, its row locked in a transaction for the block.
+
+    A worker still holding the batch in its transaction means the worker is alive,
+    whatever its heartbeat says: PostgreSQL answers at once (NOWAIT) and SQLite after
+    its busy timeout; either way the action is refused and nothing changes.
+    """
+    try:
+        with transaction.atomic():
+            yield Batch.objects.select_for_update(nowait=True, of=("self",)).get(pk=batch_id)
+    except OperationalError as exc:
+        raise TransitionError(f"batch {batch_id} is being worked on") from exc
+
+
+def discard_batch(batch: Batch, actor=None, now=None) -> Batch:
+    """Drop a batch that was not loaded; one a worker took only while that worker is silent."""
+    with _locked_unless_worked_on(batch.pk) as locked:
         if locked.status == BatchStatus.DISCARDED:
             return locked
+        if not can_discard(locked, now):
+            raise TransitionError(f"batch {batch.pk}: {locked.status} -> discarded")
+        was = locked.status
         _set_status(locked, BatchStatus.DISCARDED)
         locked.discarded_at = timezone.now()
         locked.save(update_fields=["status", "discarded_at", "updated_at"])
-        record_event("exchange.batch.discarded", actor=actor, target=locked, data={})
+        data = {"was": was} if was in WORKED_ON else {}
+        record_event("exchange.batch.discarded", actor=actor, target=locked, data=data)
     return locked
 
 
-def is_stalled(batch: Batch, now=None) -> bool:
-    """Work that a lost worker left: in progress, and failed or quiet for too long."""
-    if batch.status not in IN_PROGRESS:
+# -- a lost worker: silence, recovery, and what the department may do -------------------------
+
+
+def is_silent(batch: Batch, now=None) -> bool:
+    """The worker that took the batch has stopped answering: no heartbeat for
+    PORTAL_IMPORT_SILENT_SECONDS, or its task ended in a failure it recorded."""
+    if batch.status not in WORKED_ON:
         return False
     if batch.last_failure:
         return True
-    quiet = settings.PORTAL_IMPORT_STALLED_MINUTES * 60
     now = now or timezone.now()
-    live = live_progress(batch.pk)
-    if live.get("at") and now.timestamp() - live["at"] < quiet:
+    return (now - last_heard(batch)).total_seconds() > settings.PORTAL_IMPORT_SILENT_SECONDS
+
+
+def _stalled_for() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.PORTAL_IMPORT_STALLED_MINUTES)
+
+
+def _recovery_every() -> dt.timedelta:
+    """How often the scheduled recovery (resume_stalled_batches) runs."""
+    return dt.timedelta(
+        seconds=settings.CELERY_BEAT_SCHEDULE["exchange-resume-stalled-batches"]["schedule"]
+    )
+
+
+def is_stalled(batch: Batch, now=None) -> bool:
+    """Due for the scheduled recovery: silent for PORTAL_IMPORT_STALLED_MINUTES (at once
+    after a recorded failure), or received and never taken by a worker for as long."""
+    now = now or timezone.now()
+    if batch.status == BatchStatus.RECEIVED:
+        return now - (batch.started_at or batch.created_at) > _stalled_for()
+    if not is_silent(batch, now):
         return False
-    started = batch.started_at or batch.created_at
-    return (now - started).total_seconds() > quiet
+    return bool(batch.last_failure) or now - last_heard(batch) > _stalled_for()
+
+
+def can_retry(batch: Batch, now=None) -> bool:
+    return is_silent(batch, now) or (
+        batch.status == BatchStatus.RECEIVED and is_stalled(batch, now)
+    )
+
+
+def can_discard(batch: Batch, now=None) -> bool:
+    if BatchStatus.DISCARDED not in TRANSITIONS[batch.status]:
+        return False
+    return batch.status not in WORKED_ON or is_silent(batch, now)
+
+
+@dataclass(frozen=True)
+class Silence:
+    """What a silent batch's page and API status say about it."""
+
+    last_heard: dt.datetime
+    # "retry": the scheduled recovery sends it again; "fail": it marks it failed.
+    automatic: str
+    # The latest moment the scheduled recovery acts (it runs every few minutes).
+    automatic_by: dt.datetime
+    attempts: int
+    max_attempts: int
+
+
+def silence(batch: Batch, now=None) -> Silence | None:
+    """How a silent batch stands and what will happen to it; None while its worker answers."""
+    now = now or timezone.now()
+    if not is_silent(batch, now):
+        return None
+    heard = last_heard(batch)
+    due = now if batch.last_failure else max(now, heard + _stalled_for())
+    limit = settings.PORTAL_IMPORT_MAX_ATTEMPTS
+    return Silence(
+        last_heard=heard,
+        automatic="retry" if batch.attempts < limit else "fail",
+        automatic_by=due + _recovery_every(),
+        attempts=batch.attempts,
+        max_attempts=limit,
+    )
 
 
 def resume_stalled_batches(now=None) -> int:
     """Scheduled: send again the work of batches a lost worker left (safe: the tasks
-    are idempotent and wait for any load still running). Gives up after a few tries."""
-    resumed = 0
+    are idempotent and wait for any load still running). After PORTAL_IMPORT_MAX_ATTEMPTS
+    attempts the batch is marked failed instead. Returns how many were acted on."""
+    acted = 0
     limit = settings.PORTAL_IMPORT_MAX_ATTEMPTS
-    for batch in Batch.objects.filter(status__in=list(IN_PROGRESS), attempts__lt=limit):
-        if is_stalled(batch, now):
-            retry_batch(batch)
-            resumed += 1
-    return resumed
+    for batch in Batch.objects.filter(status__in=list(IN_PROGRESS)):
+        if not is_stalled(batch, now):
+            continue
+        try:
+            if batch.status in WORKED_ON and batch.attempts >= limit:
+                give_up_batch(batch, now=now)
+            else:
+                retry_batch(batch, now=now)
+        except TransitionError:
+            continue  # its worker answered in the meantime
+        acted += 1
+    return acted
 
 
-def retry_batch(batch: Batch, actor=None) -> Batch:
-    """Send a batch's pending work again (after a crash or a lost worker)."""
+def retry_batch(batch: Batch, actor=None, now=None) -> Batch:
+    """Send a batch's pending work again, only while its worker is silent (or, received,
+    it has waited too long for one): the work then runs from the start, once."""
     from exchange.tasks import commit_batch_task, validate_batch_task
 
-    with transaction.atomic():
-        if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING):
-            enqueue_on_commit(validate_batch_task, batch.pk)
-        elif batch.status == BatchStatus.COMMITTING:
-            enqueue_on_commit(commit_batch_task, batch.pk, getattr(actor, "pk", None))
+    with _locked_unless_worked_on(batch.pk) as locked:
+        if not can_retry(locked, now):
+            raise TransitionError(f"batch {batch.pk} is {locked.status} and answering")
+        if locked.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING):
+            enqueue_on_commit(validate_batch_task, locked.pk)
         else:
-            raise TransitionError(f"batch {batch.pk} is {batch.status}")
+            enqueue_on_commit(commit_batch_task, locked.pk, getattr(actor, "pk", None))
         record_event(
-            "exchange.batch.retried", actor=actor, target=batch, data={"status": batch.status}
+            "exchange.batch.retried",
+            actor=actor,
+            target=locked,
+            data={"status": locked.status, "attempts": locked.attempts},
         )
-    return batch
+    return locked
+
+
+def give_up_batch(batch: Batch, now=None) -> Batch:
+    """Scheduled recovery, after PORTAL_IMPORT_MAX_ATTEMPTS lost workers: mark the batch
+    failed (nothing of it was loaded) so the department sends the file again."""
+    with _locked_unless_worked_on(batch.pk) as locked:
+        if not is_stalled(locked, now):
+            raise TransitionError(f"batch {batch.pk} is {locked.status} and answering")
+        heard = last_heard(locked)
+        _set_status(locked, BatchStatus.FAILED)
+        locked.gave_up_at = now or timezone.now()
+        locked.save(update_fields=["status", "gave_up_at", "updated_at"])
+        record_event(
+            "exchange.batch.gave_up",
+            target=locked,
+            data={
+                "attempts": locked.attempts,
+                "last_heard": heard.isoformat(),
+                "last_failure": locked.last_failure[:500],
+            },
+        )
+    return locked
 
 
 __all__ = [
@@ -432,6 +559,7 @@ __all__ = [
     "discard_batch",
     "promote_dry_run",
     "same_file_batch",
+    "is_silent",
     "request_commit",
     "retry_batch",
     "submit_batch",

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -174,10 +175,55 @@ def batch_detail(request, pk):
             error_rows=error_rows,
             candidates=batch.candidates.select_related("matched_subject")[:50],
             masked_cells=batch.masked_cells.all()[:200],
-            stalled=services.is_stalled(batch),
             same_as=services.same_file_batch(batch),
+            silence_note=silence_note(services.silence(batch)),
+            gave_up_note=gave_up_note(batch),
+            can_retry=services.can_retry(batch),
+            can_discard=services.can_discard(batch),
         ),
     )
+
+
+def _moment(value) -> str:
+    return formats.date_format(timezone.localtime(value), "Y-m-d H:i:s")
+
+
+def silence_note(silence: services.Silence | None) -> list[str]:
+    """What the batch page and the API say about a batch whose worker stopped answering,
+    in the active language: one sentence a line; none while the worker answers."""
+    if silence is None:
+        return []
+    lines = [
+        _("处理此批次的进程已停止响应，最后一次响应于 %(time)s。")
+        % {"time": _moment(silence.last_heard)},
+        _("中断的处理不会留下部分数据：此批次尚未入库任何记录。"),
+    ]
+    if silence.automatic == "retry":
+        lines.append(
+            _("如无人处理，系统最迟将于 %(time)s 自动重试（已处理 %(n)d 次，最多 %(max)d 次）。")
+            % {
+                "time": _moment(silence.automatic_by),
+                "n": silence.attempts,
+                "max": silence.max_attempts,
+            }
+        )
+    else:
+        lines.append(
+            _("已处理 %(n)d 次，达到上限；如无人处理，系统最迟将于 %(time)s 将此批次标为处理失败。")
+            % {"time": _moment(silence.automatic_by), "n": silence.attempts}
+        )
+    lines.append(_("您可以立即重试，或放弃此批次。"))
+    return lines
+
+
+def gave_up_note(batch: Batch) -> str:
+    """Why a batch the scheduled recovery gave up on is failed, in the active language."""
+    if batch.gave_up_at is None:
+        return ""
+    return _(
+        "处理此批次的进程 %(n)d 次都未能完成，系统已于 %(time)s 停止自动重试并将其标为处理失败，"
+        "未入库任何记录。请核对文件后重新上传；如反复出现，请联系平台运营人员。"
+    ) % {"n": batch.attempts, "time": _moment(batch.gave_up_at)}
 
 
 @officer_required
@@ -188,6 +234,7 @@ def batch_progress_json(request, pk):
     data.update(
         {
             "batch": batch.pk,
+            "silent": services.is_silent(batch),
             "accepted": batch.accepted,
             "rejected": batch.rejected,
             "created": batch.created_count,
@@ -283,10 +330,11 @@ def batch_discard(request, pk):
 @require_POST
 def batch_retry(request, pk):
     batch = own_batch(request, pk)
-    if not services.is_stalled(batch):
+    try:
+        services.retry_batch(batch, actor=request.user)
+    except services.TransitionError:
         messages.error(request, _("此批次仍在处理中，无需重试。"))
     else:
-        services.retry_batch(batch, actor=request.user)
         messages.success(request, _("已重新提交处理。"))
     return redirect("exchange:batch_detail", pk=batch.pk)
 

@@ -235,9 +235,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Caches: Redis when REDIS_URL is set. Otherwise local memory for "default" (small
-# per-process memos such as the home counters) and files under VAR_DIR for "counters"
-# and "pages": rate limits, one-time human checks and the public page cache must be
-# shared by every worker process (a page invalidated in one must be gone in all).
+# per-process memos such as the home counters) and files under VAR_DIR for "counters",
+# "pages" and "shared": rate limits, one-time human checks, the public page cache (a page
+# invalidated in one worker must be gone in all) and an import's progress and heartbeat
+# must be seen by every worker process.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -255,6 +256,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pages",
         },
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "shared",
+        },
     }
 else:
     CACHES = {
@@ -270,6 +276,12 @@ else:
         "pages": {
             "BACKEND": "portal.core.caching.PageFileCache",
             "LOCATION": str(VAR_DIR / "cache" / "pages"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
+        # Its own folder, so the counters' culling never drops a running import's heartbeat.
+        "shared": {
+            "BACKEND": "portal.core.caching.CounterFileCache",
+            "LOCATION": str(VAR_DIR / "cache" / "shared"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
     }
@@ -376,7 +388,11 @@ PORTAL_IMPORT_ROW_OUTCOMES = env_int("PORTAL_IMPORT_ROW_OUTCOMES", 100_000)
 PORTAL_IMPORT_PARALLEL_MIN_BYTES = env_int("PORTAL_IMPORT_PARALLEL_MIN_BYTES", 8 * 1024 * 1024)
 # Reader processes for a big CSV file; unset: one, or two with more than two cores.
 PORTAL_IMPORT_READERS = env_optional_int("PORTAL_IMPORT_READERS")
-# A batch in progress with no sign of life for this long is sent again, at most so many times.
+# Seconds without a heartbeat from the worker processing a batch after which the batch is
+# called silent: its page says so and offers retrying or discarding it.
+PORTAL_IMPORT_SILENT_SECONDS = env_int("PORTAL_IMPORT_SILENT_SECONDS", 60)
+# A batch in progress with no sign of life for this long is sent again by the scheduled
+# recovery, at most so many times in all; after that it is marked failed.
 PORTAL_IMPORT_STALLED_MINUTES = env_int("PORTAL_IMPORT_STALLED_MINUTES", 30)
 PORTAL_IMPORT_MAX_ATTEMPTS = env_int("PORTAL_IMPORT_MAX_ATTEMPTS", 5)
 # SQLite loads: from this many rows the WAL is copied into the database after the commit.

@@ -22,6 +22,10 @@ if not REDIS_URL:  # noqa: F405
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "pages",
         },
+        "shared": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shared",
+        },
     }
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = ""

@@ -12,7 +12,11 @@
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (p) {
-        if (p.status !== status) { window.location.reload(); return; }
+        // A status change, or the worker falling silent (or answering again), redraws the page.
+        if (p.status !== status || Boolean(p.silent) !== section.hasAttribute("data-silent")) {
+          window.location.reload();
+          return;
+        }
         bar.value = p.percent;
         bar.textContent = p.percent + "%";
         text.textContent = p.status_label + " · " + p.percent + "%";
