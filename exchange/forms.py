@@ -73,3 +73,14 @@ class WithdrawForm(forms.Form):
         label=_("我已核对：该记录将立即撤下公示，并在撤下公示订阅中公布"),
         error_messages={"required": _("请勾选确认。")},
     )
+
+
+class RefuseForm(forms.Form):
+    """A second officer's refusal of a request, with its reason."""
+
+    reason = forms.CharField(
+        label=_("拒绝理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("拒绝时须填写理由。")},
+    )

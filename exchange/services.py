@@ -20,12 +20,21 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from exchange import approvals
 from exchange.findings import ProcessResult, reset_findings
-from exchange.models import IN_PROGRESS, TRANSITIONS, Batch, BatchSource, BatchStatus
+from exchange.models import (
+    IN_PROGRESS,
+    TRANSITIONS,
+    ApprovalAction,
+    ApprovalOutcome,
+    Batch,
+    BatchSource,
+    BatchStatus,
+)
 from exchange.processing import process_file
 from exchange.progress import batch_progress, live_progress
 from exchange.tuning import bulk_load, expected_rows
-from exchange.uploads import SubmissionError, store_upload
+from exchange.uploads import SubmissionError, private_storage, store_upload
 from importers.schema import FileRejected
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem
@@ -125,6 +134,7 @@ def _apply_result(batch: Batch, result: ProcessResult) -> None:
     batch.updated_count = result.updated
     batch.unchanged_count = result.unchanged
     batch.withdrawn_count = result.withdrawn
+    batch.pending_count = result.pending
     batch.candidate_count = result.candidates
     batch.masked_count = result.masked
 
@@ -181,7 +191,14 @@ def validate_batch(
             if batch.status != BatchStatus.VALIDATING:
                 return batch
             actor = actor or batch.created_by
-            fused = batch.auto_commit and not batch.dry_run
+            # Sent with auto-commit where loading needs a second officer: validated, then
+            # waiting for the approval (asked for below) like any officer's commit.
+            awaits_approval = (
+                batch.auto_commit
+                and not batch.dry_run
+                and approvals.requires_approval(batch.department, ApprovalAction.BATCH_COMMIT)
+            )
+            fused = batch.auto_commit and not batch.dry_run and not awaits_approval
             reset_findings(batch)
             try:
                 # A file found bad halfway (an encoding error in row 900,000) must
@@ -209,6 +226,8 @@ def validate_batch(
                 _set_status(batch, BatchStatus.VALIDATED)
             batch.save()
             _audit_result(batch, actor, "committed" if fused else "validated")
+            if awaits_approval and batch.can_commit:
+                approvals.request_batch_commit(batch, actor)
     except Exception as exc:
         _record_failure(batch_id, exc)
         raise
@@ -245,19 +264,28 @@ def _audit_result(batch: Batch, actor, what: str) -> None:
             "updated": batch.updated_count,
             "unchanged": batch.unchanged_count,
             "withdrawn": batch.withdrawn_count,
+            "pending_approval": batch.pending_count,
             "candidates": batch.candidate_count,
         },
     )
 
 
-def request_commit(batch: Batch, actor=None) -> Batch:
-    """An officer's (or API client's) decision to load a validated batch; runs in the background."""
+def request_commit(batch: Batch, actor=None, *, approved: bool = False) -> Batch:
+    """An officer's (or API client's) decision to load a validated batch; runs in the background.
+
+    Where the department's policy asks a second officer to approve commits, this only
+    asks for the approval (exchange.approvals), which calls back with approved=True;
+    the batch stays validated meanwhile (`awaiting_approval` says so).
+    """
     if batch.dry_run:
         raise TransitionError("dry run")
     if batch.status == BatchStatus.COMMITTED or batch.status == BatchStatus.COMMITTING:
         return batch  # asked twice: nothing more to do
     if batch.status != BatchStatus.VALIDATED:
         raise TransitionError(f"batch {batch.pk} is {batch.status}")
+    if not approved and approvals.requires_approval(batch.department, ApprovalAction.BATCH_COMMIT):
+        approvals.request_batch_commit(batch, actor)
+        return batch
     from exchange.tasks import commit_batch_task
 
     with transaction.atomic():
@@ -302,6 +330,45 @@ def commit_batch(
         _record_failure(batch_id, exc)
         raise
     return batch
+
+
+def awaiting_approval(batch: Batch):
+    """The request waiting for a second officer to approve this batch's commit, if any."""
+    return batch.approvals.filter(
+        action=ApprovalAction.BATCH_COMMIT, record__isnull=True, outcome=ApprovalOutcome.PENDING
+    ).first()
+
+
+def delete_batch(batch: Batch, actor=None) -> None:
+    """Delete a batch and its findings and file (an operator's deletion, once a second operator
+    approved it). Records it loaded stay: they changed through their own versions. Refused
+    while work on the batch is under way."""
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
+        if locked.status in IN_PROGRESS and not is_stalled(locked):
+            raise TransitionError(f"batch {locked.pk} is {locked.status}")
+        record_event(
+            "exchange.batch.deleted",
+            actor=actor,
+            target=locked,
+            data={
+                "department": locked.department.code,
+                "catalog_item": locked.catalog_item.code,
+                "file_name": locked.file_name,
+                "file_sha256": locked.file_sha256,
+                "status": locked.status,
+                "rows": locked.rows_total,
+            },
+        )
+        file_path = locked.file_path
+        locked.delete()
+
+        def remove_file():
+            storage = private_storage()
+            if file_path and storage.exists(file_path):
+                storage.delete(file_path)
+
+        transaction.on_commit(remove_file)
 
 
 def discard_batch(batch: Batch, actor=None) -> Batch:

@@ -35,6 +35,7 @@ MESSAGES = {
     "withdraw_not_found": _(
         "未找到要撤销或移出的记录（按业务主键 %(key)s 查找），请核对决定文书号和主体代码"
     ),
+    "withdraw_pending": _("该记录已有待审批的撤销或移出申请，请等待本部门另一名数据专员审批"),
     "too_many_columns": _("该行有 %(count)d 个单元格，多于表头的 %(header)d 列"),
     # File errors
     "file_empty": _("文件为空"),
