@@ -35,7 +35,7 @@ from exchange.processing import process_file
 from exchange.progress import batch_progress, live_progress
 from exchange.tuning import bulk_load, expected_rows
 from exchange.uploads import SubmissionError, private_storage, store_upload
-from importers.schema import FileRejected
+from importers.schema import FileRejected, ImportSchema
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem
 from portal.departments.models import Department
@@ -330,6 +330,37 @@ def commit_batch(
         _record_failure(batch_id, exc)
         raise
     return batch
+
+
+def enter_record(*, department: Department, item: CatalogItem, values: dict, user) -> Batch:
+    """One record entered in the workspace, taken as a one-row file: the same reading, row
+    validation and loading as an upload, counted and audited as a batch of its own.
+
+    Validated at once; a row the import would refuse leaves the batch discarded (its row
+    errors say why) and loads nothing. Otherwise the commit is asked for as an officer's
+    would be (so a department that wants commits approved gets a request).
+    """
+    import csv
+    import io
+
+    schema = ImportSchema.from_item(item)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([spec.key for spec in schema.fields])
+    writer.writerow([values.get(spec.key, "") for spec in schema.fields])
+    batch, _created = submit_batch(
+        department=department,
+        item=item,
+        fileobj=io.BytesIO(buffer.getvalue().encode("utf-8")),
+        file_name=f"{item.code}-single-record.csv",
+        source=BatchSource.WEB,
+        user=user,
+        enqueue=False,
+    )
+    batch = validate_batch(batch.pk, actor=user)
+    if batch.status != BatchStatus.VALIDATED or batch.rejected or not batch.accepted:
+        return discard_batch(batch, actor=user)
+    return request_commit(batch, actor=user)
 
 
 def awaiting_approval(batch: Batch):

@@ -27,6 +27,7 @@ urlpatterns = [
         name="template_download",
     ),
     path("shared/", views.shared_query, name="shared_query"),
+    path("records/new/", views.record_enter, name="record_enter"),
     path("records/withdraw/", views.record_withdraw, name="record_withdraw"),
     path("records/<int:pk>/withdrawn/", views.record_withdrawn, name="record_withdrawn"),
     path("approvals/", views.approval_list, name="approval_list"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from exchange import approvals, services, sharing
 from exchange.forms import (
     FindRecordForm,
+    RecordEntryForm,
     RefuseForm,
     SharedQueryForm,
     TokenForm,
@@ -41,6 +42,7 @@ from exchange.models import (
     RowOutcome,
 )
 from exchange.report import error_report_xlsx
+from importers.schema import ImportSchema
 from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
 from portal.core.text import normalise_code
@@ -472,6 +474,56 @@ def record_withdrawn(request, pk):
         "exchange/record_withdrawn.html",
         _context(request, "withdraw", record=record, withdrawal=withdrawal),
     )
+
+
+# -- entering one record -------------------------------------------------------------------------
+@officer_required
+@require_http_methods(["GET", "POST"])
+def record_enter(request):
+    """One record typed in by an officer (departments with few records keep no spreadsheet):
+    a form from the item's template, judged by the import's own row validation, loaded as a
+    one-row batch."""
+    items = {item.code: item for item in providable_items(request.department)}
+    item = items.get(request.POST.get("catalog_item") or request.GET.get("item", ""))
+    form = None
+    if item is not None:
+        schema = ImportSchema.from_item(item)
+        posted = request.method == "POST" and request.POST.get("step") == "enter"
+        form = RecordEntryForm(request.POST if posted else None, schema=schema)
+        if posted and form.is_valid():
+            batch = services.enter_record(
+                department=request.department, item=item, values=form.row(), user=request.user
+            )
+            if batch.status == BatchStatus.DISCARDED:
+                _errors_onto(form, batch)
+            else:
+                if batch.status == BatchStatus.VALIDATED:
+                    messages.success(
+                        request, _("记录已通过校验；本部门入库须经另一名数据专员审批，已提交审批。")
+                    )
+                else:
+                    messages.success(request, _("记录已通过校验，正在入库。"))
+                return redirect("exchange:batch_detail", pk=batch.pk)
+    return render(
+        request,
+        "exchange/record_enter.html",
+        _context(request, "enter", items=list(items.values()), item=item, form=form),
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+def _errors_onto(form, batch) -> None:
+    """The row errors of a one-row batch, each on the field it is about."""
+    fields = {f.key: f for f in batch.catalog_item.fields.all()}
+    for error in batch.row_errors.order_by("id"):
+        if error.field in form.fields:
+            form.add_error(error.field, error.message())
+        else:
+            form.add_error(None, f"{error.column_label(fields)} {error.message()}".strip())
+    if batch.file_error_code:
+        form.add_error(None, batch.file_error())
+    if not form.errors:
+        form.add_error(None, _("该记录未能通过校验，未入库。"))
 
 
 # -- two-person approval (A/B roles) ------------------------------------------------------------
