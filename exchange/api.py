@@ -147,6 +147,9 @@ class BatchSerializer(serializers.ModelSerializer):
     updated = serializers.IntegerField(source="updated_count")
     unchanged = serializers.IntegerField(source="unchanged_count")
     withdrawn = serializers.IntegerField(source="withdrawn_count")
+    # Withdrawal rows waiting for a second officer's approval (exchange.approvals).
+    pending_approval = serializers.IntegerField(source="pending_count")
+    awaiting_commit_approval = serializers.SerializerMethodField()
     rows = serializers.IntegerField(source="rows_total")
 
     class Meta:
@@ -170,6 +173,8 @@ class BatchSerializer(serializers.ModelSerializer):
             "updated",
             "unchanged",
             "withdrawn",
+            "pending_approval",
+            "awaiting_commit_approval",
             "error_count",
             "candidate_count",
             "masked_count",
@@ -188,6 +193,10 @@ class BatchSerializer(serializers.ModelSerializer):
             {"row": cell.row, "field": cell.field, "column": cell.column, "kinds": cell.kinds}
             for cell in batch.masked_cells.all()[:1000]
         ]
+
+    def get_awaiting_commit_approval(self, batch) -> bool:
+        """True while the commit waits for a second officer of the department."""
+        return services.awaiting_approval(batch) is not None
 
     def get_progress(self, batch) -> dict:
         return services.batch_progress(batch).as_dict()

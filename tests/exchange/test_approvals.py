@@ -322,3 +322,26 @@ def test_a_department_officer_cannot_decide_an_operators_request(officer, operat
         approvals.approve(approval, officer)
     assert Batch.objects.filter(pk=batch.pk).exists()
     assert not ApprovalPolicy.objects.exists()
+
+
+def test_an_api_commit_waits_for_approval_and_says_so(
+    client, market, market_token, second_officer, django_capture_on_commit_callbacks
+):
+    approvals.set_policy(market, ApprovalAction.BATCH_COMMIT, True)
+    batch = services.validate_batch(submit(penalty_csv([penalty_row()])).pk)
+    auth = {"HTTP_AUTHORIZATION": f"Token {market_token}"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/exchange/batches/{batch.pk}/commit/", **auth)
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["status"], body["awaiting_commit_approval"]) == ("validated", True)
+    approval = PendingApproval.objects.get()
+    assert approval.maker is None  # a token, not a person: any officer may approve
+    with django_capture_on_commit_callbacks(execute=True):
+        approvals.approve(approval, second_officer)
+    detail = client.get(f"/api/v1/exchange/batches/{batch.pk}/", **auth).json()
+    assert (detail["status"], detail["created"], detail["awaiting_commit_approval"]) == (
+        "committed",
+        1,
+        False,
+    )
