@@ -1,12 +1,22 @@
 """Operators' views of the exchange in the Django admin (/django-admin/)."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import timesince
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from exchange import services
-from exchange.models import Batch, CandidateStatus, IdentityCandidate
+from exchange import approvals, services
+from exchange.models import (
+    ApprovalPolicy,
+    Batch,
+    CandidateStatus,
+    IdentityCandidate,
+    PendingApproval,
+)
 
 
 @admin.register(Batch)
@@ -65,6 +75,153 @@ class BatchAdmin(admin.ModelAdmin):
             services.discard_batch(batch, actor=actor)
 
         self._act(request, queryset, discard)
+
+    def get_actions(self, request):
+        # Deleting several at once would bypass the second operator.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Confirming a deletion asks a second operator to approve it (exchange.approvals)."""
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        batch = get_object_or_404(Batch, pk=object_id)
+        if not self.has_delete_permission(request, batch):
+            return super().delete_view(request, object_id, extra_context)
+        approval = approvals.request_batch_deletion(batch, request.user)
+        messages.warning(
+            request,
+            _("删除批次 #%(batch)s 须经另一名平台运营人员审批，已提交审批申请 #%(id)s。")
+            % {"batch": batch.pk, "id": approval.pk},
+        )
+        return redirect(reverse("admin:exchange_pendingapproval_change", args=[approval.pk]))
+
+
+@admin.register(ApprovalPolicy)
+class ApprovalPolicyAdmin(admin.ModelAdmin):
+    """Per department and action, whether a second officer must approve (changes audited)."""
+
+    list_display = ["department", "action", "required", "updated_at"]
+    list_editable = ["required"]
+    list_filter = ["action", "required", "department"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        approvals.audit_policy(obj, request.user)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        approvals.audit_policy(obj, request.user)
+
+
+class DecisionForm(forms.ModelForm):
+    """An operator's decision on a request that waits for a second operator."""
+
+    decision = forms.ChoiceField(
+        label=gettext_lazy("审批"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("approve", gettext_lazy("批准并执行")),
+            ("refuse", gettext_lazy("拒绝")),
+        ],
+    )
+    refusal = forms.CharField(
+        label=gettext_lazy("拒绝理由"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    user = None  # set per request by PendingApprovalAdmin.get_form
+
+    class Meta:
+        model = PendingApproval
+        fields = []
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if decision:
+            try:
+                approvals.check_approver(self.instance, self.user)
+            except approvals.ApprovalError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        if decision == "refuse" and not (data.get("refusal") or "").strip():
+            self.add_error("refusal", _("拒绝时须填写理由。"))
+        return data
+
+
+@admin.register(PendingApproval)
+class PendingApprovalAdmin(admin.ModelAdmin):
+    """Every request for a second person's approval, with its age; operators decide the
+    requests of operators (deleting batches), and see the departments' ones."""
+
+    form = DecisionForm
+    list_display = [
+        "id",
+        "action",
+        "scope",
+        "department",
+        "target",
+        "maker",
+        "created_at",
+        "age",
+        "outcome",
+        "decided_by",
+    ]
+    list_filter = ["outcome", "scope", "action", "department"]
+    readonly_fields = [
+        "action",
+        "scope",
+        "department",
+        "maker",
+        "record",
+        "batch",
+        "payload",
+        "created_at",
+        "age",
+        "outcome",
+        "decided_by",
+        "decided_at",
+        "reason",
+    ]
+    fields = [*readonly_fields, "decision", "refusal"]
+
+    @admin.display(description=gettext_lazy("对象"))
+    def target(self, obj):
+        return obj.target_label()
+
+    @admin.display(description=gettext_lazy("已等待"))
+    def age(self, obj):
+        if not obj.is_pending:
+            return "—"
+        return timesince(obj.created_at)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("maker", "decided_by", "department", "record__catalog_item", "batch")
+        )
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        try:
+            if decision == "approve":
+                approvals.approve(obj, request.user)
+            elif decision == "refuse":
+                approvals.refuse(obj, request.user, form.cleaned_data["refusal"])
+        except approvals.ApprovalError as exc:
+            messages.error(request, str(exc))
 
 
 @admin.register(IdentityCandidate)

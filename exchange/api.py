@@ -152,6 +152,9 @@ class BatchSerializer(serializers.ModelSerializer):
     updated = serializers.IntegerField(source="updated_count")
     unchanged = serializers.IntegerField(source="unchanged_count")
     withdrawn = serializers.IntegerField(source="withdrawn_count")
+    # Withdrawal rows waiting for a second officer's approval (exchange.approvals).
+    pending_approval = serializers.IntegerField(source="pending_count")
+    awaiting_commit_approval = serializers.SerializerMethodField()
     rows = serializers.IntegerField(source="rows_total")
 
     class Meta:
@@ -175,6 +178,8 @@ class BatchSerializer(serializers.ModelSerializer):
             "updated",
             "unchanged",
             "withdrawn",
+            "pending_approval",
+            "awaiting_commit_approval",
             "error_count",
             "candidate_count",
             "masked_count",
@@ -201,6 +206,10 @@ class BatchSerializer(serializers.ModelSerializer):
         """An earlier batch with the identical file (a likely double submission)."""
         earlier = services.same_file_batch(batch)
         return earlier.pk if earlier else None
+
+    def get_awaiting_commit_approval(self, batch) -> bool:
+        """True while the commit waits for a second officer of the department."""
+        return services.awaiting_approval(batch) is not None
 
     def get_progress(self, batch) -> dict:
         return services.batch_progress(batch).as_dict()

@@ -16,8 +16,8 @@ class ProcessResult:
     updated: int = 0
     unchanged: int = 0
     withdrawn: int = 0
+    pending: int = 0
     candidates: int = 0
-    masked: int = 0
     masked: int = 0
 
     @property

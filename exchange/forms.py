@@ -80,3 +80,68 @@ class WithdrawForm(forms.Form):
         label=_("我已核对：该记录将立即撤下公示，并在撤下公示订阅中公布"),
         error_messages={"required": _("请勾选确认。")},
     )
+
+
+class RefuseForm(forms.Form):
+    """A second officer's refusal of a request, with its reason."""
+
+    reason = forms.CharField(
+        label=_("拒绝理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("拒绝时须填写理由。")},
+    )
+
+
+class RecordEntryForm(forms.Form):
+    """One record of a catalog item, with a field per column of the item's import template
+    (importers.schema). The form only collects text: the import's row validation judges it,
+    so a record entered here meets exactly the rules of a row in a file."""
+
+    MULTI_SEPARATOR = "、"
+
+    def __init__(self, *args, schema, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schema = schema
+        for spec in schema.fields:
+            attrs = {"data-required": "true"} if spec.required else {}
+            common = {
+                "label": spec.label,
+                "required": False,
+                "help_text": spec.help_text,
+            }
+            if spec.type == "multi_choice" and spec.choices:
+                field = forms.MultipleChoiceField(
+                    choices=[(c, c) for c in spec.choices],
+                    widget=forms.CheckboxSelectMultiple(attrs=attrs),
+                    **common,
+                )
+            elif spec.type == "choice" and spec.choices:
+                field = forms.ChoiceField(
+                    choices=[("", "—"), *((c, c) for c in spec.choices)],
+                    widget=forms.Select(attrs=attrs),
+                    initial=spec.default,
+                    **common,
+                )
+            elif spec.type == "date":
+                field = forms.CharField(
+                    widget=forms.DateInput(attrs={**attrs, "type": "date"}), **common
+                )
+            else:
+                widget = (
+                    forms.Textarea(attrs={**attrs, "rows": 2})
+                    if (spec.max_length or 0) > 200
+                    else forms.TextInput(attrs=attrs)
+                )
+                field = forms.CharField(widget=widget, initial=spec.default, **common)
+            field.spec = spec
+            self.fields[spec.key] = field
+
+    def row(self) -> dict:
+        """The cleaned values by field key, as a cell of the template would hold them."""
+        values = {}
+        for key, value in self.cleaned_data.items():
+            if isinstance(value, list):
+                value = self.MULTI_SEPARATOR.join(value)
+            values[key] = (value or "").strip()
+        return values

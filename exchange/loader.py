@@ -25,7 +25,8 @@ from django.db import connection
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from exchange.models import IdentityCandidate, RowOutcome
+from exchange import approvals
+from exchange.models import ApprovalOutcome, IdentityCandidate, PendingApproval, RowOutcome
 from exchange.validation import CleanRow, RowProblem
 from portal.catalog.models import CatalogItem
 from portal.core.names import normalise_name
@@ -65,6 +66,8 @@ class LoadCounts:
     candidates: int = 0
     subjects_created: int = 0
     withdrawn: int = 0
+    # Withdrawal rows turned into requests for a second officer's approval.
+    pending: int = 0
 
 
 class KnownSubject(NamedTuple):
@@ -376,6 +379,7 @@ class ChunkLoader:
         # same subjects again and again); bounded, cleared when it grows large.
         self._known: dict[str, KnownSubject] = {}
         self._had_records: bool | None = None
+        self._approval_policy: dict = {}
 
     # -- lookups (plain SQL: with 900 parameters a query, the ORM's per-parameter work shows)
 
@@ -434,7 +438,12 @@ class ChunkLoader:
                 problem = self._withdrawal_problem(row, found)
                 if problem is None:
                     withdrawals.append((row, found[1]))
-                    outcomes.append((row.row, RowOutcome.WITHDRAW, label))
+                    outcome = (
+                        RowOutcome.PENDING
+                        if self._needs_approval(row.action)
+                        else RowOutcome.WITHDRAW
+                    )
+                    outcomes.append((row.row, outcome, label))
                 else:
                     problems.append(problem)
                     outcomes.append((row.row, RowOutcome.REJECTED, label))
@@ -464,6 +473,8 @@ class ChunkLoader:
             else:
                 updates.append((row, record_id))
                 outcomes.append((row.row, RowOutcome.UPDATE, label))
+        if withdrawals:
+            withdrawals = self._drop_already_requested(withdrawals, outcomes, problems)
         self.counts.conflicts += len(problems)
         if self.write:
             upserts = [row for row in rows if not row.action]
@@ -478,7 +489,11 @@ class ChunkLoader:
         else:
             self.counts.created += len(creates)
             self.counts.updated += len(updates)
-            self.counts.withdrawn += len(withdrawals)
+            for row, _record_id in withdrawals:
+                if self._needs_approval(row.action):
+                    self.counts.pending += 1
+                else:
+                    self.counts.withdrawn += 1
         return outcomes, problems
 
     # -- withdrawals (撤销, 移出) ------------------------------------------------
@@ -496,15 +511,55 @@ class ChunkLoader:
             )
         return None
 
+    def _needs_approval(self, action: str) -> bool:
+        """The department's policy for this action, read once per load."""
+        if action not in self._approval_policy:
+            self._approval_policy[action] = approvals.requires_approval(self.department, action)
+        return self._approval_policy[action]
+
+    def _drop_already_requested(self, withdrawals: list, outcomes: list, problems: list) -> list:
+        """A row for a record whose withdrawal already waits for approval is a row error."""
+        waiting = set(
+            PendingApproval.objects.filter(
+                record_id__in=[record_id for _, record_id in withdrawals],
+                outcome=ApprovalOutcome.PENDING,
+            ).values_list("record_id", flat=True)
+        )
+        if not waiting:
+            return withdrawals
+        refused = {row.row for row, record_id in withdrawals if record_id in waiting}
+        for row, record_id in withdrawals:
+            if record_id in waiting:
+                problems.append(RowProblem(row.row, "", "", "withdraw_pending", {}))
+        outcomes[:] = [
+            (n, RowOutcome.REJECTED if n in refused else outcome, label)
+            for n, outcome, label in outcomes
+        ]
+        return [(row, record_id) for row, record_id in withdrawals if record_id not in waiting]
+
     def _withdraw(self, withdrawals: list) -> None:
         """Each through the one service a department's withdrawal takes (rare rows: one by
-        one, each a version, an audit entry and a register entry)."""
+        one, each a version, an audit entry and a register entry) - or, where the
+        department's policy asks for a second officer, as a request for approval: the
+        batch's other rows load, these wait (the batch report counts them)."""
         if not withdrawals:
             return
         records = CreditRecord.objects.select_related("catalog_item", "subject").in_bulk(
             [record_id for _, record_id in withdrawals]
         )
         for row, record_id in withdrawals:
+            if self._needs_approval(row.action):
+                approvals.request_withdrawal(
+                    records[record_id],
+                    row.action,
+                    row.withdrawal_basis,
+                    row.withdrawal_document_no,
+                    self.actor,
+                    batch=self.batch,
+                    row=row.row,
+                )
+                self.counts.pending += 1
+                continue
             withdraw_record(
                 records[record_id],
                 row.action,
@@ -514,7 +569,7 @@ class ChunkLoader:
                 reference=self.reference,
                 today=self.today,
             )
-        self.counts.withdrawn += len(withdrawals)
+            self.counts.withdrawn += 1
 
     # -- subjects ------------------------------------------------------------
 

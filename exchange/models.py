@@ -116,6 +116,8 @@ class Batch(models.Model):
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
     withdrawn_count = models.PositiveIntegerField(_("撤销或移出"), default=0)
+    # Withdrawal rows that wait for a second officer (exchange.approvals) instead of acting.
+    pending_count = models.PositiveIntegerField(_("撤销或移出待审批"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
     candidate_count = models.PositiveIntegerField(_("待确认主体"), default=0)
     masked_count = models.PositiveIntegerField(_("已遮蔽单元格"), default=0)
@@ -235,6 +237,7 @@ class RowOutcome(models.TextChoices):
     UPDATE = "update", _("更新")
     UNCHANGED = "unchanged", _("未变化")
     WITHDRAW = "withdraw", _("撤销或移出")
+    PENDING = "pending", _("撤销或移出待审批")
 
 
 class BatchRow(models.Model):
@@ -310,3 +313,159 @@ class IdentityCandidate(models.Model):
 
     def __str__(self):
         return f"{self.incoming_name} ≈ {self.matched_subject.name}"
+
+
+# -- two-person approval (A/B roles) ------------------------------------------------------------
+class ApprovalAction(models.TextChoices):
+    REVOCATION = "revocation", _("撤销记录")
+    DELISTING = "delisting", _("移出名单")
+    DELETION = "deletion", _("删除")
+    BATCH_COMMIT = "batch_commit", _("批次入库")
+
+
+# Whether an action needs a second officer when the department's policy says nothing:
+# taking records down or deleting needs one (删除信息须履行审批程序), loading a batch not.
+DEFAULT_APPROVAL = {
+    ApprovalAction.REVOCATION: True,
+    ApprovalAction.DELISTING: True,
+    ApprovalAction.DELETION: True,
+    ApprovalAction.BATCH_COMMIT: False,
+}
+
+
+class ApprovalPolicy(models.Model):
+    """Per department and action: must a second officer of the department approve it?"""
+
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("部门"),
+        on_delete=models.CASCADE,
+        related_name="approval_policies",
+    )
+    action = models.CharField(_("操作"), max_length=16, choices=ApprovalAction.choices)
+    required = models.BooleanField(
+        _("须另一名数据专员审批"),
+        help_text=_("未设置的部门和操作按默认：撤销、移出、删除须审批，批次入库不须审批。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["department", "action"]
+        verbose_name = _("双人审批规则")
+        verbose_name_plural = _("双人审批规则")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "action"], name="unique_approval_policy")
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.get_action_display()}"
+
+
+class ApprovalScope(models.TextChoices):
+    DEPARTMENT = "department", _("本部门数据专员")
+    OPERATORS = "operators", _("平台运营人员")
+
+
+class ApprovalOutcome(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("已拒绝")
+
+
+class PendingApproval(models.Model):
+    """An action one person asked for that waits for a second person's decision.
+
+    Nothing of the target changes until it is approved; approving carries the action out
+    in the maker's name, and both names stay here and in the audit trail.
+    """
+
+    action = models.CharField(_("操作"), max_length=16, choices=ApprovalAction.choices)
+    scope = models.CharField(
+        _("审批人"), max_length=12, choices=ApprovalScope.choices, default=ApprovalScope.DEPARTMENT
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+    )
+    maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # What the action is about: a record (revocation, removal) or a batch (commit, deletion;
+    # for an import row, the batch it came from).
+    record = models.ForeignKey(
+        "records.CreditRecord",
+        verbose_name=_("信用记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    batch = models.ForeignKey(
+        Batch,
+        verbose_name=_("报送批次"),
+        null=True,
+        blank=True,
+        # A batch deleted on approval keeps its approval (and its number in `payload`).
+        on_delete=models.SET_NULL,
+        related_name="approvals",
+    )
+    payload = models.JSONField(_("申请内容"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    outcome = models.CharField(
+        _("结果"),
+        max_length=10,
+        choices=ApprovalOutcome.choices,
+        default=ApprovalOutcome.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    reason = models.TextField(_("拒绝理由"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("待审批事项")
+        verbose_name_plural = _("待审批事项")
+        indexes = [models.Index(fields=["outcome", "department", "created_at"])]
+        constraints = [
+            # One open request per record and action, and per batch and action.
+            models.UniqueConstraint(
+                fields=["record"],
+                condition=models.Q(outcome="pending", record__isnull=False),
+                name="one_pending_approval_per_record",
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "action"],
+                condition=models.Q(outcome="pending", record__isnull=True, batch__isnull=False),
+                name="one_pending_approval_per_batch_action",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_action_display()} {self.get_outcome_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.outcome == ApprovalOutcome.PENDING
+
+    def target_label(self) -> str:
+        if self.record_id is not None:
+            record = self.record
+            return f"{record.catalog_item.name} {record.decision_no}"
+        batch_id = self.batch_id or self.payload.get("batch")
+        return str(_("批次 #%(id)s") % {"id": batch_id})

@@ -80,6 +80,7 @@ def process_file(
     result.updated = counts.updated
     result.unchanged = counts.unchanged
     result.withdrawn = counts.withdrawn
+    result.pending = counts.pending
     result.candidates = counts.candidates
     return result
 

@@ -22,13 +22,23 @@ from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from exchange import approvals
 from exchange.findings import ProcessResult, reset_findings
-from exchange.models import IN_PROGRESS, TRANSITIONS, WORKED_ON, Batch, BatchSource, BatchStatus
+from exchange.models import (
+    IN_PROGRESS,
+    TRANSITIONS,
+    WORKED_ON,
+    ApprovalAction,
+    ApprovalOutcome,
+    Batch,
+    BatchSource,
+    BatchStatus,
+)
 from exchange.processing import process_file
 from exchange.progress import batch_progress, heartbeat, last_heard
 from exchange.tuning import bulk_load, expected_rows
-from exchange.uploads import SubmissionError, store_upload
-from importers.schema import FileRejected
+from exchange.uploads import SubmissionError, private_storage, store_upload
+from importers.schema import FileRejected, ImportSchema
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem
 from portal.departments.models import Department
@@ -190,6 +200,7 @@ def _apply_result(batch: Batch, result: ProcessResult) -> None:
     batch.updated_count = result.updated
     batch.unchanged_count = result.unchanged
     batch.withdrawn_count = result.withdrawn
+    batch.pending_count = result.pending
     batch.candidate_count = result.candidates
     batch.masked_count = result.masked
 
@@ -251,7 +262,14 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
             if batch.status != BatchStatus.VALIDATING:
                 return batch
             actor = actor or batch.created_by
-            fused = batch.auto_commit and not batch.dry_run
+            # Sent with auto-commit where loading needs a second officer: validated, then
+            # waiting for the approval (asked for below) like any officer's commit.
+            awaits_approval = (
+                batch.auto_commit
+                and not batch.dry_run
+                and approvals.requires_approval(batch.department, ApprovalAction.BATCH_COMMIT)
+            )
+            fused = batch.auto_commit and not batch.dry_run and not awaits_approval
             reset_findings(batch)
             try:
                 # A file found bad halfway (an encoding error in row 900,000) must
@@ -279,6 +297,8 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
                 _set_status(batch, BatchStatus.VALIDATED)
             batch.save()
             _audit_result(batch, actor, "committed" if fused else "validated")
+            if awaits_approval and batch.can_commit:
+                approvals.request_batch_commit(batch, actor)
     except Exception as exc:
         _record_failure(batch_id, exc)
         raise
@@ -315,19 +335,28 @@ def _audit_result(batch: Batch, actor, what: str) -> None:
             "updated": batch.updated_count,
             "unchanged": batch.unchanged_count,
             "withdrawn": batch.withdrawn_count,
+            "pending_approval": batch.pending_count,
             "candidates": batch.candidate_count,
         },
     )
 
 
-def request_commit(batch: Batch, actor=None) -> Batch:
-    """An officer's (or API client's) decision to load a validated batch; runs in the background."""
+def request_commit(batch: Batch, actor=None, *, approved: bool = False) -> Batch:
+    """An officer's (or API client's) decision to load a validated batch; runs in the background.
+
+    Where the department's policy asks a second officer to approve commits, this only
+    asks for the approval (exchange.approvals), which calls back with approved=True;
+    the batch stays validated meanwhile (`awaiting_approval` says so).
+    """
     if batch.dry_run:
         raise TransitionError("dry run")
     if batch.status == BatchStatus.COMMITTED or batch.status == BatchStatus.COMMITTING:
         return batch  # asked twice: nothing more to do
     if batch.status != BatchStatus.VALIDATED:
         raise TransitionError(f"batch {batch.pk} is {batch.status}")
+    if not approved and approvals.requires_approval(batch.department, ApprovalAction.BATCH_COMMIT):
+        approvals.request_batch_commit(batch, actor)
+        return batch
     from exchange.tasks import commit_batch_task
 
     with transaction.atomic():
@@ -377,6 +406,76 @@ def _commit(batch_id: int, *, actor, today, after_chunk) -> Batch:
         _record_failure(batch_id, exc)
         raise
     return batch
+
+
+def enter_record(*, department: Department, item: CatalogItem, values: dict, user) -> Batch:
+    """One record entered in the workspace, taken as a one-row file: the same reading, row
+    validation and loading as an upload, counted and audited as a batch of its own.
+
+    Validated at once; a row the import would refuse leaves the batch discarded (its row
+    errors say why) and loads nothing. Otherwise the commit is asked for as an officer's
+    would be (so a department that wants commits approved gets a request).
+    """
+    import csv
+    import io
+
+    schema = ImportSchema.from_item(item)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([spec.key for spec in schema.fields])
+    writer.writerow([values.get(spec.key, "") for spec in schema.fields])
+    batch, _created = submit_batch(
+        department=department,
+        item=item,
+        fileobj=io.BytesIO(buffer.getvalue().encode("utf-8")),
+        file_name=f"{item.code}-single-record.csv",
+        source=BatchSource.WEB,
+        user=user,
+        enqueue=False,
+    )
+    batch = validate_batch(batch.pk, actor=user)
+    if batch.status != BatchStatus.VALIDATED or batch.rejected or not batch.accepted:
+        return discard_batch(batch, actor=user)
+    return request_commit(batch, actor=user)
+
+
+def awaiting_approval(batch: Batch):
+    """The request waiting for a second officer to approve this batch's commit, if any."""
+    return batch.approvals.filter(
+        action=ApprovalAction.BATCH_COMMIT, record__isnull=True, outcome=ApprovalOutcome.PENDING
+    ).first()
+
+
+def delete_batch(batch: Batch, actor=None) -> None:
+    """Delete a batch and its findings and file (an operator's deletion, once a second operator
+    approved it). Records it loaded stay: they changed through their own versions. Refused
+    while work on the batch is under way."""
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
+        if locked.status in IN_PROGRESS and not is_stalled(locked):
+            raise TransitionError(f"batch {locked.pk} is {locked.status}")
+        record_event(
+            "exchange.batch.deleted",
+            actor=actor,
+            target=locked,
+            data={
+                "department": locked.department.code,
+                "catalog_item": locked.catalog_item.code,
+                "file_name": locked.file_name,
+                "file_sha256": locked.file_sha256,
+                "status": locked.status,
+                "rows": locked.rows_total,
+            },
+        )
+        file_path = locked.file_path
+        locked.delete()
+
+        def remove_file():
+            storage = private_storage()
+            if file_path and storage.exists(file_path):
+                storage.delete(file_path)
+
+        transaction.on_commit(remove_file)
 
 
 @contextlib.contextmanager

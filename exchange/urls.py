@@ -28,8 +28,11 @@ urlpatterns = [
         name="template_download",
     ),
     path("shared/", views.shared_query, name="shared_query"),
+    path("records/new/", views.record_enter, name="record_enter"),
     path("records/withdraw/", views.record_withdraw, name="record_withdraw"),
     path("records/<int:pk>/withdrawn/", views.record_withdrawn, name="record_withdrawn"),
+    path("approvals/", views.approval_list, name="approval_list"),
+    path("approvals/<int:pk>/", views.approval_detail, name="approval_detail"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -21,11 +21,30 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from exchange import services, sharing
-from exchange.forms import FindRecordForm, SharedQueryForm, TokenForm, UploadForm, WithdrawForm
+from exchange import approvals, services, sharing
+from exchange.forms import (
+    FindRecordForm,
+    RecordEntryForm,
+    RefuseForm,
+    SharedQueryForm,
+    TokenForm,
+    UploadForm,
+    WithdrawForm,
+)
 from exchange.i18n import activate_for
-from exchange.models import Batch, BatchRow, BatchSource, BatchStatus, RowOutcome
+from exchange.models import (
+    ApprovalAction,
+    ApprovalOutcome,
+    ApprovalScope,
+    Batch,
+    BatchRow,
+    BatchSource,
+    BatchStatus,
+    PendingApproval,
+    RowOutcome,
+)
 from exchange.report import error_report_xlsx
+from importers.schema import ImportSchema
 from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
 from portal.core.text import normalise_code
@@ -180,6 +199,10 @@ def batch_detail(request, pk):
             gave_up_note=gave_up_note(batch),
             can_retry=services.can_retry(batch),
             can_discard=services.can_discard(batch),
+            awaiting_approval=services.awaiting_approval(batch),
+            row_approvals=batch.approvals.filter(record__isnull=False).select_related(
+                "record__catalog_item"
+            )[:200],
         ),
     )
 
@@ -292,11 +315,14 @@ def batch_commit(request, pk):
         messages.error(request, _("请勾选确认后再入库。"))
         return redirect("exchange:batch_detail", pk=batch.pk)
     try:
-        services.request_commit(batch, actor=request.user)
+        batch = services.request_commit(batch, actor=request.user)
     except services.TransitionError:
         messages.error(request, _("此批次当前不能入库。"))
     else:
-        messages.success(request, _("已开始入库。"))
+        if batch.status == BatchStatus.VALIDATED:
+            messages.success(request, _("本部门批次入库须经另一名数据专员审批，已提交审批。"))
+        else:
+            messages.success(request, _("已开始入库。"))
     return redirect("exchange:batch_detail", pk=batch.pk)
 
 
@@ -484,17 +510,24 @@ def record_withdraw(request):
         record = None
         if form.is_valid():
             record = get_object_or_404(_own_records(request), pk=form.cleaned_data["record"])
+            ground = form.cleaned_data["ground"]
+            args = (record, ground, form.cleaned_data["basis"], form.cleaned_data["document_no"])
+            # Where the department's policy asks for a second officer, only a request is made.
+            needs_approval = approvals.requires_approval(request.department, ground)
             try:
-                withdraw_record(
-                    record,
-                    form.cleaned_data["ground"],
-                    form.cleaned_data["basis"],
-                    form.cleaned_data["document_no"],
-                    request.user,
-                )
-            except WithdrawalError as exc:
+                if needs_approval:
+                    approval = approvals.request_withdrawal(*args, request.user)
+                else:
+                    withdraw_record(*args, request.user)
+            except (WithdrawalError, approvals.ApprovalError) as exc:
                 error = str(exc)
             else:
+                if needs_approval:
+                    messages.success(
+                        request,
+                        _("已提交审批：须本部门另一名数据专员批准后，该记录才撤下公示。"),
+                    )
+                    return redirect("exchange:approval_detail", pk=approval.pk)
                 messages.success(request, _("该记录已撤下公示。"))
                 return redirect("exchange:record_withdrawn", pk=record.pk)
         else:
@@ -522,3 +555,120 @@ def record_withdrawn(request, pk):
         "exchange/record_withdrawn.html",
         _context(request, "withdraw", record=record, withdrawal=withdrawal),
     )
+
+
+# -- entering one record -------------------------------------------------------------------------
+@officer_required
+@require_http_methods(["GET", "POST"])
+def record_enter(request):
+    """One record typed in by an officer (departments with few records keep no spreadsheet):
+    a form from the item's template, judged by the import's own row validation, loaded as a
+    one-row batch."""
+    items = {item.code: item for item in providable_items(request.department)}
+    item = items.get(request.POST.get("catalog_item") or request.GET.get("item", ""))
+    form = None
+    if item is not None:
+        schema = ImportSchema.from_item(item)
+        posted = request.method == "POST" and request.POST.get("step") == "enter"
+        form = RecordEntryForm(request.POST if posted else None, schema=schema)
+        if posted and form.is_valid():
+            batch = services.enter_record(
+                department=request.department, item=item, values=form.row(), user=request.user
+            )
+            if batch.status == BatchStatus.DISCARDED:
+                _errors_onto(form, batch)
+            else:
+                if batch.status == BatchStatus.VALIDATED:
+                    messages.success(
+                        request, _("记录已通过校验；本部门入库须经另一名数据专员审批，已提交审批。")
+                    )
+                else:
+                    messages.success(request, _("记录已通过校验，正在入库。"))
+                return redirect("exchange:batch_detail", pk=batch.pk)
+    return render(
+        request,
+        "exchange/record_enter.html",
+        _context(request, "enter", items=list(items.values()), item=item, form=form),
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+def _errors_onto(form, batch) -> None:
+    """The row errors of a one-row batch, each on the field it is about."""
+    fields = {f.key: f for f in batch.catalog_item.fields.all()}
+    for error in batch.row_errors.order_by("id"):
+        if error.field in form.fields:
+            form.add_error(error.field, error.message())
+        else:
+            form.add_error(None, f"{error.column_label(fields)} {error.message()}".strip())
+    if batch.file_error_code:
+        form.add_error(None, batch.file_error())
+    if not form.errors:
+        form.add_error(None, _("该记录未能通过校验，未入库。"))
+
+
+# -- two-person approval (A/B roles) ------------------------------------------------------------
+def _own_approvals(request):
+    return PendingApproval.objects.filter(
+        scope=ApprovalScope.DEPARTMENT, department=request.department
+    ).select_related("maker", "decided_by", "record__catalog_item", "record__subject", "batch")
+
+
+@officer_required
+@require_GET
+def approval_list(request):
+    """Requests of the department waiting for a second officer, oldest first, with their age."""
+    waiting = approvals.pending_for(request.user).order_by("created_at", "id")
+    decided = _own_approvals(request).exclude(outcome=ApprovalOutcome.PENDING)
+    return render(
+        request,
+        "exchange/approval_list.html",
+        _context(
+            request,
+            "approvals",
+            waiting=waiting,
+            decided=decided.order_by("-decided_at", "-id")[:50],
+        ),
+    )
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def approval_detail(request, pk):
+    approval = get_object_or_404(_own_approvals(request), pk=pk)
+    refuse_form = RefuseForm(request.POST if request.POST.get("decision") == "refuse" else None)
+    error = ""
+    if request.method == "POST":
+        decision = request.POST.get("decision", "")
+        try:
+            if decision == "approve":
+                approvals.approve(approval, request.user)
+                messages.success(request, _("已批准，申请的操作已执行。"))
+                return redirect("exchange:approval_detail", pk=approval.pk)
+            if decision == "refuse" and refuse_form.is_valid():
+                approvals.refuse(approval, request.user, refuse_form.cleaned_data["reason"])
+                messages.success(request, _("已拒绝，申请的操作未执行。"))
+                return redirect("exchange:approval_detail", pk=approval.pk)
+        except approvals.ApprovalError as exc:
+            error = str(exc)
+        approval.refresh_from_db()
+    return render(
+        request,
+        "exchange/approval_detail.html",
+        _context(
+            request,
+            "approvals",
+            approval=approval,
+            refuse_form=refuse_form,
+            error=error,
+            is_maker=approval.maker_id == request.user.pk,
+            ground_label=_ground_label(approval),
+        ),
+        status=400 if error else 200,
+    )
+
+
+def _ground_label(approval):
+    if approval.action == ApprovalAction.BATCH_COMMIT:
+        return ""
+    return ApprovalAction(approval.action).label

@@ -44,6 +44,7 @@ MESSAGES = {
         "数据来源单位统一社会信用代码 %(value)s 不是本部门的代码 %(expected)s："
         "只能报送本部门作为数据来源的记录"
     ),
+    "withdraw_pending": _("该记录已有待审批的撤销或移出申请，请等待本部门另一名数据专员审批"),
     "too_many_columns": _("该行有 %(count)d 个单元格，多于表头的 %(header)d 列"),
     # File errors
     "file_empty": _("文件为空"),

@@ -20,6 +20,17 @@ from tests.factories import catalog_item, make_record
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def without_second_officer(market):
+    """These tests are about the withdrawal itself: MARKET's policy lets one officer act
+    alone (tests/exchange/test_approvals.py covers the default, with a second officer)."""
+    from exchange.approvals import set_policy
+
+    for action in ("revocation", "delisting"):
+        set_policy(market, action, False)
+
+
 ACTION_HEADER = ["操作类型", "撤销或移出依据", "撤销或移出文书号"]
 
 

@@ -13,6 +13,8 @@ from portal.departments.models import Department
 DEMO_ACCOUNTS = [
     ("operator", roles.OPERATORS, None, True),
     ("market_officer", roles.DEPARTMENT_OFFICERS, "MARKET", False),
+    # A second officer of the same department: revocations and removals wait for one.
+    ("market_officer_b", roles.DEPARTMENT_OFFICERS, "MARKET", False),
     ("reviewer", roles.REVIEWERS, None, False),
     ("housing_query", roles.GOVERNMENT_USERS, "HOUSING", False),
 ]
