@@ -28,6 +28,7 @@ setup: $(INSTALLED) system-packages ## Install, migrate, load the catalog and de
 	$(MANAGE) compilemessages --ignore ".venv/*" --verbosity 0
 	$(MANAGE) migrate --noinput
 	$(MANAGE) install_catalog
+	$(MANAGE) install_duties
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo --if-empty --subjects 2000 --records 20000
 	$(MANAGE) search_index --rebuild --if-needed

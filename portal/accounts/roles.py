@@ -21,6 +21,7 @@ OPERATOR_APPS = (
     "measures",
     "objections",
     "incidents",
+    "assessment",
     "exchange",
     "reports",
     "cms",

@@ -1,0 +1,1 @@
+"""What the operators' dashboard shows, from stored figures and small indexed queries."""
