@@ -28,6 +28,11 @@ class BatchAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Batches are the exchange's record of what was submitted: never deleted by hand
+        # (which also removes the bulk-delete action).
+        return False
+
 
 @admin.register(IdentityCandidate)
 class IdentityCandidateAdmin(admin.ModelAdmin):
