@@ -37,8 +37,7 @@ django.setup()
 
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import F  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -73,23 +72,15 @@ def ensure_data(subjects: int, records: int, as_of: dt.date, seed: int) -> None:
     if not Batch.objects.exists():
         _, seconds = timed(lambda: make_batches(as_of, seed))
         print(f"A year of batches made in {seconds:.0f} s", flush=True)
-    if BatchFigures.objects.count() < Batch.objects.filter(status=BatchStatus.COMMITTED).count():
-        calendar = WorkingCalendar()
-        ids = list(Batch.objects.values_list("pk", flat=True))
-        _, seconds = timed(lambda: [compute_batch_figures(pk, calendar) for pk in ids])
-        print(
-            f"Figures of {len(ids):,} batches: {seconds:.1f} s "
-            f"({seconds / len(ids) * 1000:.1f} ms a batch, paid once after each commit)",
-            flush=True,
-        )
 
 
 def make_batches(as_of: dt.date, seed: int) -> None:
-    """One committed batch per (department, item, day) over the year to `as_of`; every
-    record's version is rewritten as that batch's load would have written it."""
+    """One committed batch per (department, item, day) over the year to `as_of`, in
+    commit order, each writing its records' versions as a load does; each batch's figures
+    are computed right after it, as the commit hook does (timed)."""
     rng = random.Random(seed)
     first = as_of - dt.timedelta(days=364)
-    groups: dict[tuple[int, int, dt.date], list[int]] = {}
+    groups: dict[tuple[dt.date, int, int], list[int]] = {}
     for pk, department_id, item_id, decided in CreditRecord.objects.values_list(
         "pk", "department_id", "catalog_item_id", "decision_date"
     ).iterator(chunk_size=20000):
@@ -97,40 +88,54 @@ def make_batches(as_of: dt.date, seed: int) -> None:
         day = decided + dt.timedelta(days=lag)
         if not first <= day <= as_of:
             day = first + dt.timedelta(days=rng.randrange(365))
-        groups.setdefault((department_id, item_id, day), []).append(pk)
+        groups.setdefault((day, department_id, item_id), []).append(pk)
     tz = timezone.get_current_timezone()
-    with transaction.atomic():
-        batches = []
-        for (department_id, item_id, day), ids in groups.items():
-            at = dt.datetime.combine(day, dt.time(10), tzinfo=tz)
-            rejected = rng.choice([0, 0, 0, 1, 2, len(ids) // 10])
-            batches.append(
-                Batch(
-                    department_id=department_id,
-                    catalog_item_id=item_id,
-                    schema_version=1,
-                    source=BatchSource.API,
-                    file_name=f"{day}.csv",
-                    file_format="csv",
-                    status=BatchStatus.COMMITTED,
-                    rows_total=len(ids) + rejected,
-                    accepted=len(ids),
-                    rejected=rejected,
-                    created_count=len(ids),
-                    validated_at=at,
-                    committed_at=at,
-                )
+    calendar = WorkingCalendar()
+    RecordVersion.objects.all().delete()
+    spent = 0.0
+    for (day, department_id, item_id), ids in sorted(groups.items()):
+        at = dt.datetime.combine(day, dt.time(10), tzinfo=tz)
+        rejected = rng.choice([0, 0, 0, 1, 2, len(ids) // 10])
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                department_id=department_id,
+                catalog_item_id=item_id,
+                schema_version=1,
+                source=BatchSource.API,
+                file_name=f"{day}.csv",
+                file_format="csv",
+                status=BatchStatus.COMMITTED,
+                rows_total=len(ids) + rejected,
+                accepted=len(ids),
+                rejected=rejected,
+                created_count=len(ids),
+                validated_at=at,
+                committed_at=at,
             )
-        Batch.objects.bulk_create(batches, batch_size=2000)
-        with connection.cursor() as cursor:
-            for batch, ids in zip(batches, groups.values(), strict=True):
-                cursor.executemany(
-                    "UPDATE records_recordversion SET reason = 'batch', reference = %s "
-                    "WHERE record_id = %s",
-                    [(f"batch:{batch.pk}", pk) for pk in ids],
-                )
-        # Submitted the day they were committed (created_at is set on insert).
-        Batch.objects.update(created_at=F("committed_at"))
+            RecordVersion.objects.bulk_create(
+                [
+                    RecordVersion(
+                        record_id=pk,
+                        number=1,
+                        reason="batch",
+                        reference=batch.reference,
+                        public_state="published",
+                        snapshot={},
+                    )
+                    for pk in ids
+                ],
+                batch_size=2000,
+            )
+            bound = RecordVersion.objects.order_by("-id").values_list("id", flat=True).first()
+            Batch.objects.filter(pk=batch.pk).update(created_at=at)
+        start = time.perf_counter()
+        compute_batch_figures(batch.pk, calendar, version_bound=bound)
+        spent += time.perf_counter() - start
+    print(
+        f"Figures of {len(groups):,} batches: {spent:.1f} s "
+        f"({spent / len(groups) * 1000:.1f} ms a batch, paid once after each commit)",
+        flush=True,
+    )
 
 
 def naive_assessment(period) -> dict:

@@ -78,23 +78,26 @@ class _Tally:
     total: int = 0
 
 
-def batch_versions(batch: Batch) -> list[tuple[int, int]]:
+def batch_versions(batch: Batch, version_bound: int | None = None) -> list[tuple[int, int]]:
     """(record id, version number) of the versions the batch's load wrote.
 
-    They are the batch's newest versions, so walking the versions backwards finds them
-    at once without an index on the reference.
+    They were the newest versions when the batch was committed, so walking the versions
+    backwards from `version_bound` (the highest version id at the commit) finds them at
+    once without an index on the reference. Without a bound (a batch the commit hook
+    missed) the walk starts at the newest version.
     """
     expected = batch.created_count + batch.updated_count
     if not expected:
         return []
-    return list(
-        RecordVersion.objects.filter(reference=batch.reference, reason=ChangeReason.BATCH)
-        .order_by("-id")
-        .values_list("record_id", "number")[:expected]
-    )
+    versions = RecordVersion.objects.filter(reference=batch.reference, reason=ChangeReason.BATCH)
+    if version_bound is not None:
+        versions = versions.filter(id__lte=version_bound)
+    return list(versions.order_by("-id").values_list("record_id", "number")[:expected])
 
 
-def compute_batch_figures(batch_id: int, calendar: WorkingCalendar | None = None):
+def compute_batch_figures(
+    batch_id: int, calendar: WorkingCalendar | None = None, *, version_bound: int | None = None
+):
     """Write (or rewrite) one batch's figures; None and nothing kept unless it was committed."""
     batch = Batch.objects.filter(pk=batch_id).first()
     if (
@@ -114,7 +117,7 @@ def compute_batch_figures(batch_id: int, calendar: WorkingCalendar | None = None
     }
     keys = recommended_keys(duties.get(DutyEvent.DECISION), batch.catalog_item_id)
     committed_on = timezone.localdate(batch.committed_at)
-    versions = dict(batch_versions(batch))
+    versions = dict(batch_versions(batch, version_bound))
     tally, late = _Tally(), []
     ids = sorted(versions)
     for start in range(0, len(ids), _ID_CHUNK):

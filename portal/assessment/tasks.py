@@ -10,9 +10,9 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="portal.assessment.tasks.compute_batch_figures")
-def compute_batch_figures_task(batch_id: int) -> None:
+def compute_batch_figures_task(batch_id: int, version_bound: int | None = None) -> None:
     """After a commit: the batch's late records and field completeness (rewritten if run twice)."""
-    figures.compute_batch_figures(batch_id)
+    figures.compute_batch_figures(batch_id, version_bound=version_bound)
 
 
 @shared_task(name="portal.assessment.tasks.refresh_figures")
