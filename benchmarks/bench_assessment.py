@@ -30,6 +30,7 @@ os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/bench-assessment.sqlite3")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("PORTAL_EAGER_TASKS_IN_THREAD", "0")
+os.environ.setdefault("PORTAL_LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402
 
@@ -38,6 +39,7 @@ django.setup()
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models.signals import post_save  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -91,6 +93,9 @@ def make_batches(as_of: dt.date, seed: int) -> None:
         groups.setdefault((day, department_id, item_id), []).append(pk)
     tz = timezone.get_current_timezone()
     calendar = WorkingCalendar()
+    # These batches are made, not loaded: their figures are computed below, timed, with
+    # the bound the hook would take after the load (the hook would take it too early here).
+    post_save.disconnect(sender=Batch, dispatch_uid="assessment.batch_saved")
     RecordVersion.objects.all().delete()
     spent = 0.0
     for (day, department_id, item_id), ids in sorted(groups.items()):
