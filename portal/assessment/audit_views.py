@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from portal.assessment import dashboard
-from portal.assessment.views import operator_only
+from portal.assessment.views import TitledMixin, operator_only
 from portal.audit.models import AuditEvent
 from portal.core.spreadsheets import write_csv
 
@@ -63,7 +62,7 @@ def filtered(params) -> tuple[object, dict, list[str]]:
     return events.order_by("-id"), values, errors
 
 
-class AuditTrailView(WagtailAdminTemplateMixin, TemplateView):
+class AuditTrailView(TitledMixin, TemplateView):
     template_name = "assessment/audit_trail.html"
     page_title = gettext_lazy("审计日志")
     header_icon = "history"

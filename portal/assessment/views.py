@@ -33,6 +33,16 @@ def _period(request) -> tuple[services.Period, str]:
         return services.current_month(), str(exc)
 
 
+def chart_data(labels: list[str], values: list[float], maximum: float) -> dict:
+    """What assessment/charts.js draws (the page's table shows the same figures)."""
+    return {
+        "labels": labels,
+        "values": values,
+        "max": maximum,
+        "height": 40 + 28 * len(labels),
+    }
+
+
 def _dimension_rows(entry: services.DepartmentAssessment) -> list[tuple[str, float]]:
     labels = {
         "timeliness": _("及时性"),
@@ -44,7 +54,14 @@ def _dimension_rows(entry: services.DepartmentAssessment) -> list[tuple[str, flo
     return [(labels[d], entry.rates[d]) for d in services.DIMENSIONS]
 
 
-class AssessmentIndexView(WagtailAdminTemplateMixin, TemplateView):
+class TitledMixin(WagtailAdminTemplateMixin):
+    """The page's own title as the last breadcrumb (the header shows it)."""
+
+    def get_breadcrumbs_items(self):
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.get_page_title()}]
+
+
+class AssessmentIndexView(TitledMixin, TemplateView):
     template_name = "assessment/admin_index.html"
     page_title = gettext_lazy("部门报送考核")
     header_icon = "tasks"
@@ -57,11 +74,12 @@ class AssessmentIndexView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         period, error = _period(self.request)
         results = services.assess(period)
-        context.update(period=period, error=error, results=results)
+        chart = chart_data([a.name for a in results], [a.score for a in results], 100)
+        context.update(period=period, error=error, results=results, chart=chart)
         return context
 
 
-class AssessmentDepartmentView(WagtailAdminTemplateMixin, TemplateView):
+class AssessmentDepartmentView(TitledMixin, TemplateView):
     template_name = "assessment/admin_department.html"
     header_icon = "tasks"
 
@@ -82,11 +100,17 @@ class AssessmentDepartmentView(WagtailAdminTemplateMixin, TemplateView):
 
 def department_context(period, department) -> dict:
     (entry,) = services.assess(period, department_codes=[department.code])
+    dimensions = _dimension_rows(entry)
     return {
         "period": period,
         "department": department,
         "entry": entry,
-        "dimensions": _dimension_rows(entry),
+        "dimensions": dimensions,
+        "chart": chart_data(
+            [str(label) for label, _rate in dimensions],
+            [round(rate * 100, 1) for _label, rate in dimensions],
+            100,
+        ),
         "late": services.late_records(period, department)[:500],
         "rejected_batches": services.batches_with_rejections(period, department)[:200],
     }

@@ -37,7 +37,10 @@ def test_operators_see_the_ranking_and_drill_down_to_late_and_rejected_rows(
     html = operator_client.get("/admin/assessment/?period=2026-11").content.decode()
     assert 'id="assessment-ranking"' in html
     assert "/admin/assessment/MARKET/?period=2026-11" in html
-    assert "<strong>40.6</strong>" in html or "<strong>40.6" in html
+    assert "<strong>40.6</strong>" in html
+    # The chart's data beside the table, and ECharts from the site's own static files.
+    assert '<script id="ranking-chart" type="application/json">' in html
+    assert "/static/vendor/echarts/echarts.min.js" in html and "cdn" not in html.lower()
 
     page = operator_client.get("/admin/assessment/MARKET/?period=2026-11").content.decode()
     batch_a = november["batch_a"]
