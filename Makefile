@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 BANDIT_PATHS := portal exchange importers search cms
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev setup test lint format check test-postgres system-packages lock bench clean
+.PHONY: help run dev setup test lint format check test-postgres system-packages static-assets lock bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -24,10 +24,21 @@ $(INSTALLED): requirements.lock
 system-packages: ## Install the Debian packages the portal needs (CJK font, chromium for browser tests)
 	@scripts/ensure-system-packages.sh gettext fonts-noto-cjk fonts-wqy-zenhei chromium chromium-driver
 
-setup: $(INSTALLED) system-packages ## Install, migrate, load the catalog and demo data, create demo accounts
+# Browser libraries (ECharts) from the npm registry, pinned in package-lock.json, copied
+# into the static files: pages never load them from a CDN.
+VENDOR_STATIC := portal/static/vendor
+$(VENDOR_STATIC)/echarts/echarts.min.js: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	install -D -m 0644 node_modules/echarts/dist/echarts.min.js $@
+	install -D -m 0644 node_modules/echarts/LICENSE $(VENDOR_STATIC)/echarts/LICENSE
+
+static-assets: $(VENDOR_STATIC)/echarts/echarts.min.js ## Build the browser libraries (npm, locked) into the static files
+
+setup: $(INSTALLED) system-packages static-assets ## Install, migrate, load the catalog and demo data, create demo accounts
 	$(MANAGE) compilemessages --ignore ".venv/*" --verbosity 0
 	$(MANAGE) migrate --noinput
 	$(MANAGE) install_catalog
+	$(MANAGE) install_duties
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo --if-empty --subjects 2000 --records 20000
 	$(MANAGE) search_index --rebuild --if-needed
@@ -40,7 +51,7 @@ run: setup ## Set everything up and serve the portal at http://127.0.0.1:8000 (g
 dev: setup ## As run, with Django's development server and DEBUG on
 	@scripts/run-dev.sh
 
-test: $(INSTALLED) system-packages ## Lint, layers, security lint, Django checks and the whole test suite (embedded default)
+test: $(INSTALLED) system-packages static-assets ## Lint, layers, security lint, Django checks and the whole test suite (embedded default)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

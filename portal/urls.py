@@ -17,6 +17,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("portal.accounts.urls")),
+    path("", include("portal.assessment.urls")),
     path("workspace/", include("exchange.urls")),
     path("api/v1/exchange/", include("exchange.api_urls")),
     path("api/v1/", include("exchange.api_docs_urls")),

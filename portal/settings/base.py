@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "portal.incidents",
     "portal.operations",
     "portal.queries",
+    "portal.assessment",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -343,6 +344,12 @@ CELERY_BEAT_SCHEDULE = {
     "incidents-health-checks": {
         "task": "portal.incidents.tasks.run_health_checks",
         "schedule": 5 * 60,
+    },
+    # Assessment figures of committed batches the commit hook missed, and the dashboard's
+    # search drift check (idempotent).
+    "assessment-refresh-figures": {
+        "task": "portal.assessment.tasks.refresh_figures",
+        "schedule": 60 * 60,
     },
 }
 # In the embedded mode, run enqueued tasks on a background thread after commit
