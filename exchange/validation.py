@@ -27,6 +27,7 @@ from portal.core.pii import mask_personal_numbers
 from portal.core.text import fold_width, normalise_text
 from portal.records.disclosure import RecordStatus
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity
+from portal.subjects.industries import parse_industry
 from portal.subjects.models import (
     KIND_LABEL_INDIVIDUAL_BUSINESS,
     KIND_LABEL_NATURAL_PERSON,
@@ -344,6 +345,22 @@ class RowValidator:
         for key, default in self.defaults:
             if key not in values:
                 values[key] = default
+        industry = values.get("industry")
+        if industry is not None:
+            # Kept in its stored form ("c 39" -> "C39"), which the subject then carries.
+            code = parse_industry(fold_width(industry))
+            if code is None:
+                problems.append(
+                    RowProblem(
+                        row,
+                        "industry",
+                        self.columns.get("industry", "industry"),
+                        "industry",
+                        {"value": industry},
+                    )
+                )
+            else:
+                values["industry"] = code
         failed = {p.field for p in problems} if problems else ()
         if not self.required_keys.issubset(values):
             for spec in self.required:

@@ -46,6 +46,63 @@ SURNAMES = (
 GIVEN = "伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 文 华 建国 志强 海燕 晓东 春梅".split()
 INSTITUTIONS = ["第一中学", "人民医院", "疾病预防控制中心", "图书馆", "职业技术学院", "妇幼保健院"]
 SOCIAL_ORGS = ["商会", "行业协会", "慈善会", "志愿者协会", "养老服务中心"]
+# The GB/T 4754-2017 industry a word of a demo name implies (portal.subjects.industries);
+# derived from the name, so adding it drew nothing more from the seeded generator.
+INDUSTRY_OF_WORD = {
+    # shops and institutions first: their words are more specific than the trades
+    "汽车维修部": "O81",
+    "餐馆": "H62",
+    "商行": "F52",
+    "便利店": "F52",
+    "五金店": "F52",
+    "服装店": "F52",
+    "士多店": "F52",
+    "水果店": "F52",
+    "第一中学": "P83",
+    "职业技术学院": "P83",
+    "人民医院": "Q84",
+    "疾病预防控制中心": "Q84",
+    "妇幼保健院": "Q84",
+    "图书馆": "R88",
+    "养老服务中心": "Q85",
+    "商会": "S95",
+    "行业协会": "S95",
+    "慈善会": "S95",
+    "志愿者协会": "S95",
+    "餐饮管理": "H62",
+    "环保工程": "N77",
+    "房地产开发": "K70",
+    "建筑工程": "E48",
+    "装饰工程": "E50",
+    "五金制品": "C33",
+    "塑胶制品": "C29",
+    "机械设备": "C34",
+    "信息技术": "I65",
+    "农业发展": "A01",
+    "新能源": "D44",
+    "科技": "M75",
+    "电子": "C39",
+    "建材": "C30",
+    "食品": "C14",
+    "贸易": "F51",
+    "物流": "G58",
+    "医药": "C27",
+    "服装": "C18",
+    "化工": "C26",
+    "石化": "C25",
+    "家具": "C21",
+    "印刷": "C23",
+    "运输": "G54",
+}
+
+
+def industry_of_name(name: str) -> str | None:
+    """The industry a demo organisation's name implies (None when no word matches)."""
+    for word, code in INDUSTRY_OF_WORD.items():
+        if word in name:
+            return code
+    return None
+
 
 VIOLATIONS = {
     "MARKET": [
@@ -196,6 +253,7 @@ class DemoDataGenerator:
                     district=region,
                     registered_on=registered,
                     legal_representative=self._person_name(),
+                    industry=industry_of_name(name),
                 )
             )
         return result

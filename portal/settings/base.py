@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "portal.incidents",
     "portal.operations",
     "portal.queries",
+    "portal.statistics",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -315,6 +316,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.incidents.tasks.run_health_checks",
         "schedule": 5 * 60,
     },
+}
+# The statistics' monthly figures, recomputed (idempotent); committed batches also refresh them.
+CELERY_BEAT_SCHEDULE["statistics-refresh"] = {
+    "task": "portal.statistics.tasks.refresh_statistics",
+    "schedule": 60 * 60,
 }
 # In the embedded mode, run enqueued tasks on a background thread after commit
 # so web requests return at once; tests set this off to run them inline.
