@@ -64,13 +64,16 @@ class Table:
     columns: list[str]
     rows: list[tuple[str, list]] = field(default_factory=list)
     chart: str = "bar"
-    note: str = ""
+    # Rows are months, in order (drawn left to right, never as horizontal bars).
+    over_time: bool = False
 
     def chart_spec(self) -> dict:
         return {
             "id": self.slug,
             "type": self.chart,
             "title": self.title,
+            # Months read left to right; many named groups read better as horizontal bars.
+            "over_time": self.over_time,
             "categories": [label for label, _cells in self.rows],
             "series": [
                 {
@@ -205,6 +208,7 @@ def operator_tables(today: dt.date | None = None) -> list[Table]:
                 for m in span
             ],
             chart="line",
+            over_time=True,
         )
     )
     for dimension in RECORD_DIMENSIONS:
@@ -249,6 +253,7 @@ def operator_tables(today: dt.date | None = None) -> list[Table]:
                 for m in span
             ],
             chart="line",
+            over_time=True,
         )
     )
     tables.append(
@@ -292,6 +297,7 @@ def _lists_by_month(book: FigureBook, span, public: bool) -> Table:
         _("月份"),
         [_("红名单列入"), _("红名单移出"), _("黑名单列入"), _("黑名单移出")],
         [(_month_label(m), [read(metric, month=m) for metric in metrics]) for m in span],
+        over_time=True,
     )
 
 
@@ -317,6 +323,7 @@ def _cases_by_month(book: FigureBook, span) -> Table:
             _("修复按期办结"),
         ],
         [(_month_label(m), [book.value(metric, month=m) for metric in metrics]) for m in span],
+        over_time=True,
     )
 
 
@@ -366,6 +373,7 @@ def public_tables(today: dt.date | None = None) -> tuple[dict, list[Table]]:
             [_("记录数")],
             [(_month_label(m), [book.shown("public_records", month=m)]) for m in span],
             chart="line",
+            over_time=True,
         )
     ]
     for dimension in RECORD_DIMENSIONS:

@@ -5,7 +5,7 @@
   "use strict";
 
   function option(spec) {
-    var horizontal = spec.type === "bar" && spec.categories.length > 8;
+    var horizontal = spec.type === "bar" && !spec.over_time && spec.categories.length > 8;
     var categoryAxis = {
       type: "category",
       data: spec.categories,
