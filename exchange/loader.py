@@ -331,7 +331,7 @@ def subject_for(row: CleanRow) -> Subject:
         name=row.subject_name,
         name_normalised=normalise_name(row.subject_name),
         legal_representative=row.legal_rep[:100],
-        industry=row.data.get("industry") or None,
+        industry=row.industry or None,
     )
 
 
@@ -480,9 +480,8 @@ class ChunkLoader:
             if known is not None:
                 if row.subject_name and _another_name(row.subject_name, known.name):
                     aliases[(known.pk, row.subject_name)] = True
-                industry = row.data.get("industry")
-                if industry and row.person is None:
-                    industries.setdefault(industry, set()).add(known.pk)
+                if row.industry:
+                    industries.setdefault(row.industry, set()).add(known.pk)
             elif row.subject_code not in new:
                 new[row.subject_code] = (subject_for(row), row)
         if new:

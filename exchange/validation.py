@@ -151,6 +151,8 @@ class CleanRow:
     record_part: tuple | None = None
     # Free-text cells whose personal numbers were masked: (field key, column, kinds).
     masked: tuple = ()
+    # The subject's GB/T 4754 industry in its stored form (organisations only).
+    industry: str = ""
 
     @property
     def snapshot_json(self) -> str:
@@ -544,6 +546,7 @@ class RowValidator:
             valid_until=dates.get("valid_until") or dates.get("valid_to"),
             publish_until=dates.get("publish_until"),
             status=_REVOKED if data.get("status") == "无效" else _ACTIVE,
+            industry="" if person is not None else data.get("industry", ""),
         )
 
 
