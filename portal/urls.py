@@ -48,6 +48,7 @@ urlpatterns += i18n_patterns(
 # Wagtail serves every remaining path; apps add their routes above this line.
 urlpatterns += i18n_patterns(
     path("reports/", include("portal.reports.urls")),
+    path("statistics/", include("portal.statistics.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

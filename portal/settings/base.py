@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "portal.operations",
     "portal.queries",
     "portal.assessment",
+    "portal.statistics",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -351,6 +352,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.assessment.tasks.refresh_figures",
         "schedule": 60 * 60,
     },
+}
+# The statistics' monthly figures, recomputed (idempotent); committed batches also refresh them.
+CELERY_BEAT_SCHEDULE["statistics-refresh"] = {
+    "task": "portal.statistics.tasks.refresh_statistics",
+    "schedule": 60 * 60,
 }
 # In the embedded mode, run enqueued tasks on a background thread after commit
 # so web requests return at once; tests set this off to run them inline.

@@ -277,6 +277,7 @@ class Command(BaseCommand):
                 ("黑名单", "Black list", lists["black-list"], ""),
                 ("信用动态", "News", news_index, ""),
                 ("政策法规", "Policies", policy_index, ""),
+                ("信用统计", "Statistics", None, "/statistics/"),
                 ("报告核验", "Verify a report", None, "/reports/verify/"),
             ],
         )
