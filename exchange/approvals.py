@@ -126,6 +126,7 @@ def request_withdrawal(
     *,
     batch: Batch | None = None,
     row: int | None = None,
+    decided_on: dt.date | None = None,
 ) -> PendingApproval:
     """Ask for a revocation or removal to be approved. The record stays as it is.
 
@@ -134,7 +135,7 @@ def request_withdrawal(
     """
     basis = " ".join((basis or "").split())
     document_no = " ".join((document_no or "").split())
-    problems = withdrawal_problems(record, ground, basis, document_no)
+    problems = withdrawal_problems(record, ground, basis, document_no, decided_on)
     if problems:
         raise WithdrawalError(" ".join(str(p) for p in problems))
     if len(basis) > BASIS_MAX or len(document_no) > DOCUMENT_NO_MAX:
@@ -145,6 +146,8 @@ def request_withdrawal(
             _("该记录已有待审批的撤销或移出申请（#%(id)s），请等待审批。") % {"id": waiting.pk}
         )
     payload = {"ground": ground, "basis": basis, "document_no": document_no}
+    if decided_on is not None:
+        payload["decided_on"] = decided_on.isoformat()
     if batch is not None:
         payload.update({"batch": batch.pk, "row": row})
     return _create(
@@ -305,6 +308,9 @@ def _carry_out(approval: PendingApproval, today) -> None:
             approval.maker,
             reference=f"approval:{approval.pk}",
             today=today,
+            decided_on=dt.date.fromisoformat(payload["decided_on"])
+            if payload.get("decided_on")
+            else None,
         )
         return
     from exchange import services

@@ -76,6 +76,13 @@ class WithdrawForm(forms.Form):
         label=_("撤销或移出依据"), max_length=500, required=False, widget=forms.Textarea
     )
     document_no = forms.CharField(label=_("撤销或移出文书号"), max_length=200, required=False)
+    decided_on = forms.DateField(
+        label=_("撤销或移出日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("作出撤销或移出决定的日期；报送考核自该日起计算时限。"),
+        error_messages={"invalid": _("请填写有效日期，例如 2024-05-01。")},
+    )
     confirmed = forms.BooleanField(
         label=_("我已核对：该记录将立即撤下公示，并在撤下公示订阅中公布"),
         error_messages={"required": _("请勾选确认。")},

@@ -28,6 +28,7 @@ from django.utils import timezone
 from exchange import approvals
 from exchange.models import ApprovalOutcome, IdentityCandidate, PendingApproval, RowOutcome
 from exchange.validation import CleanRow, RowProblem
+from importers.schema import WITHDRAWAL_DATE
 from portal.catalog.models import CatalogItem
 from portal.core.names import normalise_name
 from portal.core.text import normalise_text
@@ -411,7 +412,9 @@ class ChunkLoader:
     def _records(self, keys: list[str]) -> dict:
         found = {}
         table = CreditRecord._meta.db_table
-        columns = '"natural_key", "id", "content_hash", "status", "under_objection"'
+        columns = (
+            '"natural_key", "id", "content_hash", "status", "under_objection", "decision_date"'
+        )
         with connection.cursor() as cursor:
             for part in _chunks(keys):
                 marks = ", ".join(["%s"] * len(part))
@@ -453,7 +456,7 @@ class ChunkLoader:
                 creates.append(row)
                 outcomes.append((row.row, RowOutcome.CREATE, label))
                 continue
-            _, record_id, old_digest, status, under_objection = found
+            _, record_id, old_digest, status, under_objection, _decided = found
             if old_digest == row.digest:
                 self.counts.unchanged += 1
                 outcomes.append((row.row, RowOutcome.UNCHANGED, label))
@@ -510,6 +513,17 @@ class ChunkLoader:
             return RowProblem(
                 row.row, "", "", "record_closed", {"status": str(RecordStatus(status).label)}
             )
+        decided = found[5]
+        if isinstance(decided, str):
+            decided = dt.date.fromisoformat(decided)
+        if row.withdrawal_date is not None and decided and row.withdrawal_date < decided:
+            return RowProblem(
+                row.row,
+                WITHDRAWAL_DATE.key,
+                WITHDRAWAL_DATE.label,
+                "withdrawal_before_decision",
+                {"value": row.withdrawal_date.isoformat(), "decision": decided.isoformat()},
+            )
         return None
 
     def _needs_approval(self, action: str) -> bool:
@@ -558,6 +572,7 @@ class ChunkLoader:
                     self.actor,
                     batch=self.batch,
                     row=row.row,
+                    decided_on=row.withdrawal_date,
                 )
                 self.counts.pending += 1
                 continue
@@ -569,6 +584,7 @@ class ChunkLoader:
                 self.actor,
                 reference=self.reference,
                 today=self.today,
+                decided_on=row.withdrawal_date,
             )
             self.counts.withdrawn += 1
 

@@ -26,6 +26,7 @@ from importers.schema import (
     EXAMPLE_MARKER,
     UPSERT,
     WITHDRAWAL_BASIS,
+    WITHDRAWAL_DATE,
     WITHDRAWAL_DOCUMENT,
     FieldSpec,
     HeaderMap,
@@ -177,6 +178,7 @@ class CleanRow:
     action: str = UPSERT
     withdrawal_basis: str = ""
     withdrawal_document_no: str = ""
+    withdrawal_date: dt.date | None = None  # the day it was decided, if given
     # The subject's GB/T 4754 industry in its stored form (organisations only).
     industry: str = ""
 
@@ -266,7 +268,7 @@ class RowValidator:
         self.key_required = [s for s in schema.fields if s.key in set(self.natural_key)]
         self.actions = [
             (spec, header.actions[spec.key])
-            for spec in (ACTION, WITHDRAWAL_BASIS, WITHDRAWAL_DOCUMENT)
+            for spec in (ACTION, WITHDRAWAL_BASIS, WITHDRAWAL_DOCUMENT, WITHDRAWAL_DATE)
             if spec.key in header.actions
         ]
 
@@ -459,11 +461,16 @@ class RowValidator:
         if clean is not None and masked_cells:
             clean.masked = tuple(masked_cells)
         if clean is not None and action is not None:
-            clean.action, clean.withdrawal_basis, clean.withdrawal_document_no = action
+            (
+                clean.action,
+                clean.withdrawal_basis,
+                clean.withdrawal_document_no,
+                clean.withdrawal_date,
+            ) = action
         return clean, problems
 
     def _action(self, row, texts, problems) -> tuple | None:
-        """(action, basis, document number) from the row's optional action columns;
+        """(action, basis, document number, date) from the row's optional action columns;
         None (and a problem) for an action the templates do not offer."""
         found = {}
         for spec, index in self.actions:
@@ -504,7 +511,29 @@ class RowValidator:
                             {"length": len(value), "max": limit},
                         )
                     )
-        return action, basis, document_no
+        decided_on = None
+        text = found.get(WITHDRAWAL_DATE.key, "") if action != UPSERT else ""
+        if text:
+            column = self.columns.get(WITHDRAWAL_DATE.key, WITHDRAWAL_DATE.label)
+            try:
+                decided_on = parse_date(full_fold(text))
+            except (DateFormatError, ValueError):
+                problems.append(
+                    RowProblem(row, WITHDRAWAL_DATE.key, column, "date", {"value": text})
+                )
+            else:
+                if decided_on is not None and decided_on > self.today:
+                    problems.append(
+                        RowProblem(
+                            row,
+                            WITHDRAWAL_DATE.key,
+                            column,
+                            "future",
+                            {"value": decided_on.isoformat()},
+                        )
+                    )
+                    decided_on = None
+        return action, basis, document_no, decided_on
 
     def _check_dates(self, row, dates, problems) -> None:
         for spec in self.date_order:

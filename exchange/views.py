@@ -512,13 +512,16 @@ def record_withdraw(request):
             record = get_object_or_404(_own_records(request), pk=form.cleaned_data["record"])
             ground = form.cleaned_data["ground"]
             args = (record, ground, form.cleaned_data["basis"], form.cleaned_data["document_no"])
+            decided_on = form.cleaned_data["decided_on"]
             # Where the department's policy asks for a second officer, only a request is made.
             needs_approval = approvals.requires_approval(request.department, ground)
             try:
                 if needs_approval:
-                    approval = approvals.request_withdrawal(*args, request.user)
+                    approval = approvals.request_withdrawal(
+                        *args, request.user, decided_on=decided_on
+                    )
                 else:
-                    withdraw_record(*args, request.user)
+                    withdraw_record(*args, request.user, decided_on=decided_on)
             except (WithdrawalError, approvals.ApprovalError) as exc:
                 error = str(exc)
             else:

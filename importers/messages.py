@@ -36,6 +36,7 @@ MESSAGES = {
     "name_candidate": _("缺少主体代码，名称与已有主体「%(name)s」相近，已转人工确认"),
     "action": _("「%(value)s」不是可选的操作类型，可选值：%(choices)s（留空为新增/更正）"),
     "withdrawal_required": _("撤销或移出须填写依据和文书号"),
+    "withdrawal_before_decision": _("撤销或移出日期 %(value)s 早于原决定日期 %(decision)s"),
     "withdraw_not_found": _(
         "未找到要撤销或移出的记录（按业务主键 %(key)s 查找），请核对决定文书号和主体代码"
     ),

@@ -32,7 +32,9 @@ WITHDRAWAL_BASIS = ActionColumn("withdrawal_basis", "撤销或移出依据", "Wi
 WITHDRAWAL_DOCUMENT = ActionColumn(
     "withdrawal_document_no", "撤销或移出文书号", "Withdrawal document number"
 )
-ACTION_COLUMNS = (ACTION, WITHDRAWAL_BASIS, WITHDRAWAL_DOCUMENT)
+# The day the revocation or removal was decided (optional): its reporting duty counts from it.
+WITHDRAWAL_DATE = ActionColumn("withdrawal_date", "撤销或移出日期", "Withdrawal date")
+ACTION_COLUMNS = (ACTION, WITHDRAWAL_BASIS, WITHDRAWAL_DOCUMENT, WITHDRAWAL_DATE)
 # What a row asks for: "" adds or corrects (新增/更正); the others withdraw the record
 # found by the row's key (portal.records.withdrawals: revocation, delisting).
 UPSERT, REVOKE, DELIST = "", "revocation", "delisting"

@@ -24,6 +24,7 @@ from importers.schema import (
     ACTION_COLUMNS,
     EXAMPLE_MARKER,
     WITHDRAWAL_BASIS,
+    WITHDRAWAL_DATE,
     WITHDRAWAL_DOCUMENT,
 )
 from portal.catalog.models import CatalogItem, FieldType
@@ -133,6 +134,8 @@ ACTION_HELP = {
     "撤销、移出按业务主键（决定文书号和主体代码）查找已报送的记录，该记录立即撤下公示",
     WITHDRAWAL_BASIS.key: "撤销或移出时必填：撤销或移出的法律依据，不超过500字",
     WITHDRAWAL_DOCUMENT.key: "撤销或移出时必填：撤销决定书或移出决定的文书号，不超过200字",
+    WITHDRAWAL_DATE.key: "撤销或移出时选填：作出撤销或移出决定的日期，如 2024-05-01，不得晚于今天、"
+    "不得早于原决定日期；报送考核自该日起计算撤销的报送时限",
 }
 
 

@@ -13,15 +13,21 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal.assessment.services import DepartmentAssessment, Period, late_records
+from portal.assessment.models import DutyEvent
+from portal.assessment.services import (
+    DepartmentAssessment,
+    Period,
+    late_records,
+    late_revocations,
+)
 from portal.core.pdf import cjk_font_name
 from portal.core.spreadsheets import write_xlsx
 from portal.departments.models import Department
 from portal.reports.pdf import GRID, SHADE, _p, _platform_name, _styles
 
 
-def _percent(value: float) -> str:
-    return f"{value * 100:.1f}%"
+def _percent(value: float | None) -> str:
+    return _("无数据") if value is None else f"{value * 100:.1f}%"
 
 
 def summary_rows(results: list[DepartmentAssessment]) -> list[list]:
@@ -48,7 +54,7 @@ def summary_rows(results: list[DepartmentAssessment]) -> list[list]:
                 a.rank,
                 a.department,
                 a.name,
-                a.score,
+                _("无数据") if a.score is None else a.score,
                 a.rows,
                 a.accepted,
                 a.rejected,
@@ -74,6 +80,7 @@ def late_rows(period: Period, results: list[DepartmentAssessment]) -> list[list]
             _("报送期限"),
             _("入库日期"),
             _("超期工作日"),
+            _("报送事项"),
         ]
     ]
     departments = Department.objects.in_bulk([a.department for a in results], field_name="code")
@@ -88,6 +95,20 @@ def late_rows(period: Period, results: list[DepartmentAssessment]) -> list[list]
                     late.deadline.isoformat(),
                     late.committed_on.isoformat(),
                     late.working_days_late,
+                    str(late.get_event_display()),
+                ]
+            )
+        for late in late_revocations(period, departments[a.department]):
+            rows.append(
+                [
+                    a.department,
+                    late.record.catalog_item.code if late.record else "",
+                    late.record.decision_no if late.record else "",
+                    late.start_date.isoformat(),
+                    late.deadline.isoformat(),
+                    late.withdrawn_on.isoformat(),
+                    late.working_days_late,
+                    str(DutyEvent.REVOCATION.label),
                 ]
             )
     return rows
@@ -154,7 +175,8 @@ def _render(period: Period, results: list[DepartmentAssessment]) -> bytes:
     story.append(
         _p(
             "说明：及时率按双公示等报送责任的工作日时限计算；准确性含被拒绝数据行与异议更正记录；"
-            "得分按运营人员设置的考核权重加权计算（满分100分）。",
+            "得分按运营人员设置的考核权重对有数据的指标加权计算（满分100分），"
+            "“无数据”的指标不计入，其权重由其余指标分担。",
             styles["small"],
         )
     )

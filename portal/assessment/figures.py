@@ -18,7 +18,7 @@ from exchange.models import Batch, BatchStatus
 from portal.assessment.models import BatchFigures, DutyEvent, Frequency, LateRecord, ReportingDuty
 from portal.catalog.models import CatalogField
 from portal.objections.workdays import WorkingCalendar
-from portal.records.disclosure import RecordStatus
+from portal.records.disclosure import PublicState
 from portal.records.models import ChangeReason, CreditRecord, RecordVersion
 
 # Working days allowed when a duty names none: after the decision (realtime), the day
@@ -78,13 +78,17 @@ class _Tally:
     total: int = 0
 
 
-def batch_versions(batch: Batch, version_bound: int | None = None) -> list[tuple[int, int]]:
-    """(record id, version number) of the versions the batch's load wrote.
+def batch_versions(
+    batch: Batch, version_bound: int | None = None
+) -> list[tuple[int, int, int, str]]:
+    """(version id, record id, version number, public state) of the versions the batch's
+    load wrote.
 
     They were the newest versions when the batch was committed, so walking the versions
     backwards from `version_bound` (the highest version id at the commit) finds them at
     once without an index on the reference. Without a bound (a batch the commit hook
-    missed) the walk starts at the newest version.
+    missed) the walk starts at the newest version; the figures keep the highest id found
+    as the bound of any later recount.
     """
     expected = batch.created_count + batch.updated_count
     if not expected:
@@ -92,13 +96,20 @@ def batch_versions(batch: Batch, version_bound: int | None = None) -> list[tuple
     versions = RecordVersion.objects.filter(reference=batch.reference, reason=ChangeReason.BATCH)
     if version_bound is not None:
         versions = versions.filter(id__lte=version_bound)
-    return list(versions.order_by("-id").values_list("record_id", "number")[:expected])
+    return list(
+        versions.order_by("-id").values_list("id", "record_id", "number", "public_state")[:expected]
+    )
 
 
 def compute_batch_figures(
     batch_id: int, calendar: WorkingCalendar | None = None, *, version_bound: int | None = None
 ):
-    """Write (or rewrite) one batch's figures; None and nothing kept unless it was committed."""
+    """Write (or rewrite) one batch's figures; None and nothing kept unless it was committed.
+
+    Only a record's first report is timed, against the department's decision duty (unless
+    it was first reported as revoked); corrections were timed when first reported, and
+    revocations are timed from the withdrawal register (portal.assessment.revocations).
+    """
     batch = Batch.objects.filter(pk=batch_id).first()
     if (
         batch is None
@@ -109,33 +120,40 @@ def compute_batch_figures(
         BatchFigures.objects.filter(batch_id=batch_id).delete()
         return None
     calendar = calendar or WorkingCalendar()
-    duties = {
-        duty.event: duty
-        for duty in ReportingDuty.objects.filter(
-            department_id=batch.department_id, catalog_item_id=batch.catalog_item_id, is_active=True
+    if version_bound is None:
+        version_bound = (
+            BatchFigures.objects.filter(batch_id=batch_id)
+            .values_list("version_bound", flat=True)
+            .first()
         )
-    }
-    keys = recommended_keys(duties.get(DutyEvent.DECISION), batch.catalog_item_id)
+    duty = ReportingDuty.objects.filter(
+        department_id=batch.department_id,
+        catalog_item_id=batch.catalog_item_id,
+        event=DutyEvent.DECISION,
+        is_active=True,
+    ).first()
+    keys = recommended_keys(duty, batch.catalog_item_id)
     committed_on = timezone.localdate(batch.committed_at)
-    versions = dict(batch_versions(batch, version_bound))
+    found = batch_versions(batch, version_bound)
+    highest = max((version_id for version_id, *_rest in found), default=version_bound)
+    # A first report is timed unless it came in already revoked (its version says so,
+    # whatever happened to the record since).
+    first_reports = {
+        record_id
+        for _id, record_id, number, state in found
+        if number == 1 and state != PublicState.REVOKED
+    }
     tally, late = _Tally(), []
-    ids = sorted(versions)
+    ids = sorted({record_id for _id, record_id, _number, _state in found})
     for start in range(0, len(ids), _ID_CHUNK):
         chunk = ids[start : start + _ID_CHUNK]
         for record in CreditRecord.objects.filter(pk__in=chunk).values(
-            "id", "decision_date", "status", "data"
+            "id", "decision_date", "data"
         ):
             data = record["data"] or {}
             tally.total += len(keys)
             tally.filled += sum(1 for key in keys if data.get(key) not in (None, "", []))
-            first = versions[record["id"]] == 1
-            if record["status"] == RecordStatus.REVOKED and not first:
-                duty = duties.get(DutyEvent.REVOCATION)
-            elif record["status"] == RecordStatus.ACTIVE and first:
-                duty = duties.get(DutyEvent.DECISION)
-            else:
-                duty = None  # a correction: its timeliness was counted when first reported
-            if duty is None:
+            if duty is None or record["id"] not in first_reports:
                 continue
             start_date = _start_date(duty, record)
             if start_date is None:
@@ -167,6 +185,7 @@ def compute_batch_figures(
                 "untimed": tally.untimed,
                 "recommended_filled": tally.filled,
                 "recommended_total": tally.total,
+                "version_bound": highest,
             },
         )
         figures.late_records.all().delete()
@@ -194,3 +213,32 @@ def refresh_missing(limit: int = 1000) -> int:
         compute_batch_figures(batch_id, calendar)
         done += 1
     return done
+
+
+def period_batch_ids(start: dt.date, end: dt.date, department_ids=None, catalog_item_ids=None):
+    """Committed batches submitted (local day) from `start` through `end`."""
+    tz = timezone.get_current_timezone()
+    batches = Batch.objects.filter(
+        status=BatchStatus.COMMITTED,
+        dry_run=False,
+        created_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        created_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+    if department_ids is not None:
+        batches = batches.filter(department_id__in=department_ids)
+    if catalog_item_ids is not None:
+        batches = batches.filter(catalog_item_id__in=catalog_item_ids)
+    return list(batches.order_by("id").values_list("pk", flat=True))
+
+
+def refresh_period(
+    start: dt.date, end: dt.date, *, department_ids=None, catalog_item_ids=None
+) -> int:
+    """Recount the figures of every committed batch of the period (those departments and
+    items only, if named) against the duties as they are now; returns how many. Running it
+    twice gives the same figures."""
+    calendar = WorkingCalendar()
+    ids = period_batch_ids(start, end, department_ids, catalog_item_ids)
+    for batch_id in ids:
+        compute_batch_figures(batch_id, calendar)
+    return len(ids)

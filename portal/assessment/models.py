@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 
 from exchange.models import Batch
+from portal.assessment.starter import REVOCATION_START_FIELD
 from portal.catalog.models import CatalogItem
 from portal.departments.models import Department
 from portal.records.models import CreditRecord
@@ -56,7 +57,10 @@ class ReportingDuty(models.Model):
         _("起算日期字段"),
         max_length=64,
         default="decision_date",
-        help_text=_("计算时限的起算日期所在字段键；撤销事项填写撤销决定日期字段。"),
+        help_text=_(
+            "计算时限的起算日期所在字段键；撤销事项自撤下公示登记的撤销或移出日期"
+            "（withdrawal_date）起算。"
+        ),
     )
     recommended_fields = models.CharField(
         _("建议填写字段"),
@@ -93,6 +97,10 @@ class ReportingDuty(models.Model):
         super().clean()
         if self.frequency == Frequency.REALTIME and not self.deadline_working_days:
             raise ValidationError({"deadline_working_days": _("实时报送须填写报送时限。")})
+        if self.event == DutyEvent.REVOCATION and self.start_field != REVOCATION_START_FIELD:
+            raise ValidationError(
+                {"start_field": _("撤销事项自撤销或移出日期（withdrawal_date）起算。")}
+            )
 
     @property
     def recommended_keys(self) -> list[str]:
@@ -163,6 +171,8 @@ class BatchFigures(models.Model):
     untimed = models.PositiveIntegerField(_("无起算日期"), default=0)
     recommended_filled = models.PositiveIntegerField(default=0)
     recommended_total = models.PositiveIntegerField(default=0)
+    # The highest id of the batch's own versions: a recount walks back from it.
+    version_bound = models.BigIntegerField(null=True, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

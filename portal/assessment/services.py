@@ -4,9 +4,10 @@ Plain functions over plain data; the command, the admin and the workspace only s
 what `assess` returns. The dimensions (docs/domain.md, Reporting duties and assessment):
 
 - timeliness: share of timed records brought in within their duty's deadline
-  (portal.assessment.figures counts them per committed batch);
-- completeness: half the share of decision duties reported in the period, half the
-  share of recommended fields filled;
+  (portal.assessment.figures counts first reports per committed batch) and of revocations
+  that left public view within theirs (portal.assessment.revocations, from the register);
+- completeness: the mean of the share of decision duties reported in the period and the
+  share of recommended fields filled (either alone when the other has nothing to count);
 - accuracy: 1 − (rejected rows + objections upheld) / rows. An objection is upheld when
   its decision corrects or removes the record (Decision.UPHELD keeps the record: the
   objection failed);
@@ -14,7 +15,11 @@ what `assess` returns. The dimensions (docs/domain.md, Reporting duties and asse
 - application feedback: screening hits (lookup rows with measures) by the department's
   reviewers that got feedback.
 
-A period with nothing to measure in a dimension scores that dimension in full.
+A dimension with nothing to measure in the period has no rate (无数据, None): it is left
+out of the score, whose weights are shared among the measured dimensions. A department
+with duties always has completeness measured, so one that sent nothing scores on that
+(0 when every duty is missing) and ranks below one that reports; a department with
+nothing measured at all has no score and ranks last.
 Batches belong to the period of their submission day (local time); `rows` counts
 every row of every batch validated in the period, committed or not (dry runs aside).
 """
@@ -30,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.models import Batch
+from portal.assessment import revocations
 from portal.assessment.models import (
     AssessmentWeights,
     BatchFigures,
@@ -110,9 +116,12 @@ class DepartmentAssessment:
     rows: int = 0
     accepted: int = 0
     rejected: int = 0
-    timed: int = 0
+    timed: int = 0  # first reports and revocations, together
     late_records: int = 0
     untimed: int = 0
+    revocations_timed: int = 0
+    revocations_late: int = 0
+    revocations_untimed: int = 0
     duties: int = 0
     missing_duties: list[str] = field(default_factory=list)
     recommended_filled: int = 0
@@ -122,20 +131,21 @@ class DepartmentAssessment:
     cases_on_time: int = 0
     hits: int = 0
     hits_with_feedback: int = 0
-    rates: dict[str, float] = field(default_factory=dict)
-    score: float = 0.0
+    # Per dimension a share 0–1, or None when there was nothing to measure (无数据).
+    rates: dict[str, float | None] = field(default_factory=dict)
+    score: float | None = 0.0  # None when no dimension was measured
     rank: int = 0
 
     @property
-    def timely_rate(self) -> float:
+    def timely_rate(self) -> float | None:
         return self.rates["timeliness"]
 
     @property
-    def response_rate(self) -> float:
+    def response_rate(self) -> float | None:
         return self.rates["responsiveness"]
 
     @property
-    def feedback_rate(self) -> float:
+    def feedback_rate(self) -> float | None:
         return self.rates["feedback"]
 
     @property
@@ -143,22 +153,26 @@ class DepartmentAssessment:
         return self.rejected / self.rows if self.rows else 0.0
 
     @property
-    def recommended_rate(self) -> float:
-        return self.recommended_filled / self.recommended_total if self.recommended_total else 1.0
+    def recommended_rate(self) -> float | None:
+        return _share(self.recommended_filled, self.recommended_total)
+
+    @property
+    def unmeasured(self) -> list[str]:
+        return [d for d in DIMENSIONS if self.rates.get(d) is None]
 
     def as_json(self) -> dict:
-        """The command's JSON contract, key for key."""
+        """The command's JSON contract, key for key; a rate with nothing to measure is null."""
         return {
             "department": self.department,
             "rows": self.rows,
             "accepted": self.accepted,
             "rejected": self.rejected,
-            "timely_rate": round(self.timely_rate, 4),
+            "timely_rate": _rounded(self.timely_rate),
             "late_records": self.late_records,
             "missing_duties": list(self.missing_duties),
             "objections_upheld": self.objections_upheld,
-            "response_rate": round(self.response_rate, 4),
-            "feedback_rate": round(self.feedback_rate, 4),
+            "response_rate": _rounded(self.response_rate),
+            "feedback_rate": _rounded(self.feedback_rate),
             "score": self.score,
         }
 
@@ -166,34 +180,56 @@ class DepartmentAssessment:
         return asdict(self)
 
 
-def _share(part: int, whole: int) -> float:
-    return part / whole if whole else 1.0
+def _share(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is nothing to measure."""
+    return part / whole if whole else None
 
 
-def rates_of(a: DepartmentAssessment) -> dict[str, float]:
-    duties_met = _share(a.duties - len(a.missing_duties), a.duties)
-    accuracy = 1.0 - (a.rejected + a.objections_upheld) / a.rows if a.rows else 1.0
-    if not a.rows and a.objections_upheld:
-        accuracy = 0.0
+def _rounded(rate: float | None) -> float | None:
+    return None if rate is None else round(rate, 4)
+
+
+def rates_of(a: DepartmentAssessment) -> dict[str, float | None]:
+    """Each dimension's share, None where the period gave nothing to measure."""
+    parts = [
+        share
+        for share in (
+            _share(a.duties - len(a.missing_duties), a.duties),
+            _share(a.recommended_filled, a.recommended_total),
+        )
+        if share is not None
+    ]
+    if a.rows:
+        accuracy = max(0.0, min(1.0, 1.0 - (a.rejected + a.objections_upheld) / a.rows))
+    else:
+        # Records corrected after objections with nothing sent: nothing to set against them.
+        accuracy = 0.0 if a.objections_upheld else None
     return {
         "timeliness": _share(a.timed - a.late_records, a.timed),
-        "completeness": (duties_met + a.recommended_rate) / 2,
-        "accuracy": max(0.0, min(1.0, accuracy)),
+        "completeness": sum(parts) / len(parts) if parts else None,
+        "accuracy": accuracy,
         "responsiveness": _share(a.cases_on_time, a.cases_due),
         "feedback": _share(a.hits_with_feedback, a.hits),
     }
 
 
-def score_of(rates: dict[str, float], weights: dict[str, int]) -> float:
-    total = sum(weights[d] for d in DIMENSIONS)
+def score_of(rates: dict[str, float | None], weights: dict[str, int]) -> float | None:
+    """The weighted mean × 100 over the measured dimensions (their weights renormalised);
+    None when no weighted dimension was measured."""
+    measured = [d for d in DIMENSIONS if rates[d] is not None and weights[d]]
+    total = sum(weights[d] for d in measured)
     if not total:
-        return 0.0
-    return round(100 * sum(weights[d] * rates[d] for d in DIMENSIONS) / total, 1)
+        return None
+    return round(100 * sum(weights[d] * rates[d] for d in measured) / total, 1)
 
 
 def rank(assessments: list[DepartmentAssessment]) -> list[DepartmentAssessment]:
-    """Highest score first; equal scores share a rank (1, 2, 2, 4)."""
-    ordered = sorted(assessments, key=lambda a: (-a.score, a.department))
+    """Highest score first, those without a score last; equal scores share a rank
+    (1, 2, 2, 4)."""
+    ordered = sorted(
+        assessments,
+        key=lambda a: (a.score is None, -(a.score or 0.0), a.department),
+    )
     for position, entry in enumerate(ordered, start=1):
         previous = ordered[position - 2] if position > 1 else None
         entry.rank = previous.rank if previous and previous.score == entry.score else position
@@ -246,6 +282,15 @@ def assess(
         entry = by_id[row["department_id"]]
         entry.timed, entry.late_records, entry.untimed = row["timed"], row["late"], row["untimed"]
         entry.recommended_filled, entry.recommended_total = row["filled"], row["total"]
+
+    for department_id, tally in revocations.revocation_tallies(ids, start, end).items():
+        entry = by_id[department_id]
+        entry.revocations_timed = tally.timed
+        entry.revocations_late = len(tally.late)
+        entry.revocations_untimed = tally.untimed
+        entry.timed += tally.timed
+        entry.late_records += len(tally.late)
+        entry.untimed += tally.untimed
 
     _completeness(by_id, figures, period)
     _objections(by_id, start, end)
@@ -345,6 +390,12 @@ def late_records(period: Period, department: Department):
         .select_related("record", "record__subject", "record__catalog_item", "figures")
         .order_by("-working_days_late", "record_id")
     )
+
+
+def late_revocations(period: Period, department: Department):
+    """The period's revocations of one department that left public view late."""
+    start, end = period.bounds()
+    return revocations.late_revocations(department.pk, start, end)
 
 
 def batches_with_rejections(period: Period, department: Department):

@@ -7,9 +7,10 @@ and a revoked decision leaves it within 5. Installed by a data migration and by
 
 DECISION_DAYS = 7
 REVOCATION_DAYS = 5
-# The templates' field for the date a decision was annulled (no starter template has
-# it yet: such revocations are counted as untimed until departments send it).
-REVOCATION_START_FIELD = "revocation_date"
+# A revocation's clock starts on the day the withdrawal register says it was decided: the
+# import's 撤销或移出日期 column (key withdrawal_date) and the workspace form's date. A
+# revocation sent without it is counted as untimed (portal.assessment.revocations).
+REVOCATION_START_FIELD = "withdrawal_date"
 
 
 def install_starter_duties(Department, CatalogItem, ReportingDuty) -> int:

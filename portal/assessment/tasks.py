@@ -1,5 +1,6 @@
 """Celery tasks of the assessment: they carry ids and are idempotent."""
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -22,3 +23,15 @@ def refresh_figures() -> int:
     done = figures.refresh_missing()
     dashboard.record_search_drift()
     return done
+
+
+@shared_task(name="portal.assessment.tasks.recount_duty_figures")
+def recount_duty_figures(department_id: int, catalog_item_id: int, start: str, end: str) -> int:
+    """After an operator changed a duty: recount the open period's figures of the batches
+    of that department and item (the same figures as before, if run twice)."""
+    return figures.refresh_period(
+        dt.date.fromisoformat(start),
+        dt.date.fromisoformat(end),
+        department_ids=[department_id],
+        catalog_item_ids=[catalog_item_id],
+    )

@@ -108,10 +108,11 @@ def department_context(period, department) -> dict:
         "dimensions": dimensions,
         "chart": chart_data(
             [str(label) for label, _rate in dimensions],
-            [round(rate * 100, 1) for _label, rate in dimensions],
+            [None if rate is None else round(rate * 100, 1) for _label, rate in dimensions],
             100,
         ),
         "late": services.late_records(period, department)[:500],
+        "late_revocations": services.late_revocations(period, department)[:500],
         "rejected_batches": services.batches_with_rejections(period, department)[:200],
     }
 

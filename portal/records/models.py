@@ -236,6 +236,9 @@ class Withdrawal(models.Model):
     )
     basis = models.CharField(_("撤销或移出依据"), max_length=500, blank=True)
     document_no = models.CharField(_("撤销或移出文书号"), max_length=200, blank=True)
+    # The day the revocation or removal was decided, as the department gave it: the clock
+    # of its reporting duty starts there (portal.assessment.revocations).
+    decided_on = models.DateField(_("撤销或移出日期"), null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -247,6 +250,8 @@ class Withdrawal(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # The assessment reads a period's revocations by ground and time.
+        indexes = [models.Index(fields=["ground", "withdrawn_at"], name="withdrawal_ground_time")]
         verbose_name = _("撤下公示登记")
         verbose_name_plural = _("撤下公示登记")
 

@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.records.disclosure import PUBLIC_STATES, PublicState, RecordStatus
@@ -44,6 +45,7 @@ class WithdrawalNote:
     ground: str = ""
     basis: str = ""
     document_no: str = ""
+    decided_on: dt.date | None = None  # when the revocation or removal was decided
     # Note it even when the record had already left public view (an expired record
     # revoked later): sites that keep expired copies must still take annulled ones down.
     always: bool = False
@@ -91,12 +93,20 @@ def withdrawal_for(
         reference=reference[:64],
         basis=note.basis[:BASIS_MAX],
         document_no=note.document_no[:DOCUMENT_NO_MAX],
+        decided_on=note.decided_on,
         actor=actor,
     )
 
 
 # -- a department's withdrawal ---------------------------------------------------------------
-def withdrawal_problems(record: CreditRecord, ground: str, basis: str, document_no: str) -> list:
+def withdrawal_problems(
+    record: CreditRecord,
+    ground: str,
+    basis: str,
+    document_no: str,
+    decided_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> list:
     """Why this withdrawal cannot be made; empty when it can."""
     problems = []
     if ground not in STATUS_FOR_GROUND:
@@ -110,7 +120,24 @@ def withdrawal_problems(record: CreditRecord, ground: str, basis: str, document_
             _("该记录已是「%(status)s」状态，不能再撤销或移出。")
             % {"status": RecordStatus(record.status).label}
         )
+    problems.extend(decided_on_problems(record, decided_on, today))
     return problems
+
+
+def decided_on_problems(record: CreditRecord, decided_on, today: dt.date | None = None) -> list:
+    """The optional date of the revocation or removal: not after today, not before the
+    decision it ends."""
+    if decided_on is None:
+        return []
+    today = today or timezone.localdate()
+    if decided_on > today:
+        return [_("撤销或移出日期 %(date)s 晚于今天。") % {"date": decided_on.isoformat()}]
+    if record.decision_date and decided_on < record.decision_date:
+        return [
+            _("撤销或移出日期 %(date)s 早于原决定日期 %(decision)s。")
+            % {"date": decided_on.isoformat(), "decision": record.decision_date.isoformat()}
+        ]
+    return []
 
 
 def withdraw_record(
@@ -122,12 +149,14 @@ def withdraw_record(
     *,
     reference: str = "",
     today: dt.date | None = None,
+    decided_on: dt.date | None = None,
 ) -> CreditRecord:
     """Revoke a record (ground REVOCATION) or take it off its list (DELISTING).
 
     The record leaves public view at once and keeps its history: a new version
     through change_record, audited, with the withdrawal noted in the register (and
-    so on the feed). Raises WithdrawalError with a message for the user.
+    so on the feed), with `decided_on` (the day the revocation or removal was decided,
+    if known) from which the assessment times it. Raises WithdrawalError with a message for the user.
     """
     from portal.records.services import change_record
 
@@ -140,7 +169,7 @@ def withdraw_record(
             .select_related("catalog_item", "subject")
             .get(pk=record.pk)
         )
-        problems = withdrawal_problems(locked, ground, basis, document_no)
+        problems = withdrawal_problems(locked, ground, basis, document_no, decided_on, today)
         if problems:
             raise WithdrawalError(" ".join(str(p) for p in problems))
         if len(basis) > BASIS_MAX or len(document_no) > DOCUMENT_NO_MAX:
@@ -153,6 +182,6 @@ def withdraw_record(
             actor=actor,
             comment=f"{label}：{document_no}；{basis}",
             today=today,
-            withdrawal=WithdrawalNote(ground, basis, document_no, always=True),
+            withdrawal=WithdrawalNote(ground, basis, document_no, decided_on, always=True),
             status=STATUS_FOR_GROUND[ground],
         )

@@ -92,12 +92,22 @@ def test_the_json_command_prints_one_object_on_its_last_line(november, settings)
 def test_all_departments_are_ranked(november):
     results = services.assess(services.parse_period("2026-11"), today=TODAY)
     codes = [entry.department for entry in results]
-    assert codes[-1] == "MARKET" and len(codes) == 10
-    # The others reported nothing: every rate full but completeness (both duties missing).
+    assert codes[0] == "MARKET" and len(codes) == 10
+    assert results[0].rank == 1
+    # The others had duties and sent nothing: no dimension scores in full for lack of
+    # data; only completeness is measured, and it is 0 (both duties missing).
     tax = next(e for e in results if e.department == "TAX")
     assert tax.missing_duties == ["ADM_LICENSE", "ADM_PENALTY"]
-    assert tax.score == 90.0 and tax.rank == 1
-    assert results[-1].rank == 10
+    assert tax.rates == {
+        "timeliness": None,
+        "completeness": 0.0,
+        "accuracy": None,
+        "responsiveness": None,
+        "feedback": None,
+    }
+    assert tax.score == 0.0 and tax.rank == 2
+    assert results[-1].rank == 2
+    assert tax.as_json()["timely_rate"] is None
 
 
 def test_weights_operators_edit_change_the_score(november):

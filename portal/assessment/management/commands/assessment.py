@@ -2,6 +2,9 @@
 
 With --json the last line of output is one JSON object:
 {"period": "2026-11", "departments": [{"department": "MARKET", "rows": …, …, "score": …}, …]}
+A rate with nothing to measure in the period (无数据) is null, and so is the score of a
+department with no dimension measured (docs/domain.md, Reporting duties and assessment).
+With --refresh the figures of the period's committed batches are recounted first.
 """
 
 import json
@@ -22,7 +25,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--refresh",
             action="store_true",
-            help="first compute figures of committed batches that have none",
+            help=(
+                "first recount the figures of the period's committed batches against the "
+                "duties as they are now (and compute any batch's that are missing)"
+            ),
         )
 
     def handle(self, *args, period=None, department=None, json=False, refresh=False, **options):
@@ -30,28 +36,37 @@ class Command(BaseCommand):
             chosen = services.parse_period(period) if period else services.current_month()
         except services.PeriodError as exc:
             raise CommandError(str(exc)) from exc
-        codes = None
+        codes, department_ids = None, None
         if department:
-            if not Department.objects.filter(code=department).exists():
+            found = Department.objects.filter(code=department).first()
+            if found is None:
                 raise CommandError(f"Unknown department: {department}")
-            codes = [department]
+            codes, department_ids = [department], [found.pk]
         if refresh:
             while figures.refresh_missing():
                 pass
+            count = figures.refresh_period(chosen.start, chosen.end, department_ids=department_ids)
+            self.stdout.write(f"Recounted the figures of {count} batches of {chosen.label}.")
         results = services.assess(chosen, department_codes=codes)
         if json:
             self.stdout.write(_json_line(chosen, results))
             return
         self.stdout.write(f"Assessment {chosen.label} ({chosen.start} – {chosen.end})")
         for entry in results:
+            score = "  n/a" if entry.score is None else f"{entry.score:5.1f}"
             self.stdout.write(
-                f"{entry.rank:>3}. {entry.department:<10} score {entry.score:5.1f}  "
+                f"{entry.rank:>3}. {entry.department:<10} score {score}  "
                 f"rows {entry.rows} (rejected {entry.rejected})  "
-                f"timely {entry.timely_rate:.0%} (late {entry.late_records})  "
+                f"timely {_percent(entry.timely_rate)} (late {entry.late_records})  "
                 f"missing {','.join(entry.missing_duties) or '-'}  "
-                f"upheld {entry.objections_upheld}  response {entry.response_rate:.0%}  "
-                f"feedback {entry.feedback_rate:.0%}"
+                f"upheld {entry.objections_upheld}  response {_percent(entry.response_rate)}  "
+                f"feedback {_percent(entry.feedback_rate)}"
             )
+
+
+def _percent(rate) -> str:
+    """A share as a percentage; n/a when there was nothing to measure."""
+    return "n/a" if rate is None else f"{rate:.0%}"
 
 
 def _json_line(period, results) -> str:
