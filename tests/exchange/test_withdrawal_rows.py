@@ -31,7 +31,7 @@ def without_second_officer(market):
         set_policy(market, action, False)
 
 
-ACTION_HEADER = ["操作类型", "撤销或移出依据", "撤销或移出文书号"]
+ACTION_HEADER = ["操作类型", "撤销或移出依据", "撤销或移出文书号", "撤销或移出日期"]
 
 
 def action_csv(rows, *, with_actions=True) -> bytes:
@@ -43,7 +43,12 @@ def action_csv(rows, *, with_actions=True) -> bytes:
     for row in rows:
         cells = [row.get(f.key, "") for f in fields]
         if with_actions:
-            cells += [row.get("action", ""), row.get("basis_w", ""), row.get("doc_w", "")]
+            cells += [
+                row.get("action", ""),
+                row.get("basis_w", ""),
+                row.get("doc_w", ""),
+                row.get("date_w", ""),
+            ]
         writer.writerow(cells)
     return buffer.getvalue().encode()
 
