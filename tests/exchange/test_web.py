@@ -149,7 +149,9 @@ def test_templates_follow_the_catalog(officer_client):
     )
     text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
     # The item's fields, then the optional action columns every template carries.
-    assert text.splitlines()[0].endswith("备注说明,操作类型,撤销或移出依据,撤销或移出文书号,撤销或移出日期")
+    assert text.splitlines()[0].endswith(
+        "备注说明,操作类型,撤销或移出依据,撤销或移出文书号,撤销或移出日期"
+    )
     assert f"_v{item.schema_version}.csv" in csv_response["Content-Disposition"]
 
 
