@@ -2,12 +2,14 @@
 
 Seeds subjects and records (seed_demo), spreads them over a year of synthetic committed
 batches (one per department, item and day, versions pointing at them as a load writes
-them), computes every batch's figures as the commit hook does, then prints side by side:
+them), computes every batch's figures as the commit hook does, revokes 1 in 200 records
+later on (withdrawal register entries with their 撤销或移出日期), then prints side by side:
 
-1. `assess(month)` for all departments from the per-batch figures, against the naive
-   per-request aggregation (every version of the month's batches joined with its record,
-   deadlines computed per record);
-2. the dashboard: `dashboard.overview()` and GET /admin/ as an operator.
+1. `assess(month)` for all departments from the per-batch figures and the register, against
+   the naive per-request aggregation (every version of the month's batches joined with its
+   record, deadlines computed per record);
+2. the recount after a duty change (one department and item, and the whole month);
+3. the dashboard: `dashboard.overview()` and GET /admin/ as an operator.
 
     DATABASE_URL=sqlite:////tmp/bench-assessment.sqlite3 .venv/bin/python \
         benchmarks/bench_assessment.py --subjects 200000 --records 1000000
@@ -39,6 +41,7 @@ django.setup()
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.db.models.signals import post_save  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
@@ -48,10 +51,20 @@ from exchange.models import Batch, BatchSource, BatchStatus  # noqa: E402
 from portal.accounts import roles  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.assessment import dashboard, services  # noqa: E402
-from portal.assessment.figures import compute_batch_figures, deadline_for  # noqa: E402
+from portal.assessment.figures import (  # noqa: E402
+    compute_batch_figures,
+    deadline_for,
+    refresh_period,
+)
 from portal.assessment.models import BatchFigures, DutyEvent, ReportingDuty  # noqa: E402
 from portal.objections.workdays import WorkingCalendar  # noqa: E402
-from portal.records.models import CreditRecord, RecordVersion  # noqa: E402
+from portal.records.disclosure import PublicState, RecordStatus  # noqa: E402
+from portal.records.models import (  # noqa: E402
+    CreditRecord,
+    RecordVersion,
+    Withdrawal,
+    WithdrawalGround,
+)
 
 
 def timed(fn, repeat=1):
@@ -74,6 +87,9 @@ def ensure_data(subjects: int, records: int, as_of: dt.date, seed: int) -> None:
     if not Batch.objects.exists():
         _, seconds = timed(lambda: make_batches(as_of, seed))
         print(f"A year of batches made in {seconds:.0f} s", flush=True)
+    if not Withdrawal.objects.filter(ground=WithdrawalGround.REVOCATION).exists():
+        _, seconds = timed(lambda: make_revocations(as_of, seed))
+        print(f"Revocations made in {seconds:.0f} s", flush=True)
 
 
 def make_batches(as_of: dt.date, seed: int) -> None:
@@ -143,6 +159,52 @@ def make_batches(as_of: dt.date, seed: int) -> None:
     )
 
 
+def make_revocations(as_of: dt.date, seed: int, share: float = 0.005) -> None:
+    """Revoke a share of the records some days after their batch, as withdraw_record would
+    leave them: revoked, with a register entry carrying the day the revocation was decided
+    (1 in 10 without it) a few days before it reached the platform."""
+    rng = random.Random(seed + 1)
+    tz = timezone.get_current_timezone()
+    committed = {
+        f"batch:{pk}": at
+        for pk, at in Batch.objects.filter(status=BatchStatus.COMMITTED).values_list(
+            "pk", "committed_at"
+        )
+    }
+    entries, revoked = [], []
+    for record_id, subject_id, decided, reference in (
+        RecordVersion.objects.filter(number=1)
+        .values_list("record_id", "record__subject_id", "record__decision_date", "reference")
+        .iterator(chunk_size=20000)
+    ):
+        if rng.random() >= share or reference not in committed:
+            continue
+        arrived = timezone.localdate(committed[reference])
+        withdrawn = min(as_of, arrived + dt.timedelta(days=rng.randrange(1, 120)))
+        lag = rng.choice([0, 1, 2, 3, 5, 7, 10, 20])
+        decided_on = max(decided, withdrawn - dt.timedelta(days=lag))
+        entries.append(
+            Withdrawal(
+                record_id=record_id,
+                subject_id=subject_id,
+                ground=WithdrawalGround.REVOCATION,
+                public_state=PublicState.REVOKED,
+                withdrawn_at=dt.datetime.combine(withdrawn, dt.time(15), tzinfo=tz),
+                reference="bench",
+                basis="行政复议决定撤销",
+                document_no=f"BENCH-{record_id}",
+                decided_on=None if rng.random() < 0.1 else decided_on,
+            )
+        )
+        revoked.append(record_id)
+    Withdrawal.objects.bulk_create(entries, batch_size=2000)
+    for start in range(0, len(revoked), 900):
+        CreditRecord.objects.filter(pk__in=revoked[start : start + 900]).update(
+            status=RecordStatus.REVOKED, public_state=PublicState.REVOKED
+        )
+    print(f"{len(entries):,} revocations in the register", flush=True)
+
+
 def naive_assessment(period) -> dict:
     """What a page would do without the figures: every version of the month's batches
     joined with its record, each deadline computed on request."""
@@ -192,13 +254,41 @@ def main():
 
     results, fast = timed(lambda: services.assess(period, today=as_of), args.repeat)
     naive, slow = timed(lambda: naive_assessment(period), max(1, args.repeat // 2))
-    timed_records = sum(a.timed for a in results)
+    timed_records = sum(a.timed - a.revocations_timed for a in results)
     naive_records = sum(v[0] for v in naive.values())
     print(f"assess({period.label}), all departments: {fast * 1000:.0f} ms (median)")
+    print(
+        f"  revocations timed {sum(a.revocations_timed for a in results):,}, "
+        f"late {sum(a.revocations_late for a in results):,}, "
+        f"untimed {sum(a.revocations_untimed for a in results):,}; "
+        f"scores {[a.score for a in results]}"
+    )
     print(
         f"naive per-request aggregation:        {slow * 1000:.0f} ms "
         f"({naive_records:,} records timed; figures say {timed_records:,})"
     )
+
+    busiest = (
+        BatchFigures.objects.filter(day__gte=period.start, day__lte=period.end)
+        .values("department_id", "catalog_item_id")
+        .annotate(n=Count("batch_id"))
+        .order_by("-n")
+        .first()
+    )
+    count, one_duty = timed(
+        lambda: refresh_period(
+            period.start,
+            period.end,
+            department_ids=[busiest["department_id"]],
+            catalog_item_ids=[busiest["catalog_item_id"]],
+        )
+    )
+    print(
+        f"recount after a duty change (busiest department and item, {count} batches): "
+        f"{one_duty:.1f} s"
+    )
+    count, whole = timed(lambda: refresh_period(period.start, period.end))
+    print(f"assessment --refresh of the month ({count:,} batches):      {whole:.1f} s")
 
     _, overview_s = timed(dashboard.overview, args.repeat)
     operator, _ = User.objects.get_or_create(username="bench-operator", defaults={"is_staff": True})
