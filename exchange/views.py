@@ -43,6 +43,7 @@ from exchange.models import (
     PendingApproval,
     RowOutcome,
 )
+from exchange.registration import register_batch_view
 from exchange.report import error_report_xlsx
 from importers.schema import ImportSchema
 from importers.templates import template_csv, template_filename, template_xlsx
@@ -174,6 +175,7 @@ def batch_upload(request):
 @require_GET
 def batch_detail(request, pk):
     batch = own_batch(request, pk)
+    register_batch_view(request.user, batch)
     progress = services.batch_progress(batch)
     errors = Paginator(batch.row_errors.order_by("row", "id"), 50).get_page(
         request.GET.get("errors")
@@ -275,6 +277,7 @@ def batch_progress_json(request, pk):
 @require_GET
 def batch_rows(request, pk):
     batch = own_batch(request, pk)
+    register_batch_view(request.user, batch)
     rows = BatchRow.objects.filter(batch=batch)
     outcome = request.GET.get("outcome", "")
     if outcome in RowOutcome.values:
@@ -301,6 +304,7 @@ def batch_error_report(request, pk):
     if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING, BatchStatus.FAILED):
         messages.error(request, _("此批次没有行错误报告。"))
         return redirect("exchange:batch_detail", pk=batch.pk)
+    register_batch_view(request.user, batch)
     content = error_report_xlsx(batch)
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'

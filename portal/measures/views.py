@@ -119,10 +119,13 @@ def detail(request, pk):
     shown = request.GET.get("show", "")
     if shown not in ROW_FILTERS:
         shown = ""
-    rows = record.rows.select_related("confirmed_by", "rejected_by").order_by("position")
+    rows = record.rows.select_related("confirmed_by", "rejected_by", "subject").order_by(
+        "position"
+    )
     if shown:
         rows = rows.filter(ROW_FILTERS[shown])
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    services.register_read_back(request.user, record, page.object_list)
     feedback = services.latest_feedback(list(page.object_list))
     labels = catalog_labels()
     for row in page.object_list:
@@ -160,7 +163,8 @@ def export(request, pk, fmt):
     if fmt not in {"xlsx", "pdf"}:
         raise Http404
     record = _lookup_or_404(request.user, pk)
-    rows = list(record.rows.order_by("position"))
+    rows = list(record.rows.select_related("subject").order_by("position"))
+    services.register_read_back(request.user, record, rows)
     feedback = services.latest_feedback(rows)
     record_event(
         "measures.lookup_exported", actor=request.user, target=record, data={"format": fmt}

@@ -484,9 +484,13 @@ PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS = env_int("PORTAL_INCIDENT_BACKUP_MAX_AGE_H
 # different natural persons among them, past which an abnormal-query alert is raised.
 PORTAL_QUERY_ALERT_PER_DAY = env_int("PORTAL_QUERY_ALERT_PER_DAY", 200)
 PORTAL_QUERY_ALERT_PERSONS_PER_DAY = env_int("PORTAL_QUERY_ALERT_PERSONS_PER_DAY", 50)
-# Working hours, local time, Monday to Friday: a query outside them raises an alert.
+# Working hours, local time, on working days of the statutory calendar
+# (portal/core/workdays.py): a query outside them raises an alert.
 PORTAL_QUERY_WORK_START_HOUR = env_int("PORTAL_QUERY_WORK_START_HOUR", 8)
 PORTAL_QUERY_WORK_END_HOUR = env_int("PORTAL_QUERY_WORK_END_HOUR", 19)
+# A page opened again by the same user for the same purpose within this many seconds is
+# one query (a reload or a page of the same listing), registered once.
+PORTAL_QUERY_REPEAT_SECONDS = env_int("PORTAL_QUERY_REPEAT_SECONDS", 600)
 # Last month's security statistics, made from the 1st (checked hourly, idempotent).
 CELERY_BEAT_SCHEDULE["queries-monthly-security-report"] = {
     "task": "portal.queries.tasks.monthly_security_report",
