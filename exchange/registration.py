@@ -9,18 +9,26 @@ the same batch within the repeat window are one query (portal/queries/services.p
 from __future__ import annotations
 
 from exchange.models import Batch
-from portal.catalog.models import Openness
+from portal.catalog.models import FieldType, Openness
 from portal.queries import services as queries
 from portal.queries.models import Channel
+
+
+def carries_persons(item) -> bool:
+    """Whether the item's template can carry natural persons (it has an identity number)."""
+    return item.for_natural_persons and any(
+        f.field_type == FieldType.ID_NUMBER for f in item.fields.all()
+    )
 
 
 def batch_looked(batch: Batch) -> queries.Looked | None:
     """What opening the batch's rows shows, if it must be registered."""
     item = batch.catalog_item
+    persons = carries_persons(item)
     shared = item.openness != Openness.PUBLIC
-    if not (item.for_natural_persons or shared):
+    if not (persons or shared):
         return None
-    return queries.Looked(batch.reference, None, item.for_natural_persons, shared)
+    return queries.Looked(batch.reference, None, persons, shared)
 
 
 def register_batch_view(user, batch: Batch) -> list:

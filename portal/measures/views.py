@@ -119,9 +119,7 @@ def detail(request, pk):
     shown = request.GET.get("show", "")
     if shown not in ROW_FILTERS:
         shown = ""
-    rows = record.rows.select_related("confirmed_by", "rejected_by", "subject").order_by(
-        "position"
-    )
+    rows = record.rows.select_related("confirmed_by", "rejected_by", "subject").order_by("position")
     if shown:
         rows = rows.filter(ROW_FILTERS[shown])
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
