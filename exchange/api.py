@@ -541,6 +541,7 @@ class SharedQuerySerializer(serializers.Serializer):
     code = serializers.CharField(max_length=30)
     purpose = serializers.CharField(max_length=500)
     legal_basis = serializers.CharField(max_length=300)
+    catalog_item = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
 class SharedRecordSerializer(serializers.Serializer):
@@ -560,6 +561,8 @@ class SharedRecordSerializer(serializers.Serializer):
 
 class SharedQueryView(DepartmentAPIView):
     """A subject's shared-only records, for a key an operator granted sharing; registered."""
+
+    for_shared_query = True
 
     @extend_schema(
         summary="Query a subject's shared-only records (purpose and legal basis required)",
@@ -582,7 +585,10 @@ class SharedQueryView(DepartmentAPIView):
                 legal_basis=query.validated_data["legal_basis"],
                 channel=QueryChannel.API,
                 user_label=label,
+                item_code=query.validated_data.get("catalog_item", ""),
             )
+        except sharing.SharingRefused as exc:
+            raise ApiError(403, "not_granted", "；".join(exc.messages)) from exc
         except DjangoValidationError as exc:
             raise ApiError(400, "bad_request", "；".join(exc.messages)) from exc
         if answer.subject is None:

@@ -361,6 +361,46 @@ class ApprovalPolicy(models.Model):
         return f"{self.department} {self.get_action_display()}"
 
 
+# -- conditional sharing (有条件共享) ------------------------------------------------------------
+class SharingGrant(models.Model):
+    """Which shared-only catalog item a department's government users may query, and on
+    what legal basis (docs/domain.md, Conditional sharing). No grant, no answer."""
+
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("查询部门"),
+        on_delete=models.CASCADE,
+        related_name="sharing_grants",
+    )
+    catalog_item = models.ForeignKey(
+        CatalogItem,
+        verbose_name=_("目录项"),
+        on_delete=models.CASCADE,
+        related_name="sharing_grants",
+        limit_choices_to={"openness": "shared"},
+    )
+    legal_basis = models.CharField(
+        _("共享依据"),
+        max_length=300,
+        help_text=_("授权该部门查询此类信息的法律、法规或规范性文件。"),
+    )
+    is_active = models.BooleanField(_("有效"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["department", "catalog_item"]
+        verbose_name = _("共享授权")
+        verbose_name_plural = _("共享授权")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "catalog_item"], name="unique_sharing_grant"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.catalog_item}"
+
+
 class ApprovalScope(models.TextChoices):
     DEPARTMENT = "department", _("本部门数据专员")
     OPERATORS = "operators", _("平台运营人员")

@@ -459,7 +459,8 @@ def government_user_required(view):
 def shared_query(request):
     """One subject's shared-only records, after the query is registered with its purpose.
     Answered on the POST itself, so no identity number lands in a URL or a history."""
-    form = SharedQueryForm(request.POST or None)
+    grants = list(sharing.granted_items(request.department).values())
+    form = SharedQueryForm(request.POST or None, grants=grants)
     answer = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -470,15 +471,18 @@ def shared_query(request):
                 purpose=form.cleaned_data["purpose"],
                 legal_basis=form.cleaned_data["legal_basis"],
                 channel=QueryChannel.SHARED,
+                item_code=form.cleaned_data["item"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             # The number asked for is not echoed back; purpose and basis stay for the next one.
-            kept = {k: form.cleaned_data[k] for k in ("purpose", "legal_basis")}
-            form = SharedQueryForm(initial=kept)
+            kept = {k: form.cleaned_data[k] for k in ("purpose", "legal_basis", "item")}
+            form = SharedQueryForm(initial=kept, grants=grants)
     return render(
-        request, "exchange/shared_query.html", _context(request, "shared", form=form, answer=answer)
+        request,
+        "exchange/shared_query.html",
+        _context(request, "shared", form=form, answer=answer, grants=grants),
     )
 
 
