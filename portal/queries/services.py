@@ -27,6 +27,7 @@ ACCOUNT_ACTIONS = (
     "accounts.user_created",
     "accounts.user_changed",
     "accounts.roles_changed",
+    "accounts.role_created",
     "accounts.role_permissions_changed",
     "accounts.password_set",
     "auth.second_factor_reset",
