@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.profiles import format_value
 from portal.catalog.models import CatalogItem, Category, ListType
+from portal.core.languages import localised_name
 from portal.core.names import normalise_name
 from portal.core.text import normalise_code
 from portal.records import visibility
@@ -126,7 +127,12 @@ def _data(key):
 
 
 def _authority(record):
-    return visibility.public_data(record).get("authority") or record.department.name
+    """The deciding authority as submitted; the department's own name reads in the
+    page's language."""
+    authority = visibility.public_data(record).get("authority")
+    if not authority or authority == record.department.name:
+        return localised_name(record.department)
+    return authority
 
 
 def _date(record):
@@ -163,11 +169,11 @@ COLUMNS = {
     ],
 }
 LIST_COLUMNS = SUBJECT_COLUMNS + [
-    Column(_("名单类别"), lambda r: r.catalog_item.name),
+    Column(_("名单类别"), lambda r: localised_name(r.catalog_item)),
     Column(_("列入事由"), visibility.public_title),
     Column(_("文书号"), lambda r: r.decision_no),
     Column(_("列入日期"), _date),
-    Column(_("认定部门"), lambda r: r.department.name),
+    Column(_("认定部门"), lambda r: localised_name(r.department)),
 ]
 
 
