@@ -189,6 +189,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("PORTAL_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Every form field: labels without an added ":", required fields marked (portal.core.forms).
+FORM_RENDERER = "portal.core.forms.PortalFormRenderer"
+
 # The editors' pages exist once per language (Chinese tree, English tree under /en/).
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES

@@ -10,7 +10,6 @@ from html import escape
 from html.parser import HTMLParser
 
 import pytest
-from django.core.management import call_command
 
 from tests.cms.conftest import page_text
 from tests.factories import OrganisationFactory, make_record
@@ -18,12 +17,6 @@ from tests.factories import OrganisationFactory, make_record
 pytestmark = pytest.mark.django_db
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]+")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled(django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("compilemessages", ignore_patterns=[".venv/*", "var/*"], verbosity=0)
 
 
 class _Text(HTMLParser):
