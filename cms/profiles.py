@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cms.localise import is_english, localised_path
 from portal.catalog.models import CatalogItem, Category, ListType, ReportSection
@@ -52,18 +53,26 @@ class Section:
 # The sections people know from Credit China, in its order, decided by what an item holds
 # (the catalog's category, list and report section), never by item codes. First match wins.
 SECTIONS = [
-    ("licences", _("行政许可"), lambda item: item.category == Category.LICENCE),
-    ("penalties", _("行政处罚"), lambda item: item.category == Category.PENALTY),
+    (
+        "licences",
+        pgettext_lazy("profile section", "行政许可"),
+        lambda item: item.category == Category.LICENCE,
+    ),
+    (
+        "penalties",
+        pgettext_lazy("profile section", "行政处罚"),
+        lambda item: item.category == Category.PENALTY,
+    ),
     (
         "incentives",
-        _("守信激励"),
+        pgettext_lazy("profile section", "守信激励"),
         lambda item: (
             item.list_type == ListType.RED or item.report_section == ReportSection.HONOUR_RED
         ),
     ),
     (
         "punishments",
-        _("失信惩戒"),
+        pgettext_lazy("profile section", "失信惩戒"),
         lambda item: (
             item.list_type == ListType.BLACK
             or item.report_section == ReportSection.SERIOUS_DISHONESTY
