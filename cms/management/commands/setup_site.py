@@ -347,6 +347,9 @@ class Command(BaseCommand):
                     source_url=source,
                     body="" if source else MUNICIPAL_RULES_BODY,
                 )
+            # Starter policies made before pages had a source link get theirs (only if blank).
+            for slug, url in POLICY_SOURCES.items():
+                PolicyPage.objects.filter(slug=slug, source_url="").update(source_url=url)
             about = self.child(home, StandardPage, "about", title="关于平台", body=ABOUT_BODY)
             self.featured(home, lists)
             self.chrome(home, lists, news_index, policy_index, about)
