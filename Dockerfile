@@ -1,4 +1,11 @@
 # The portal's image: web (gunicorn), Celery worker and beat all run from it.
+
+# The browser libraries pinned in frontend/package-lock.json (Apache ECharts), from npm.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,6 +36,8 @@ COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
 COPY --chown=portal:portal . .
+COPY --from=frontend --chown=portal:portal /frontend/node_modules/echarts/dist/echarts.min.js \
+    portal/static/vendor/echarts/echarts.min.js
 
 # Static files and compiled messages are built into the image; the build needs
 # throwaway values for settings that production requires at run time.

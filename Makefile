@@ -7,9 +7,11 @@ MANAGE := $(BIN)/python manage.py
 INSTALLED := $(VENV)/.installed
 # The project's packages, for bandit (findings are fixed or justified inline with `# nosec`).
 BANDIT_PATHS := portal exchange importers search cms
+# Apache ECharts, pinned in frontend/package-lock.json, served from our own static files (never a CDN).
+ECHARTS := portal/static/vendor/echarts/echarts.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev setup test lint format check test-postgres system-packages lock bench clean
+.PHONY: help run dev setup test lint format check test-postgres system-packages frontend lock bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -24,13 +26,24 @@ $(INSTALLED): requirements.lock
 system-packages: ## Install the Debian packages the portal needs (CJK font, chromium for browser tests)
 	@scripts/ensure-system-packages.sh gettext fonts-noto-cjk fonts-wqy-zenhei chromium chromium-driver
 
-setup: $(INSTALLED) system-packages ## Install, migrate, load the catalog and demo data, create demo accounts
+$(ECHARTS): frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 with npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(dir $(ECHARTS))
+	cp frontend/node_modules/echarts/dist/echarts.min.js $@
+	cp frontend/node_modules/echarts/LICENSE $(dir $(ECHARTS))LICENSE
+
+frontend: $(ECHARTS) ## Install the pinned browser libraries (npm ci) and copy them into the static files
+
+setup: $(INSTALLED) system-packages $(ECHARTS) ## Install, migrate, load the catalog and demo data, create demo accounts
 	$(MANAGE) compilemessages --ignore ".venv/*" --verbosity 0
 	$(MANAGE) migrate --noinput
 	$(MANAGE) install_catalog
+	$(MANAGE) install_duties
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo --if-empty --subjects 2000 --records 20000
 	$(MANAGE) search_index --rebuild --if-needed
+	$(MANAGE) refresh_statistics
 	$(MANAGE) setup_site
 	$(MANAGE) create_demo_accounts
 
@@ -40,7 +53,7 @@ run: setup ## Set everything up and serve the portal at http://127.0.0.1:8000 (g
 dev: setup ## As run, with Django's development server and DEBUG on
 	@scripts/run-dev.sh
 
-test: $(INSTALLED) system-packages ## Lint, layers, security lint, Django checks and the whole test suite (embedded default)
+test: $(INSTALLED) system-packages $(ECHARTS) ## Lint, layers, security lint, Django checks and the whole test suite (embedded default)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -68,5 +81,5 @@ lock: ## Re-resolve requirements.in into requirements.lock
 	{ echo "# Locked versions of requirements.in (regenerate: make lock). Installed by name from PyPI."; \
 	  /tmp/portal-lock/bin/pip freeze; } > requirements.lock
 
-clean: ## Remove the virtualenv and local state (database, uploads)
-	rm -rf $(VENV) var
+clean: ## Remove the virtualenv, local state (database, uploads) and installed browser libraries
+	rm -rf $(VENV) var frontend/node_modules $(ECHARTS)

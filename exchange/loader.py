@@ -340,6 +340,7 @@ def subject_for(row: CleanRow) -> Subject:
         name=row.subject_name,
         name_normalised=normalise_name(row.subject_name),
         legal_representative=row.legal_rep[:100],
+        industry=row.industry or None,
     )
 
 
@@ -585,11 +586,14 @@ class ChunkLoader:
         subjects.update(self._subjects([code for code in wanted if code not in subjects]))
         new: dict[str, tuple[Subject, CleanRow]] = {}
         aliases = {}
+        industries: dict[str, set] = {}
         for row in rows:
             known = subjects.get(row.subject_code)
             if known is not None:
                 if row.subject_name and _another_name(row.subject_name, known.name):
                     aliases[(known.pk, row.subject_name)] = True
+                if row.industry:
+                    industries.setdefault(row.industry, set()).add(known.pk)
             elif row.subject_code not in new:
                 new[row.subject_code] = (subject_for(row), row)
         if new:
@@ -607,6 +611,10 @@ class ChunkLoader:
         if len(known_here) > 100_000:
             known_here.clear()
         known_here.update(subjects)
+        for industry, pks in industries.items():
+            # Fills a missing industry only: one department's row never
+            # reclassifies a subject another has classified.
+            Subject.objects.filter(pk__in=pks, industry__isnull=True).update(industry=industry)
         for subject_id, name in aliases:
             # One at a time (they are rare), so listeners of SubjectName saves hear of them.
             SubjectName.objects.get_or_create(

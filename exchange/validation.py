@@ -38,6 +38,7 @@ from portal.core.pii import mask_personal_numbers
 from portal.core.text import fold_width, normalise_text
 from portal.records.disclosure import RecordStatus
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity
+from portal.subjects.industries import parse_industry
 from portal.subjects.models import (
     KIND_LABEL_INDIVIDUAL_BUSINESS,
     KIND_LABEL_NATURAL_PERSON,
@@ -176,6 +177,8 @@ class CleanRow:
     action: str = UPSERT
     withdrawal_basis: str = ""
     withdrawal_document_no: str = ""
+    # The subject's GB/T 4754 industry in its stored form (organisations only).
+    industry: str = ""
 
     @property
     def snapshot_json(self) -> str:
@@ -388,6 +391,22 @@ class RowValidator:
         for key, default in self.defaults:
             if key not in values:
                 values[key] = default
+        industry = values.get("industry")
+        if industry is not None:
+            # Kept in its stored form ("c 39" -> "C39"), which the subject then carries.
+            code = parse_industry(fold_width(industry))
+            if code is None:
+                problems.append(
+                    RowProblem(
+                        row,
+                        "industry",
+                        self.columns.get("industry", "industry"),
+                        "industry",
+                        {"value": industry},
+                    )
+                )
+            else:
+                values["industry"] = code
         failed = {p.field for p in problems} if problems else ()
         # An unknown action is its own error: the row is not also checked as a new record.
         withdrawing = (action[0] != UPSERT) if action is not None else bool(self.actions)
@@ -637,6 +656,7 @@ class RowValidator:
             valid_until=dates.get("valid_until") or dates.get("valid_to"),
             publish_until=dates.get("publish_until"),
             status=_REVOKED if data.get("status") == "无效" else _ACTIVE,
+            industry="" if person is not None else data.get("industry", ""),
         )
 
 

@@ -29,6 +29,10 @@ MESSAGES = {
     "under_objection": _("已有记录正处于异议处理中，暂不能通过报送修改"),
     "record_closed": _("已有记录状态为「%(status)s」，不能通过报送覆盖"),
     "no_code": _("缺少主体代码，无法归集主体"),
+    "industry": _(
+        "「%(value)s」不是国民经济行业分类（GB/T 4754-2017）的门类或大类代码，"
+        "请填写门类字母 A–T，可加两位大类代码，例如 C 或 C39"
+    ),
     "name_candidate": _("缺少主体代码，名称与已有主体「%(name)s」相近，已转人工确认"),
     "action": _("「%(value)s」不是可选的操作类型，可选值：%(choices)s（留空为新增/更正）"),
     "withdrawal_required": _("撤销或移出须填写依据和文书号"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("portal.accounts.urls")),
+    path("", include("portal.assessment.urls")),
     path("workspace/", include("exchange.urls")),
     path("api/v1/exchange/", include("exchange.api_urls")),
     path("api/v1/", include("exchange.api_docs_urls")),
@@ -47,6 +48,7 @@ urlpatterns += i18n_patterns(
 # Wagtail serves every remaining path; apps add their routes above this line.
 urlpatterns += i18n_patterns(
     path("reports/", include("portal.reports.urls")),
+    path("statistics/", include("portal.statistics.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

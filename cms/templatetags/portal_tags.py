@@ -9,7 +9,9 @@ from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
 from cms.localise import localised_path
+from portal.core.languages import localised_name
 from portal.records.disclosure import PublicState
+from portal.subjects.districts import district_name
 
 register = template.Library()
 
@@ -20,7 +22,8 @@ def _home(request):
         return None
     if not hasattr(request, "_portal_home"):
         site = Site.find_for_request(request)
-        root = site.root_page.specific if site else None
+        # The home page's translation in the request's language (the English tree under /en/).
+        root = site.root_page.localized.specific if site else None
         request._portal_home = root if hasattr(root, "subject_url") else None
     return request._portal_home
 
@@ -119,16 +122,17 @@ def is_under_objection(record):
 @register.filter
 def item_name(item):
     """A catalog item's name in the visitor's language."""
-    if item.name_en and (translation.get_language() or "").startswith("en"):
-        return item.name_en
-    return item.name
+    return localised_name(item)
 
 
 @register.filter
 def department_name(department):
-    if department.name_en and (translation.get_language() or "").startswith("en"):
-        return department.name_en
-    return department.name
+    return localised_name(department)
+
+
+@register.filter
+def district_label(code):
+    return district_name(code)
 
 
 @register.filter

@@ -25,6 +25,7 @@ OPERATOR_APPS = (
     "measures",
     "objections",
     "incidents",
+    "assessment",
     "exchange",
     "reports",
     "cms",

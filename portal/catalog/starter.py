@@ -85,6 +85,13 @@ def subject_block(natural_persons=True):
             label_en="Unified social credit code",
         ),
         f("legal_rep", "法定代表人", label_en="Legal representative"),
+        f(
+            "industry",
+            "所属行业",
+            label_en="Industry",
+            help_text="国民经济行业分类（GB/T 4754-2017）门类字母，可加两位大类代码，"
+            "例如 C 或 C39；自然人不填",
+        ),
     ]
     if natural_persons:
         block += [

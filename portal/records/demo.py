@@ -53,6 +53,63 @@ TOWNS = (
 TOWN_INSTITUTIONS = ["卫生院", "中心小学", "中学", "文化站", "社区卫生服务中心", "农业技术推广站"]
 ORDINALS = "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六".split()
 SOCIAL_ORGS = ["商会", "行业协会", "慈善会", "志愿者协会", "养老服务中心"]
+# The GB/T 4754-2017 industry a word of a demo name implies (portal.subjects.industries);
+# derived from the name, so adding it drew nothing more from the seeded generator.
+INDUSTRY_OF_WORD = {
+    # shops and institutions first: their words are more specific than the trades
+    "汽车维修部": "O81",
+    "餐馆": "H62",
+    "商行": "F52",
+    "便利店": "F52",
+    "五金店": "F52",
+    "服装店": "F52",
+    "士多店": "F52",
+    "水果店": "F52",
+    "第一中学": "P83",
+    "职业技术学院": "P83",
+    "人民医院": "Q84",
+    "疾病预防控制中心": "Q84",
+    "妇幼保健院": "Q84",
+    "图书馆": "R88",
+    "养老服务中心": "Q85",
+    "商会": "S95",
+    "行业协会": "S95",
+    "慈善会": "S95",
+    "志愿者协会": "S95",
+    "餐饮管理": "H62",
+    "环保工程": "N77",
+    "房地产开发": "K70",
+    "建筑工程": "E48",
+    "装饰工程": "E50",
+    "五金制品": "C33",
+    "塑胶制品": "C29",
+    "机械设备": "C34",
+    "信息技术": "I65",
+    "农业发展": "A01",
+    "新能源": "D44",
+    "科技": "M75",
+    "电子": "C39",
+    "建材": "C30",
+    "食品": "C14",
+    "贸易": "F51",
+    "物流": "G58",
+    "医药": "C27",
+    "服装": "C18",
+    "化工": "C26",
+    "石化": "C25",
+    "家具": "C21",
+    "印刷": "C23",
+    "运输": "G54",
+}
+
+
+def industry_of_name(name: str) -> str | None:
+    """The industry a demo organisation's name implies (None when no word matches)."""
+    for word, code in INDUSTRY_OF_WORD.items():
+        if word in name:
+            return code
+    return None
+
 
 # Each department's violations with the law each one breaks (a penalty cites the law of
 # its own violation: a water-pollution penalty never cites the air-pollution law).
@@ -262,6 +319,7 @@ class DemoDataGenerator:
                     district=region,
                     registered_on=registered,
                     legal_representative=self._person_name(),
+                    industry=industry_of_name(name),
                 )
             )
         return result

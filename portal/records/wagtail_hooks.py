@@ -104,6 +104,7 @@ class SubjectViewSet(SnippetViewSet):
         "identity_masked",
         "identity_type",
         "district",
+        "industry",
         "legal_representative",
         "registered_on",
         "created_at",

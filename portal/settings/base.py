@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "portal.incidents",
     "portal.operations",
     "portal.queries",
+    "portal.assessment",
+    "portal.statistics",
     # Data exchange, imports, search, public site
     "exchange",
     "importers",
@@ -61,6 +63,9 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",
+    # Editors translate pages into English (a page tree per locale); replaces wagtail.locales.
+    "wagtail_localize",
+    "wagtail_localize.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -203,7 +208,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("PORTAL_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
-WAGTAIL_I18N_ENABLED = False
+# Every form field: labels without an added ":", required fields marked (portal.core.forms).
+FORM_RENDERER = "portal.core.forms.PortalFormRenderer"
+
+# The editors' pages exist once per language (Chinese tree, English tree under /en/).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 
 STATIC_URL = "/static/"
@@ -344,6 +354,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.incidents.tasks.run_health_checks",
         "schedule": 5 * 60,
     },
+    # Assessment figures of committed batches the commit hook missed, and the dashboard's
+    # search drift check (idempotent).
+    "assessment-refresh-figures": {
+        "task": "portal.assessment.tasks.refresh_figures",
+        "schedule": 60 * 60,
+    },
+}
+# The statistics' monthly figures, recomputed (idempotent); committed batches also refresh them.
+CELERY_BEAT_SCHEDULE["statistics-refresh"] = {
+    "task": "portal.statistics.tasks.refresh_statistics",
+    "schedule": 60 * 60,
 }
 # In the embedded mode, run enqueued tasks on a background thread after commit
 # so web requests return at once; tests set this off to run them inline.

@@ -9,6 +9,7 @@ from portal.core.codes import validate_uscc
 from portal.core.names import normalise_name
 from portal.subjects.districts import DISTRICTS
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity
+from portal.subjects.industries import validate_industry
 
 
 class SubjectKind(models.TextChoices):
@@ -80,6 +81,16 @@ class Subject(models.Model):
     # The day a person turns 18: records of minors are never published.
     adult_on = models.DateField(_("成年日期"), null=True, blank=True, editable=False)
     district = models.CharField(_("所属区县"), max_length=6, choices=DISTRICTS, blank=True)
+    industry = models.CharField(
+        _("所属行业"),
+        max_length=3,
+        null=True,
+        blank=True,
+        validators=[validate_industry],
+        help_text=_(
+            "国民经济行业分类（GB/T 4754-2017）门类字母，可加两位大类代码，例如 C 或 C39。"
+        ),
+    )
     legal_representative = models.CharField(_("法定代表人"), max_length=100, blank=True)
     registered_on = models.DateField(_("成立日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -248,7 +248,9 @@ def test_a_department_can_require_approval_of_batch_commits(
 
     client.force_login(officer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("exchange:batch_commit", args=[batch.pk]), follow=True)
+        response = client.post(
+            reverse("exchange:batch_commit", args=[batch.pk]), {"confirm": "1"}, follow=True
+        )
     assert "须经另一名数据专员审批" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.VALIDATED
@@ -256,7 +258,7 @@ def test_a_department_can_require_approval_of_batch_commits(
     approval = PendingApproval.objects.get(action=ApprovalAction.BATCH_COMMIT)
     assert (approval.batch, approval.maker) == (batch, officer)
     # Asking again makes no second request; the commit button is gone meanwhile.
-    client.post(reverse("exchange:batch_commit", args=[batch.pk]))
+    client.post(reverse("exchange:batch_commit", args=[batch.pk]), {"confirm": "1"})
     assert PendingApproval.objects.count() == 1
     page = client.get(reverse("exchange:batch_detail", args=[batch.pk])).content.decode()
     assert "正在等待" in page and reverse("exchange:batch_commit", args=[batch.pk]) not in page

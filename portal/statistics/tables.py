@@ -1,0 +1,402 @@
+"""The statistics as tables (and the charts drawn from them), read from the Figure table.
+
+`operator_tables` is what operators see in the admin and export; `public_tables`
+what the public page shows: public records only, and every group of fewer than
+PUBLIC_MIN_SUBJECTS subjects merged into 其他 or shown as "<5" (suppression.py).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.catalog.models import CatalogItem
+from portal.departments.models import Department
+from portal.measures.models import Measure, Scenario
+from portal.statistics.models import Figure
+from portal.statistics.refresh import ALL, RECORD_DIMENSIONS
+from portal.statistics.suppression import OTHER, PUBLIC_MIN_SUBJECTS
+from portal.subjects.districts import DISTRICTS
+from portal.subjects.industries import SECTION_NAMES
+from portal.subjects.models import SubjectKind
+
+# How the public page writes a figure it may not show.
+HIDDEN = f"<{PUBLIC_MIN_SUBJECTS}"
+MONTHS_SHOWN = 24
+
+# English names of the districts (the Chinese ones are in portal.subjects.districts).
+DISTRICT_LABELS = {
+    "441302": gettext_lazy("惠城区"),
+    "441303": gettext_lazy("惠阳区"),
+    "441322": gettext_lazy("博罗县"),
+    "441323": gettext_lazy("惠东县"),
+    "441324": gettext_lazy("龙门县"),
+}
+
+DIMENSION_TITLES = {
+    "department": gettext_lazy("按提供部门"),
+    "catalog_item": gettext_lazy("按目录项"),
+    "district": gettext_lazy("按区县"),
+    "subject_kind": gettext_lazy("按主体类别"),
+    "industry": gettext_lazy("按行业（门类）"),
+}
+DIMENSION_HEADINGS = {
+    "department": gettext_lazy("提供部门"),
+    "catalog_item": gettext_lazy("目录项"),
+    "district": gettext_lazy("区县"),
+    "subject_kind": gettext_lazy("主体类别"),
+    "industry": gettext_lazy("行业门类"),
+}
+
+
+@dataclass
+class Table:
+    """One table: a first column of group labels and columns of figures. `chart` is
+    how the page draws it ("bar", "line" or "" for none)."""
+
+    slug: str
+    title: str
+    heading: str
+    columns: list[str]
+    rows: list[tuple[str, list]] = field(default_factory=list)
+    chart: str = "bar"
+    # Rows are months, in order (drawn left to right, never as horizontal bars).
+    over_time: bool = False
+
+    def chart_spec(self) -> dict:
+        return {
+            "id": self.slug,
+            "type": self.chart,
+            "title": self.title,
+            # Months read left to right; many named groups read better as horizontal bars.
+            "over_time": self.over_time,
+            "categories": [label for label, _cells in self.rows],
+            "series": [
+                {
+                    "name": column,
+                    # A figure the page may not show is a gap in the chart, never a number.
+                    "data": [
+                        cells[i] if isinstance(cells[i], int) else None for _l, cells in self.rows
+                    ],
+                }
+                for i, column in enumerate(self.columns)
+            ],
+        }
+
+    @property
+    def labelled_rows(self) -> list[tuple[str, list[tuple[str, object]]]]:
+        """Rows with each cell beside its column's name (narrow screens label each cell)."""
+        return [(label, list(zip(self.columns, cells, strict=True))) for label, cells in self.rows]
+
+    def as_rows(self) -> list[list]:
+        """The table for a spreadsheet: its title, header and rows."""
+        return [[self.title], [self.heading, *self.columns]] + [
+            [label, *cells] for label, cells in self.rows
+        ]
+
+
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def _named(objects, attribute="name") -> dict:
+    english = _english()
+    return {
+        o.code: (getattr(o, f"{attribute}_en", "") if english else "") or getattr(o, attribute)
+        for o in objects
+    }
+
+
+class Labels:
+    """The words for a group key in each dimension, in the current language."""
+
+    def __init__(self):
+        self.by_dimension = {
+            "department": _named(Department.objects.all()),
+            "catalog_item": _named(CatalogItem.objects.all()),
+            "district": {code: str(DISTRICT_LABELS.get(code, name)) for code, name in DISTRICTS},
+            "subject_kind": {kind.value: str(kind.label) for kind in SubjectKind},
+            "industry": {letter: f"{letter} {name}" for letter, name in SECTION_NAMES.items()},
+            "scenario": _named(Scenario.objects.all()),
+            "measure": _named(Measure.objects.all()),
+        }
+
+    def __call__(self, dimension: str, key: str) -> str:
+        if key == OTHER:
+            return _("其他")
+        if not key:
+            return _("未填报行业") if dimension == "industry" else _("未知")
+        return self.by_dimension.get(dimension, {}).get(key, key)
+
+
+class FigureBook:
+    """The figures pages read: every total, by month and all time, and every group all time."""
+
+    def __init__(self):
+        self.figures = {
+            (f.metric, f.dimension, f.key, f.month): f
+            for f in Figure.objects.filter(Q(dimension=ALL) | Q(month__isnull=True))
+        }
+
+    def get(self, metric, dimension=ALL, key="", month=None) -> Figure | None:
+        return self.figures.get((metric, dimension, key, month))
+
+    def value(self, metric, dimension=ALL, key="", month=None) -> int:
+        figure = self.get(metric, dimension, key, month)
+        return figure.value if figure else 0
+
+    def subjects(self, metric, dimension=ALL, key="", month=None) -> int:
+        figure = self.get(metric, dimension, key, month)
+        return (figure.subjects or 0) if figure else 0
+
+    def shown(self, metric, dimension=ALL, key="", month=None):
+        """The value as the public may see it: the number, or "<5" for a small group."""
+        figure = self.get(metric, dimension, key, month)
+        if figure is None:
+            return 0
+        return HIDDEN if figure.suppressed else figure.value
+
+    def shown_subjects(self, metric, dimension=ALL, key="", month=None):
+        figure = self.get(metric, dimension, key, month)
+        if figure is None:
+            return 0
+        return HIDDEN if figure.suppressed else figure.subjects
+
+    def keys(self, metric, dimension) -> list[str]:
+        found = {
+            key
+            for (m, d, key, month) in self.figures
+            if m == metric and d == dimension and month is None
+        }
+        return sorted(found, key=lambda k: (-self.value(metric, dimension, k), k))
+
+
+def months(today: dt.date | None = None, count: int = MONTHS_SHOWN) -> list[dt.date]:
+    first = (today or timezone.localdate()).replace(day=1)
+    return [first - relativedelta(months=back) for back in range(count - 1, -1, -1)]
+
+
+def _month_label(month: dt.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+# -- operators ----------------------------------------------------------------------
+
+
+def operator_tables(today: dt.date | None = None) -> list[Table]:
+    book, labels, span = FigureBook(), Labels(), months(today)
+    tables = [_operator_summary(book)]
+    tables.append(
+        Table(
+            "records-by-month",
+            _("信用记录按月（决定日期）"),
+            _("月份"),
+            [_("记录数"), _("其中公示中"), _("涉及主体数")],
+            [
+                (
+                    _month_label(m),
+                    [
+                        book.value("records", month=m),
+                        book.value("public_records", month=m),
+                        book.subjects("records", month=m),
+                    ],
+                )
+                for m in span
+            ],
+            chart="line",
+            over_time=True,
+        )
+    )
+    for dimension in RECORD_DIMENSIONS:
+        tables.append(
+            Table(
+                f"records-by-{dimension.replace('_', '-')}",
+                _("信用记录和主体") + " · " + str(DIMENSION_TITLES[dimension]),
+                str(DIMENSION_HEADINGS[dimension]),
+                [_("记录数"), _("涉及主体数"), _("其中公示中")],
+                [
+                    (
+                        labels(dimension, key),
+                        [
+                            book.value("records", dimension, key),
+                            book.subjects("records", dimension, key),
+                            book.value("public_records", dimension, key),
+                        ],
+                    )
+                    for key in book.keys("records", dimension)
+                ],
+            )
+        )
+    tables.append(_lists_by_month(book, span, public=False))
+    tables.append(_cases_by_month(book, span))
+    tables.append(_cases_totals(book, public=False))
+    tables.append(
+        Table(
+            "screening-by-month",
+            _("联合奖惩查询和措施按月"),
+            _("月份"),
+            [_("查询次数"), _("查询主体数"), _("命中红黑名单"), _("已采取措施")],
+            [
+                (
+                    _month_label(m),
+                    [
+                        book.value("lookups", month=m),
+                        book.value("lookup_subjects", month=m),
+                        book.value("lookup_hits", month=m),
+                        book.value("measures_applied", month=m),
+                    ],
+                )
+                for m in span
+            ],
+            chart="line",
+            over_time=True,
+        )
+    )
+    tables.append(
+        Table(
+            "measures-applied",
+            _("已采取的联合奖惩措施"),
+            _("措施"),
+            [_("次数")],
+            [
+                (labels("measure", key), [book.value("measures_applied", "measure", key)])
+                for key in book.keys("measures_applied", "measure")
+            ],
+        )
+    )
+    return tables
+
+
+def _operator_summary(book: FigureBook) -> Table:
+    rows = [
+        (_("信用记录"), [book.value("records")]),
+        (_("涉及主体"), [book.subjects("records")]),
+        (_("公示中的记录"), [book.value("public_records")]),
+        (_("红名单列入"), [book.value("red_entries")]),
+        (_("红名单移出"), [book.value("red_removals")]),
+        (_("黑名单列入"), [book.value("black_entries")]),
+        (_("黑名单移出"), [book.value("black_removals")]),
+        (_("异议申请"), [book.value("objections_filed")]),
+        (_("信用修复申请"), [book.value("repairs_filed")]),
+        (_("联合奖惩查询"), [book.value("lookups")]),
+        (_("已采取措施"), [book.value("measures_applied")]),
+    ]
+    return Table("summary", _("总览"), _("指标"), [_("数量")], rows, chart="")
+
+
+def _lists_by_month(book: FigureBook, span, public: bool) -> Table:
+    read = book.shown if public else book.value
+    metrics = ["red_entries", "red_removals", "black_entries", "black_removals"]
+    return Table(
+        "lists-by-month",
+        _("红黑名单列入和移出按月"),
+        _("月份"),
+        [_("红名单列入"), _("红名单移出"), _("黑名单列入"), _("黑名单移出")],
+        [(_month_label(m), [read(metric, month=m) for metric in metrics]) for m in span],
+        over_time=True,
+    )
+
+
+def _cases_by_month(book: FigureBook, span) -> Table:
+    metrics = [
+        "objections_filed",
+        "objections_granted",
+        "objections_in_time",
+        "repairs_filed",
+        "repairs_granted",
+        "repairs_in_time",
+    ]
+    return Table(
+        "cases-by-month",
+        _("异议和信用修复按月"),
+        _("月份"),
+        [
+            _("异议申请"),
+            _("异议成立"),
+            _("异议按期办结"),
+            _("修复申请"),
+            _("准予修复"),
+            _("修复按期办结"),
+        ],
+        [(_month_label(m), [book.value(metric, month=m) for metric in metrics]) for m in span],
+        over_time=True,
+    )
+
+
+def _cases_totals(book: FigureBook, public: bool) -> Table:
+    read = book.shown if public else book.value
+    rows = []
+    for prefix, label in (("objections", _("异议")), ("repairs", _("信用修复"))):
+        rows.append(
+            (
+                label,
+                [
+                    read(f"{prefix}_filed"),
+                    read(f"{prefix}_decided"),
+                    read(f"{prefix}_granted"),
+                    read(f"{prefix}_in_time"),
+                ],
+            )
+        )
+    return Table(
+        "cases",
+        _("异议和信用修复"),
+        _("类别"),
+        [_("申请"), _("已办结"), _("成立或准予"), _("按期办结")],
+        rows,
+    )
+
+
+# -- the public ------------------------------------------------------------------------
+
+
+def public_summary(book: FigureBook) -> dict:
+    return {
+        "records": book.shown("public_records"),
+        "subjects": book.shown_subjects("public_records"),
+        "red": book.shown("red_entries"),
+        "black": book.shown("black_entries"),
+    }
+
+
+def public_tables(today: dt.date | None = None) -> tuple[dict, list[Table]]:
+    book, labels, span = FigureBook(), Labels(), months(today)
+    tables = [
+        Table(
+            "public-records-by-month",
+            _("公示信用记录按月（决定日期）"),
+            _("月份"),
+            [_("记录数")],
+            [(_month_label(m), [book.shown("public_records", month=m)]) for m in span],
+            chart="line",
+            over_time=True,
+        )
+    ]
+    for dimension in RECORD_DIMENSIONS:
+        rows = []
+        other = None
+        for key in book.keys("public_records", dimension):
+            figure = book.get("public_records", dimension, key)
+            if key == OTHER:
+                other = figure
+            elif not figure.suppressed:
+                rows.append((labels(dimension, key), [figure.value, figure.subjects]))
+        if other is not None:
+            cells = [HIDDEN, HIDDEN] if other.suppressed else [other.value, other.subjects]
+            rows.append((labels(dimension, OTHER), cells))
+        tables.append(
+            Table(
+                f"public-records-by-{dimension.replace('_', '-')}",
+                _("公示信用记录") + " · " + str(DIMENSION_TITLES[dimension]),
+                str(DIMENSION_HEADINGS[dimension]),
+                [_("记录数"), _("涉及主体数")],
+                rows,
+            )
+        )
+    tables.append(_lists_by_month(book, months(today, 12), public=True))
+    tables.append(_cases_totals(book, public=True))
+    return public_summary(book), tables
