@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from exchange import approvals
 from exchange.findings import ProcessResult, reset_findings
@@ -73,6 +74,7 @@ def submit_batch(
     idempotency_key: str = "",
     dry_run: bool = False,
     auto_commit: bool = False,
+    names_confirmed: bool = False,
     max_bytes: int | None = -1,
     enqueue: bool = True,
 ) -> tuple[Batch, bool]:
@@ -101,6 +103,8 @@ def submit_batch(
             idempotency_key=idempotency_key,
             dry_run=dry_run,
             auto_commit=auto_commit and not dry_run,
+            # Sent with auto-commit and the codes confirmed beforehand (API confirm_names).
+            names_confirmed=names_confirmed and auto_commit and not dry_run,
             file_name=Path(file_name).name[:255],
             **stored,
         )
@@ -117,6 +121,7 @@ def submit_batch(
                 "size": batch.file_size,
                 "token": token.prefix if token is not None else "",
                 "dry_run": dry_run,
+                "names_confirmed": batch.names_confirmed,
             },
         )
         if enqueue:
@@ -202,6 +207,7 @@ def _apply_result(batch: Batch, result: ProcessResult) -> None:
     batch.withdrawn_count = result.withdrawn
     batch.pending_count = result.pending
     batch.candidate_count = result.candidates
+    batch.name_mismatch_count = result.name_mismatches
     batch.masked_count = result.masked
 
 
@@ -283,8 +289,16 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
                             actor=actor,
                             after_chunk=after_chunk,
                         )
+                        if fused and result.name_mismatches and not batch.names_confirmed:
+                            raise _HeldForNames
             except FileRejected as exc:
                 return _reject_file(batch, exc, actor)
+            except _HeldForNames:
+                # Sent with auto-commit, but some codes are registered under clearly
+                # different names: nothing loaded (the savepoint took it back); the batch
+                # stops validated until an officer confirms the codes and commits.
+                fused = False
+                result = process_file(batch, write=False, today=today, actor=actor)
             _apply_result(batch, result)
             batch.file_error_code = ""
             batch.file_error_params = {}
@@ -303,6 +317,25 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
         _record_failure(batch_id, exc)
         raise
     return batch
+
+
+class _HeldForNames(Exception):
+    """An auto-commit load that found unconfirmed name mismatches: rolled back."""
+
+
+class NamesUnconfirmed(Exception):
+    """A commit asked for while rows whose subject code is registered under a clearly
+    different name were not confirmed (names_confirmed)."""
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
+
+    def message(self) -> str:
+        return gettext(
+            "本批次有 %(n)d 行的主体代码已登记为名称明显不同的主体，可能是代码填错。"
+            "请逐行核对；确认代码无误（如主体已更名）后勾选确认再入库，否则请修改文件后重新上传。"
+        ) % {"n": self.count}
 
 
 def _reject_file(batch: Batch, exc: FileRejected, actor) -> Batch:
@@ -337,12 +370,32 @@ def _audit_result(batch: Batch, actor, what: str) -> None:
             "withdrawn": batch.withdrawn_count,
             "pending_approval": batch.pending_count,
             "candidates": batch.candidate_count,
+            "name_mismatches": batch.name_mismatch_count,
+            "names_confirmed": batch.names_confirmed,
         },
     )
 
 
-def request_commit(batch: Batch, actor=None, *, approved: bool = False) -> Batch:
+def confirm_names(batch: Batch, actor=None) -> None:
+    """The officer confirms that the codes of the batch's name-mismatch rows are right."""
+    with transaction.atomic():
+        Batch.objects.filter(pk=batch.pk).update(names_confirmed=True)
+        batch.names_confirmed = True
+        record_event(
+            "exchange.batch.names_confirmed",
+            actor=actor if getattr(actor, "pk", None) else None,
+            target=batch,
+            data={"rows": batch.name_mismatch_count},
+        )
+
+
+def request_commit(
+    batch: Batch, actor=None, *, approved: bool = False, names_confirmed: bool = False
+) -> Batch:
     """An officer's (or API client's) decision to load a validated batch; runs in the background.
+
+    Rows whose code is registered under a clearly different name must be confirmed first
+    (names_confirmed=True, else NamesUnconfirmed); an approver acts on a confirmed request.
 
     Where the department's policy asks a second officer to approve commits, this only
     asks for the approval (exchange.approvals), which calls back with approved=True;
@@ -354,6 +407,10 @@ def request_commit(batch: Batch, actor=None, *, approved: bool = False) -> Batch
         return batch  # asked twice: nothing more to do
     if batch.status != BatchStatus.VALIDATED:
         raise TransitionError(f"batch {batch.pk} is {batch.status}")
+    if batch.name_mismatch_count and not batch.names_confirmed and not approved:
+        if not names_confirmed:
+            raise NamesUnconfirmed(batch.name_mismatch_count)
+        confirm_names(batch, actor)
     if not approved and approvals.requires_approval(batch.department, ApprovalAction.BATCH_COMMIT):
         approvals.request_batch_commit(batch, actor)
         return batch

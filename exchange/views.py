@@ -40,6 +40,7 @@ from exchange.models import (
     BatchRow,
     BatchSource,
     BatchStatus,
+    CandidateKind,
     PendingApproval,
     RowOutcome,
 )
@@ -192,7 +193,12 @@ def batch_detail(request, pk):
             progress=progress,
             errors=errors,
             error_rows=error_rows,
-            candidates=batch.candidates.select_related("matched_subject")[:50],
+            candidates=batch.candidates.filter(kind=CandidateKind.SAME_NAME).select_related(
+                "matched_subject"
+            )[:50],
+            name_mismatches=batch.candidates.filter(kind=CandidateKind.NAME_DIFFERS)
+            .select_related("matched_subject")
+            .order_by("row")[:200],
             masked_cells=batch.masked_cells.all()[:200],
             same_as=services.same_file_batch(batch),
             silence_note=silence_note(services.silence(batch)),
@@ -315,9 +321,13 @@ def batch_commit(request, pk):
         messages.error(request, _("请勾选确认后再入库。"))
         return redirect("exchange:batch_detail", pk=batch.pk)
     try:
-        batch = services.request_commit(batch, actor=request.user)
+        batch = services.request_commit(
+            batch, actor=request.user, names_confirmed=bool(request.POST.get("confirm_names"))
+        )
     except services.TransitionError:
         messages.error(request, _("此批次当前不能入库。"))
+    except services.NamesUnconfirmed as exc:
+        messages.error(request, exc.message())
     else:
         if batch.status == BatchStatus.VALIDATED:
             messages.success(request, _("本部门批次入库须经另一名数据专员审批，已提交审批。"))

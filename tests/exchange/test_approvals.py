@@ -248,7 +248,9 @@ def test_a_department_can_require_approval_of_batch_commits(
 
     client.force_login(officer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("exchange:batch_commit", args=[batch.pk]), follow=True)
+        response = client.post(
+            reverse("exchange:batch_commit", args=[batch.pk]), {"confirm": "1"}, follow=True
+        )
     assert "须经另一名数据专员审批" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.VALIDATED
