@@ -44,7 +44,9 @@ def test_other_names_are_clearly_different(registered, incoming):
 
 
 def test_a_former_name_is_one_of_the_subjects_names():
-    assert not clearly_different("惠州市旧城贸易有限公司", ["惠州市新港物流有限公司", "旧城贸易公司"])
+    assert not clearly_different(
+        "惠州市旧城贸易有限公司", ["惠州市新港物流有限公司", "旧城贸易公司"]
+    )
 
 
 def mismatch_file(subject, **overrides):
@@ -145,7 +147,9 @@ def test_auto_commit_stops_validated_and_loads_nothing_until_confirmed(
 
     confirmed = services.validate_batch(
         submit(
-            penalty_csv([penalty_row(uscc=subject.uscc, subject_name="惠州市绿源餐饮管理有限公司")]),
+            penalty_csv(
+                [penalty_row(uscc=subject.uscc, subject_name="惠州市绿源餐饮管理有限公司")]
+            ),
             auto_commit=True,
             names_confirmed=True,
         ).pk
