@@ -148,6 +148,7 @@ class BatchSerializer(serializers.ModelSerializer):
     file_error = serializers.SerializerMethodField()
     same_as = serializers.SerializerMethodField()
     name_mismatches = serializers.SerializerMethodField()
+    template_notice = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     created = serializers.IntegerField(source="created_count")
     updated = serializers.IntegerField(source="updated_count")
@@ -190,6 +191,8 @@ class BatchSerializer(serializers.ModelSerializer):
             "masked_cells",
             "file_error",
             "same_as",
+            "file_template_version",
+            "template_notice",
             "progress",
             "worker",
             "created_at",
@@ -220,6 +223,10 @@ class BatchSerializer(serializers.ModelSerializer):
             .select_related("matched_subject")
             .order_by("row")[:1000]
         ]
+
+    def get_template_notice(self, batch) -> str:
+        """Set when the file was made from an older template: which, and what changed."""
+        return services.template_notice(batch)
 
     def get_same_as(self, batch) -> int | None:
         """An earlier batch with the identical file (a likely double submission)."""

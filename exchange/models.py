@@ -74,6 +74,10 @@ class Batch(models.Model):
         CatalogItem, verbose_name=_("目录项"), on_delete=models.PROTECT, related_name="batches"
     )
     schema_version = models.PositiveIntegerField(_("模板版本"))
+    # The template version the file says it was made from (importers.readers), if it says.
+    file_template_version = models.PositiveIntegerField(
+        _("文件所用模板版本"), null=True, blank=True
+    )
     source = models.CharField(_("报送方式"), max_length=8, choices=BatchSource.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

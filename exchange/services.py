@@ -38,10 +38,12 @@ from exchange.models import (
 from exchange.processing import process_file
 from exchange.progress import batch_progress, heartbeat, last_heard
 from exchange.tuning import bulk_load, expected_rows
-from exchange.uploads import SubmissionError, private_storage, store_upload
+from exchange.uploads import SubmissionError, private_storage, store_upload, stored_file
+from importers.readers import declared_template_version
 from importers.schema import FileRejected, ImportSchema
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem
+from portal.catalog.versions import changes_since
 from portal.departments.models import Department
 from portal.tasks import enqueue_on_commit
 
@@ -180,6 +182,23 @@ def same_file_batch(batch: Batch) -> Batch | None:
     )
 
 
+def template_notice(batch: Batch) -> str:
+    """What a batch made from an older template is told (it is still read by the current
+    rules, headers matched by name): which version, which is current and what changed."""
+    used, current = batch.file_template_version, batch.schema_version
+    if not used or not current or used >= current:
+        return ""
+    changes = changes_since(batch.catalog_item, used)
+    text = gettext(
+        "该文件按模板 v%(used)d 制作，当前模板为 v%(current)d，已按当前模板的规则校验。"
+    ) % {"used": used, "current": current}
+    if changes:
+        text += gettext("此后的变化：%(changes)s。") % {"changes": gettext("；").join(changes)}
+    else:
+        text += gettext("变化明细不详，请对照当前模板的填写说明。")
+    return text + gettext("下次报送请下载并使用最新模板。")
+
+
 def promote_dry_run(batch: Batch, actor=None) -> Batch:
     """Turn a validated dry run into an ordinary batch that can be committed: the same
     file, so no second upload. The commit reads the file again, so its plan is current."""
@@ -277,6 +296,9 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
             )
             fused = batch.auto_commit and not batch.dry_run and not awaits_approval
             reset_findings(batch)
+            batch.file_template_version = declared_template_version(
+                stored_file(batch), batch.file_name, batch.catalog_item.code
+            )
             try:
                 # A file found bad halfway (an encoding error in row 900,000) must
                 # leave nothing behind: the savepoint takes back what went before.

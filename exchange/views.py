@@ -201,6 +201,7 @@ def batch_detail(request, pk):
             .order_by("row")[:200],
             masked_cells=batch.masked_cells.all()[:200],
             same_as=services.same_file_batch(batch),
+            template_notice=services.template_notice(batch),
             silence_note=silence_note(services.silence(batch)),
             gave_up_note=gave_up_note(batch),
             can_retry=services.can_retry(batch),
