@@ -55,6 +55,9 @@ def refresh_schema_version(item) -> int:
     from portal.catalog.models import CatalogItem, TemplateVersion
 
     shape = template_shape(item)
+    if not shape["fields"]:
+        # Not a template yet (an item being created gets its columns next).
+        return item.schema_version
     digest = signature(shape)
     with transaction.atomic():
         current = (
