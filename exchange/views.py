@@ -159,7 +159,14 @@ def batch_upload(request):
         except services.SubmissionError as exc:
             form.add_error("file", exc.message())
         else:
-            messages.success(request, _("文件已接收，正在校验。"))
+            batch.refresh_from_db(fields=["status"])
+            # Validation may already be over (a small file, tasks run in-process).
+            messages.success(
+                request,
+                _("文件已接收，正在校验。")
+                if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING)
+                else _("文件已接收，校验已完成。"),
+            )
             earlier = services.same_file_batch(batch)
             if earlier is not None:
                 messages.warning(

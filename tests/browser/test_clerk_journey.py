@@ -4,8 +4,6 @@ read the row errors, download the error report (bad cells marked), fix it and up
 again, commit with confirmation (including a code registered under another name); and an
 operator opening the admin dashboard and an objection case."""
 
-import io
-
 import pytest
 from django.test import Client
 from openpyxl import load_workbook
@@ -102,7 +100,7 @@ def test_a_clerk_fixes_a_file_and_commits_it(new_page, live_server, artifacts, w
     fill_template(template, [good, bad_date, damaged])
 
     # The upload, with its row errors.
-    
+
     page.goto(base + "/workspace/batches/new/")
     page.get_by_label("目录项").select_option("ADM_PENALTY")
     page.get_by_label("数据文件").set_input_files(str(template))
@@ -110,6 +108,7 @@ def test_a_clerk_fixes_a_file_and_commits_it(new_page, live_server, artifacts, w
     page.wait_for_url("**/workspace/batches/*/")
     first = Batch.objects.latest("pk")
     assert (first.status, first.accepted, first.rejected) == (BatchStatus.VALIDATED, 1, 2)
+    assert "校验已完成" in page.locator(".messages").inner_text()
     errors = page.locator("table.data-table", has_text="原因").inner_text()
     assert "设置单元格格式" in errors and "文本" in errors  # how to fix the damaged code
     assert "2026-13-45" in errors
@@ -125,9 +124,7 @@ def test_a_clerk_fixes_a_file_and_commits_it(new_page, live_server, artifacts, w
     book = load_workbook(report)
     sheet = book.active
     header = {cell.value: cell.column for cell in sheet[1]}
-    marked = [
-        cell.coordinate for row in sheet.iter_rows(min_row=2) for cell in row if cell.comment
-    ]
+    marked = [cell.coordinate for row in sheet.iter_rows(min_row=2) for cell in row if cell.comment]
     assert len(marked) == 2
     for cell in sheet.iter_rows(min_row=2):
         for c in cell:
@@ -181,9 +178,14 @@ def test_an_operator_opens_the_dashboard_and_a_case(new_page, live_server, artif
     shot = f"operator-{width}"
     response = page.goto(live_server.url + "/admin/")
     assert response.status == 200
+    # What waits for the operator, with links: here the one open objection.
+    todo = page.locator("#operator-todo-section")
+    assert "待办理的异议与信用修复" in todo.inner_text()
+    assert todo.locator("tr.operator-todo").first.locator("td").nth(1).inner_text() == "1"
     page.screenshot(path=artifacts / f"{shot}-01-dashboard.png", full_page=True)
 
-    page.goto(live_server.url + "/staff/cases/")
+    todo.get_by_role("link", name="待办理的异议与信用修复").click()
+    page.wait_for_url("**/staff/cases/")
     assert case.tracking_no in page.locator("main").inner_text()
     no_sideways_scroll(page)
     page.screenshot(path=artifacts / f"{shot}-02-cases.png", full_page=True)

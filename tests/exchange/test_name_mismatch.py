@@ -225,3 +225,23 @@ def test_api_lists_the_rows_and_refuses_an_unconfirmed_commit(
         accepted = client.post(created["links"]["commit"], {"confirm_names": "true"}, **headers)
     assert accepted.status_code == 202
     assert CreditRecord.objects.get().subject == subject
+
+
+def test_the_operators_dashboard_lists_the_rows_to_confirm(client):
+    from exchange.wagtail_hooks import operator_todo
+    from portal.accounts import roles
+    from tests.factories import UserFactory
+
+    subject = OrganisationFactory(name="惠州市华兴建筑有限公司")
+    services.validate_batch(
+        submit(mismatch_file(subject, subject_name="惠州市绿源餐饮管理有限公司")).pk
+    )
+    counts = {item["label"]: item["count"] for item in operator_todo()}
+    assert counts["代码相同、名称明显不同的报送行"] == 1
+    client.force_login(UserFactory(role=roles.OPERATORS))
+    page = client.get("/admin/").content.decode()
+    assert 'id="operator-todo-section"' in page and "代码相同、名称明显不同的报送行" in page
+    listing = client.get(
+        "/django-admin/exchange/identitycandidate/?status__exact=open&kind__exact=name_differs"
+    )
+    assert listing.status_code == 200 and "惠州市绿源餐饮管理有限公司" in listing.content.decode()

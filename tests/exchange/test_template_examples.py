@@ -126,3 +126,21 @@ def test_a_current_templates_file_has_no_notice(client, officer):
     batch = services.validate_batch(submit(template_xlsx(item), "t.xlsx", item=item).pk)
     assert batch.file_template_version == item.schema_version
     assert services.template_notice(batch) == ""
+
+
+def test_a_new_item_starts_at_version_one_once_it_has_columns():
+    from django.core.management import call_command
+
+    item = CatalogItem.objects.create(
+        code="NEW_ITEM", name="新目录项", natural_key="decision_no", title_field="decision_no"
+    )
+    assert not item.schema_signature
+    CatalogField.objects.create(catalog_item=item, key="decision_no", label="文书号", required=True)
+    CatalogField.objects.create(catalog_item=item, key="subject_name", label="名称", required=True)
+    assert item.refresh_template_version() == 1
+    item.save()
+    assert CatalogItem.objects.get(pk=item.pk).schema_version == 1
+    # Installing the starter catalog again changes no template.
+    before = dict(CatalogItem.objects.values_list("code", "schema_version"))
+    call_command("install_catalog", verbosity=0, stdout=io.StringIO())
+    assert dict(CatalogItem.objects.values_list("code", "schema_version")) == before
