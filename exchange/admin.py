@@ -265,16 +265,18 @@ class IdentityCandidateAdmin(admin.ModelAdmin):
         "incoming_name",
         "incoming_code",
         "matched_subject",
+        "kind",
         "status",
         "batch",
         "row",
         "created_at",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", "kind"]
     search_fields = ["incoming_name", "incoming_code"]
     readonly_fields = [
         "batch",
         "row",
+        "kind",
         "incoming_name",
         "incoming_code",
         "attached_subject",

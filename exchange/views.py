@@ -40,6 +40,7 @@ from exchange.models import (
     BatchRow,
     BatchSource,
     BatchStatus,
+    CandidateKind,
     PendingApproval,
     RowOutcome,
 )
@@ -159,7 +160,14 @@ def batch_upload(request):
         except services.SubmissionError as exc:
             form.add_error("file", exc.message())
         else:
-            messages.success(request, _("文件已接收，正在校验。"))
+            batch.refresh_from_db(fields=["status"])
+            # Validation may already be over (a small file, tasks run in-process).
+            messages.success(
+                request,
+                _("文件已接收，正在校验。")
+                if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING)
+                else _("文件已接收，校验已完成。"),
+            )
             earlier = services.same_file_batch(batch)
             if earlier is not None:
                 messages.warning(
@@ -194,9 +202,15 @@ def batch_detail(request, pk):
             progress=progress,
             errors=errors,
             error_rows=error_rows,
-            candidates=batch.candidates.select_related("matched_subject")[:50],
+            candidates=batch.candidates.filter(kind=CandidateKind.SAME_NAME).select_related(
+                "matched_subject"
+            )[:50],
+            name_mismatches=batch.candidates.filter(kind=CandidateKind.NAME_DIFFERS)
+            .select_related("matched_subject")
+            .order_by("row")[:200],
             masked_cells=batch.masked_cells.all()[:200],
             same_as=services.same_file_batch(batch),
+            template_notice=services.template_notice(batch),
             silence_note=silence_note(services.silence(batch)),
             gave_up_note=gave_up_note(batch),
             can_retry=services.can_retry(batch),
@@ -319,9 +333,13 @@ def batch_commit(request, pk):
         messages.error(request, _("请勾选确认后再入库。"))
         return redirect("exchange:batch_detail", pk=batch.pk)
     try:
-        batch = services.request_commit(batch, actor=request.user)
+        batch = services.request_commit(
+            batch, actor=request.user, names_confirmed=bool(request.POST.get("confirm_names"))
+        )
     except services.TransitionError:
         messages.error(request, _("此批次当前不能入库。"))
+    except services.NamesUnconfirmed as exc:
+        messages.error(request, exc.message())
     else:
         if batch.status == BatchStatus.VALIDATED:
             messages.success(request, _("本部门批次入库须经另一名数据专员审批，已提交审批。"))

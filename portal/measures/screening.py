@@ -148,7 +148,11 @@ def classify_code(raw: str) -> _Code:
         except CodeError as id_error:
             looks_like_id = code[:17].isdigit()
             error = id_error if looks_like_id else uscc_error
-            return _Code(display=mask_identity(code) if looks_like_id else code, error=str(error))
+            return _Code(
+                display=mask_identity(code) if looks_like_id else code,
+                error=str(error),
+                is_person=looks_like_id,
+            )
     return _Code(identity_hash=person.identity_hash, display=person.identity_masked, is_person=True)
 
 
@@ -565,6 +569,18 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
                     result.note = _(
                         "输入名称与库中名称“%(name)s”不一致（相似度%(score)s），请核对"
                     ) % {"name": subject.name, "score": f"{value:g}"}
+            continue
+        if code.is_person or result.input.is_person:
+            # People are never matched by name, however their number was damaged.
+            if code.error:
+                result.note = _(
+                    "证件号码无效（%(error)s）；自然人只按身份证号码核查，不按姓名检索。"
+                    "请核对号码；如在 Excel 中填写，请先把该列设为文本格式，否则长号码会被改坏"
+                ) % {"error": code.error}
+            elif code.is_person:
+                result.note = _("未找到该证件号码对应的主体")
+            else:
+                result.note = _("自然人只按身份证号码核查，不按姓名检索：请填写身份证号码")
             continue
         if code.error:
             result.note = _("代码无效（%(error)s），已按名称检索") % {"error": code.error}

@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import record_event
-from portal.core.spreadsheets import write_xlsx
 from portal.measures import exports, services
 from portal.measures.forms import FeedbackForm, LogSearchForm, LookupForm
 from portal.measures.models import Channel, Lookup, LookupRow, Match
@@ -93,6 +92,9 @@ def lookup(request):
             channel=Channel.FILE if upload else Channel.SINGLE,
             file_name=upload.name if upload else "",
         )
+        skipped = getattr(form.cleaned_data["rows"], "skipped_note", None)
+        if skipped is not None and skipped():
+            messages.info(request, skipped())
         return redirect("measures:detail", pk=record.pk)
     recent = services.visible_lookups(request.user).filter(user=request.user)[:5]
     return _render(request, "measures/lookup.html", {"form": form, "recent": recent}, "lookup")
@@ -101,15 +103,7 @@ def lookup(request):
 @reviewer_required
 @require_GET
 def list_template(request):
-    content = write_xlsx(
-        {
-            _("名单"): [
-                ["名称", "统一社会信用代码"],
-                ["惠州市示例科技有限公司", "91441302XXXXXXXXXX"],
-            ]
-        }
-    )
-    return _download(content, XLSX, "screening-list-template.xlsx")
+    return _download(exports.list_template_xlsx(), XLSX, "screening-list-template.xlsx")
 
 
 @log_reader_required

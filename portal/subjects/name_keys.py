@@ -310,3 +310,26 @@ def best_name(q: str, names: list[str]) -> str:
         if fuzzy & set(index_keys([name], organisation=True)):
             return name
     return names[0] if names else ""
+
+
+def is_near_name(name: str, other: str) -> bool:
+    """Whether two names can be one subject's spellings: the same core once place and
+    organisational form are set aside (有限公司 → 有限责任公司, adding 惠州市), or cores that
+    sound alike or are one character apart (a typo) - what a near-name search finds."""
+    if simplified(name) == simplified(other):
+        return True
+    mine, theirs = core_name(name), core_name(other)
+    if not mine or not theirs:
+        return False
+    if mine == theirs or syllables(mine) == syllables(theirs):
+        return True
+    # One character apart is a typo only in cores as long as a search forgives one in
+    # (华兴 and 华星 are two firms).
+    return max(len(mine), len(theirs)) >= MIN_FUZZY_CORE and within_one_edit(mine, theirs)
+
+
+def clearly_different(name: str, known_names: list[str]) -> bool:
+    """A row's name for a subject is clearly different from every name the register knows
+    it by (current and former): not even a near name of any of them."""
+    names = [known for known in known_names if known]
+    return bool(name) and bool(names) and not any(is_near_name(name, known) for known in names)
