@@ -1,7 +1,7 @@
 """The public site's page cache (docs/architecture.md, Public page cache).
 
 An anonymous visitor's GET of a public page is answered from a shared cache (Redis, or
-files under `var/cache/pages/` in the embedded mode, so every worker process sees the same
+an SQLite file under `var/cache/pages/` in the embedded mode, so every worker process sees the same
 pages and the same invalidations), keyed by scheme, host, language and full path with its
 query. Nothing else is kept: not a request carrying a session cookie (a logged-in member
 of staff, a visitor in the middle of a case), not a preview, not a POST, not an answer

@@ -241,9 +241,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Caches: Redis when REDIS_URL is set. Otherwise local memory for "default" (small
-# per-process memos such as the home counters) and files under VAR_DIR for "counters"
-# and "pages": rate limits, one-time human checks and the public page cache must be
-# shared by every worker process (a page invalidated in one must be gone in all).
+# per-process memos such as the home counters) and SQLite files under VAR_DIR for
+# "counters" and "pages" (portal.core.caching.SQLiteCache): rate limits, one-time human
+# checks and the public page cache must be shared by every worker process (a page
+# invalidated in one must be gone in all).
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -269,12 +270,12 @@ else:
             "LOCATION": "portal",
         },
         "counters": {
-            "BACKEND": "portal.core.caching.CounterFileCache",
+            "BACKEND": "portal.core.caching.SQLiteCache",
             "LOCATION": str(VAR_DIR / "cache" / "counters"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
         "pages": {
-            "BACKEND": "portal.core.caching.PageFileCache",
+            "BACKEND": "portal.core.caching.SQLiteCache",
             "LOCATION": str(VAR_DIR / "cache" / "pages"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
