@@ -109,12 +109,9 @@ class SQLiteCache(BaseCache):
         names = list(named)
         for start in range(0, len(names), 500):  # SQLite's bound-parameter limit
             chunk = names[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = connection.execute(
-                f"SELECT key, value FROM cache WHERE key IN ({marks}) "  # nosec B608  # placeholders only
-                "AND (expires IS NULL OR expires > ?)",
-                (*chunk, time.time()),
-            )
+            marks = ",".join("?" * len(chunk))  # placeholders only: the keys are parameters
+            sql = f"SELECT key, value FROM cache WHERE key IN ({marks}) AND (expires IS NULL OR expires > ?)"  # noqa: S608  # nosec B608
+            rows = connection.execute(sql, (*chunk, time.time()))
             found.update({named[key]: self._load(value) for key, value in rows})
         return found
 
