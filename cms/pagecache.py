@@ -61,6 +61,7 @@ CHROME = "chrome"  # header, footer and menus every page shows
 RECORDS = "records"  # anything listing public records across subjects: home, search
 SUBJECTS = "subjects"  # every subject's profile and record pages at once
 CATALOG = "catalog"  # catalog items, their fields and rules, departments
+SITES = "sites"  # which site and home page answer a host (cms.sites), not a page's own tag
 
 
 def page_tag(page_id) -> str:

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # ... and serves them last, once the language is known, before any URL or page lookup.
     "cms.pagecache.CachedPageMiddleware",
+    # Pages the cache did not answer: the Wagtail site from the process's memo (cms.sites).
+    "cms.sites.KnownSiteMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
