@@ -20,6 +20,7 @@ searches instead. The public rate limits are raised (they still count every requ
 
 import argparse
 import cProfile
+import importlib
 import itertools
 import os
 import pstats
@@ -37,9 +38,8 @@ os.environ.setdefault(
     "PORTAL_RATE_LIMITS", "public_search=100000000/60,public_profile=100000000/60"
 )
 
-import django  # noqa: E402
-
-django.setup()
+# As gunicorn loads it (portal/wsgi.py sets Django up, then freezes what is loaded).
+importlib.import_module("portal.wsgi")
 
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
