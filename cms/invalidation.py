@@ -14,11 +14,14 @@
 - a Wagtail site saved or deleted, or a site's root page saved, published, moved or
   deleted: the processes' memo of which site and home page answer a host (cms.sites), and
   with a site every page (its addresses may have changed).
+- a page's view restriction added, changed or removed: the processes' memo of pages
+  without restrictions, and every page (a restriction covers a whole section, whose
+  public copies must stop being served); a page moved: that memo too.
 """
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from cms import pagecache
@@ -121,6 +124,11 @@ def on_site_saved(sender, raw=False, **kwargs):
         invalidate_now_and_after_commit(pagecache.SITES, pagecache.CHROME)
 
 
+def on_restriction_saved(sender, raw=False, **kwargs):
+    if not raw:
+        invalidate_now_and_after_commit(pagecache.RESTRICTIONS, pagecache.CHROME)
+
+
 def on_page_saved(sender, instance, raw=False, **kwargs):
     """A site's root page saved without being published (fixtures, scripts): the processes'
     copy of it goes too."""
@@ -139,7 +147,7 @@ def on_page_unpublished(sender, instance, **kwargs):
 def on_page_address_changed(sender, instance, parent_page_before=None, **kwargs):
     """post_page_move and page_slug_changed: old addresses must not answer from the cache,
     nor the listing the page left."""
-    tags = tags_for_page(instance, address_changed=True)
+    tags = [*tags_for_page(instance, address_changed=True), pagecache.RESTRICTIONS]
     if parent_page_before is not None:
         tags.append(pagecache.children_tag(parent_page_before.pk))
         tags += tags_for_page(parent_page_before)
@@ -177,6 +185,11 @@ def connect() -> None:
     page_slug_changed.connect(on_page_address_changed, dispatch_uid="cms.pagecache.slug")
     for signal in (post_save, post_delete):
         signal.connect(on_site_saved, sender=Site, dispatch_uid=f"cms.pagecache.site.{signal}")
+        signal.connect(
+            on_restriction_saved,
+            sender=PageViewRestriction,
+            dispatch_uid=f"cms.pagecache.restriction.{signal}",
+        )
     # Each page class (Wagtail deletes pages through their specific classes); never every
     # model, which would stop Django's fast bulk deletes everywhere.
     for model in apps.get_models():

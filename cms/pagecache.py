@@ -62,6 +62,7 @@ RECORDS = "records"  # anything listing public records across subjects: home, se
 SUBJECTS = "subjects"  # every subject's profile and record pages at once
 CATALOG = "catalog"  # catalog items, their fields and rules, departments
 SITES = "sites"  # which site and home page answer a host (cms.sites), not a page's own tag
+RESTRICTIONS = "restrictions"  # which pages have no view restriction (cms.sites)
 
 
 def page_tag(page_id) -> str:

@@ -1,4 +1,5 @@
-"""Which Wagtail site (and its home page) answers a host, found once per process.
+"""Which Wagtail site (and its home page) answers a host, and whether a page has view
+restrictions, found once per process.
 
 Wagtail looks the site up with a query (a CASE over hostnames, port and default) and loads
 the site's root page as its specific class on every request it serves; on a search page
@@ -9,12 +10,17 @@ cms.invalidation bumps on exactly those changes (in every process at once, as fo
 
 The middleware runs last, only for requests the page cache did not answer, and hands
 Wagtail the site through the attribute Site.find_for_request already memoises on.
+
+Wagtail also asks every page it serves for its view restrictions (two queries: the page's
+ancestors, then their restrictions). Public pages almost never have any, so each process
+remembers which pages have none, checked by the "restrictions" tag that cms.invalidation
+bumps when a restriction is added, changed or removed, or a page moves.
 """
 
 import threading
 
 from django.http.request import split_domain_port
-from wagtail.models import Site
+from wagtail.models import PageViewRestriction, Site
 from wagtail.models.sites import get_site_for_hostname
 
 from cms import pagecache
@@ -49,9 +55,30 @@ def site_for(request) -> Site | None:
     return site
 
 
+# page id -> version of the "restrictions" tag under which it was found to have none
+_unrestricted: dict[int, str] = {}
+MAX_PAGES = 10_000
+
+
+def view_restrictions(page, find):
+    """The page's view restrictions: `find()` (Wagtail's query set), or an empty query set
+    without a query when this process already found none under the current version."""
+    version = pagecache.versions_of([pagecache.RESTRICTIONS])[pagecache.RESTRICTIONS]
+    if _unrestricted.get(page.pk) == version:
+        return PageViewRestriction.objects.none()
+    restrictions = find()
+    if not restrictions.exists():
+        with _lock:
+            if len(_unrestricted) >= MAX_PAGES:
+                _unrestricted.clear()
+            _unrestricted[page.pk] = version
+    return restrictions
+
+
 def forget() -> None:
     with _lock:
         _known.clear()
+        _unrestricted.clear()
 
 
 class KnownSiteMiddleware:

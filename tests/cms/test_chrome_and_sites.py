@@ -100,3 +100,22 @@ def test_the_home_page_published_or_a_site_edited_shows_at_once(client, site):
         Site.objects.create(hostname="other.example", port=80, root_page=other_home)
         body, _sql = render(client.__class__(HTTP_HOST="other.example"), "/")
         assert "另一站点首页" in body
+
+
+def test_a_view_restriction_applies_at_once_and_unrestricted_pages_ask_no_more(client, site):
+    from wagtail.models import PageViewRestriction
+
+    about = StandardPage.objects.get(slug="about")
+    render(client, "/about/")
+    _body, sql = render(client, "/about/")
+    assert "wagtailcore_pageviewrestriction" not in sql
+    assert client.get("/about/").status_code == 200  # now kept by the page cache
+
+    restriction = PageViewRestriction.objects.create(
+        page=about, restriction_type=PageViewRestriction.LOGIN
+    )
+    for url in ("/about/", "/about/?other=1"):
+        response = client.get(url)
+        assert response.status_code == 302 and "login" in response["Location"], url
+    restriction.delete()
+    assert client.get("/about/").status_code == 200
