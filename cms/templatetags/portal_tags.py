@@ -109,11 +109,12 @@ def language_links(context):
     path = request.get_full_path() if request else "/"
     links = []
     for code, name in settings.LANGUAGES:
+        # The current language is shown without a link: no address to translate for it.
         links.append(
             {
                 "code": code,
                 "name": name,
-                "url": localised_path(path, code, current),
+                "url": "" if current == code else localised_path(path, code, current),
                 "current": current == code,
             }
         )
