@@ -4,10 +4,12 @@ import re
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
+from cms import chrome
 from cms.localise import localised_path
 from portal.core.languages import localised_name
 from portal.records.disclosure import PublicState
@@ -30,17 +32,29 @@ def _home(request):
 
 @register.simple_tag(takes_context=True)
 def site_chrome(context):
-    """The header/footer settings of the request's site (None outside a request)."""
-    from cms.models import SiteChrome
-
+    """The header/footer settings of the request's site in the visitor's language (None
+    outside a request, or when no Wagtail site matches), kept by the process (cms.chrome)."""
     request = context.get("request")
     if request is None:
         return None
-    # No Wagtail site matches (a fresh or flushed database): plain chrome, not an error page.
-    site = Site.find_for_request(request)
-    if site is None:
-        return None
-    return SiteChrome.for_site(site)
+    return chrome.for_request(request)
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context):
+    """The footer, rendered once per site, language and chrome version (cms.chrome): it
+    shows nothing of the request."""
+    request = context.get("request")
+
+    def render():
+        return render_to_string(
+            "cms/includes/footer.html",
+            {"chrome": chrome.for_request(request) if request is not None else None},
+        )
+
+    if request is None:
+        return mark_safe(render())  # noqa: S308  # nosec B308 B703  # our own template's output
+    return mark_safe(chrome.fragment(request, "footer", render))  # noqa: S308  # nosec B308 B703  # our own template's output
 
 
 def _route_prefix(request, home, name: str, key: str, sample) -> str:
@@ -98,11 +112,12 @@ def language_links(context):
     path = request.get_full_path() if request else "/"
     links = []
     for code, name in settings.LANGUAGES:
+        # The current language is shown without a link: no address to translate for it.
         links.append(
             {
                 "code": code,
                 "name": name,
-                "url": localised_path(path, code, current),
+                "url": "" if current == code else localised_path(path, code, current),
                 "current": current == code,
             }
         )
