@@ -33,6 +33,11 @@ class Chrome:
 
     display_name: str
     display_subtitle: str
+    # The display_* texts are in the language the chrome was built for (English when set).
+    display_organiser: str
+    display_operator: str
+    display_address: str
+    display_footer_note: str
     organiser: str
     operator: str
     contact_phone: str
@@ -60,6 +65,10 @@ def build(site: Site) -> Chrome:
     return Chrome(
         display_name=setting.display_name,
         display_subtitle=setting.display_subtitle,
+        display_organiser=setting.display_organiser,
+        display_operator=setting.display_operator,
+        display_address=setting.display_address,
+        display_footer_note=setting.display_footer_note,
         organiser=setting.organiser,
         operator=setting.operator,
         contact_phone=setting.contact_phone,

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Site
+from wagtail.models import Locale, Site
 
 from cms.models import HomePage, SiteChrome, StandardPage
 from tests.cms.conftest import page_text
@@ -52,7 +52,7 @@ def test_a_menu_change_shows_at_once_on_every_page(client, site):
 
 
 def test_a_page_the_menu_links_to_moving_changes_the_menus_address(client, site):
-    about = StandardPage.objects.get(slug="about")
+    about = StandardPage.objects.get(slug="about", locale=Locale.get_default())
     linked = SiteChrome.objects.get().main_menu_items.filter(link_page=about).exists()
     footer_linked = SiteChrome.objects.get().footer_links.filter(link_page=about).exists()
     assert linked or footer_linked  # setup_site links the about page
@@ -82,7 +82,7 @@ def test_each_language_has_its_own_chrome(client, site):
 
 def test_the_home_page_published_or_a_site_edited_shows_at_once(client, site):
     render(client, "/")
-    home = HomePage.objects.get()
+    home = HomePage.objects.get(locale=Locale.get_default())
     home.intro = "新的首页导语"
     home.save_revision().publish()
     body, _sql = render(client, "/")
@@ -90,7 +90,7 @@ def test_the_home_page_published_or_a_site_edited_shows_at_once(client, site):
 
     # A second host served by its own site with another home page.
     other_home = (
-        HomePage.objects.get()
+        HomePage.objects.get(locale=Locale.get_default())
         .get_parent()
         .add_child(instance=StandardPage(title="另一站点首页", slug="other-root"))
     )
@@ -105,7 +105,7 @@ def test_the_home_page_published_or_a_site_edited_shows_at_once(client, site):
 def test_a_view_restriction_applies_at_once_and_unrestricted_pages_ask_no_more(client, site):
     from wagtail.models import PageViewRestriction
 
-    about = StandardPage.objects.get(slug="about")
+    about = StandardPage.objects.get(slug="about", locale=Locale.get_default())
     render(client, "/about/")
     _body, sql = render(client, "/about/")
     assert "wagtailcore_pageviewrestriction" not in sql
