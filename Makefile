@@ -30,6 +30,7 @@ setup: $(INSTALLED) system-packages ## Install, migrate, load the catalog and de
 	$(MANAGE) install_catalog
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo --if-empty --subjects 2000 --records 20000
+	$(MANAGE) subject_name_keys
 	$(MANAGE) search_index --rebuild --if-needed
 	$(MANAGE) setup_site
 	$(MANAGE) create_demo_accounts

@@ -5,13 +5,15 @@ steps, each a handful of queries however long the list is:
 
 1. codes in bulk: USCCs and person codes by `Subject.code`, resident identity
    numbers by their keyed hash (`Subject.identity_hash`);
-2. rows without an exact match: an in-memory index of matching keys
-   (normalised name → subjects, former names included); candidates are the
-   keys of the input's block (first two characters) scoring above a cutoff
-   with rapidfuzz, and every key near it by the name keys search uses
-   (portal.subjects.name_keys: a typo in the first characters, a homophone,
-   a bracketed city); exact key hits score 100 — candidates only, never
-   accepted automatically; natural persons are never matched by name;
+2. rows without an exact match: the matching keys (normalised name →
+   subjects, former names included) of the organisations the stored name keys
+   lead to (portal.subjects.stored_keys, one indexed lookup per batch of
+   rows); candidates are the keys of the input's block (first two characters)
+   scoring above a cutoff with rapidfuzz, and every key near it by the name
+   keys search uses (portal.subjects.name_keys: a typo in the first
+   characters, a homophone, a bracketed city); exact key hits score 100 —
+   candidates only, never accepted automatically; natural persons are never
+   matched by name;
 3. current red/black list memberships of every matched or candidate subject
    in bulk (and the other adverse records of matched subjects): records that are in force
    (CreditRecord.objects.in_force(): active and inside their disclosure
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
@@ -47,9 +49,9 @@ from portal.measures.models import Match, Measure
 from portal.measures.presentation import group_by_item
 from portal.measures.reader import InputRow
 from portal.records.models import CreditRecord
-from portal.subjects import name_keys
+from portal.subjects import name_keys, stored_keys
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity, mask_identity
-from portal.subjects.models import Subject, SubjectKind, SubjectName
+from portal.subjects.models import Subject, SubjectKind, SubjectName, SubjectNameKey
 
 CANDIDATE_LIMIT = 5
 SCORE_CUTOFF = 80.0
@@ -153,53 +155,85 @@ def classify_code(raw: str) -> _Code:
 
 
 class NameIndex:
-    """Matching keys of organisations (current and former names).
+    """Matching keys of organisations (current and former names), loaded as needed.
 
     Candidates of a key: the keys of its block (first two characters) scoring
     at least SCORE_CUTOFF, and every key near it by the name keys search uses
     (portal.subjects.name_keys: same core, homophone, one character apart), so
     a typo in the first characters or a bracketed city still finds the name.
-    Every organisation is loaded: a block filter would hide exactly those.
+    Both come from the stored keys (SubjectNameKey: ``b:`` the block, ``n:``/
+    ``p:``/``d:`` the near keys), one indexed lookup per batch of input keys;
+    only the organisations found are loaded, and their names as stored decide.
+    Organisations whose stored keys are stale (never written, or of another
+    version) are loaded whole and keyed here: slower, never missed.
     """
 
-    def __init__(self, blocks: set[str] | None = None):
+    def __init__(self):
         # key -> [(id, code, current name, kind, name matched, is a former name)]
         self.entries: dict[str, list[tuple]] = {}
         self.block_keys: dict[str, list[str]] = defaultdict(list)
         self._scored: dict[str, list[tuple]] = {}
         self._explained: dict[tuple, str] = {}
-        subjects = Subject.objects.exclude(kind=SubjectKind.NATURAL_PERSON).order_by()
-        # SubjectName holds the current name too: only names that differ are former names.
-        former = (
-            SubjectName.objects.exclude(subject__kind=SubjectKind.NATURAL_PERSON)
-            .exclude(name_normalised=F("subject__name_normalised"))
-            .order_by()
-        )
-        current = (
+        self._names_seen: set[tuple[int, str]] = set()
+        self._choices: dict[int, list[str]] = defaultdict(list)  # subject id -> its keys
+        self._near_memo: dict[str, set[str]] = {}
+        self._stale: dict[str, set[int]] = defaultdict(set)  # stored key -> stale subjects
+        self._load_stale()
+
+    def _near_of(self, choice: str) -> set[str]:
+        near = self._near_memo.get(choice)
+        if near is None:
+            near = self._near_memo[choice] = name_keys.near_keys(choice)
+        return near
+
+    def _load_stale(self) -> None:
+        stale = stored_keys.stale_subjects().order_by()
+        current = [
             (pk, code, name, kind, normalised, name, False)
-            for pk, code, name, kind, normalised in subjects.values_list(
+            for pk, code, name, kind, normalised in stale.values_list(
                 "id", "code", "name", "kind", "name_normalised"
             ).iterator(chunk_size=10000)
-        )
-        earlier = (
-            (pk, code, name, kind, normalised, former_name, True)
-            for pk, code, name, kind, former_name, normalised in former.values_list(
+        ]
+        if not current:
+            return
+        former = (
+            SubjectName.objects.filter(subject__in=stale)
+            .exclude(name_normalised=F("subject__name_normalised"))
+            .order_by()
+            .values_list(
                 "subject_id",
                 "subject__code",
                 "subject__name",
                 "subject__kind",
                 "name",
                 "name_normalised",
-            ).iterator(chunk_size=10000)
+            )
         )
+        earlier = [
+            (pk, code, name, kind, normalised, former_name, True)
+            for pk, code, name, kind, former_name, normalised in former.iterator(chunk_size=10000)
+        ]
         self._load(itertools.chain(current, earlier))
+        for pk in {row[0] for row in current}:
+            for choice in self._choices[pk]:
+                self._stale[f"b:{names.block_key(choice)}"].add(pk)
+                for key in self._near_of(choice):
+                    self._stale[key].add(pk)
 
     def _load(self, rows) -> None:
         # The hot loop of a large screening: locals only.
         city = settings.PORTAL_CITY_NAME
         refine, block_key = names.refine_key, names.block_key
-        entries, block_keys = self.entries, self.block_keys
+        entries, block_keys, seen, choices = (
+            self.entries,
+            self.block_keys,
+            self._names_seen,
+            self._choices,
+        )
         for pk, code, name, kind, normalised, matched, former in rows:
+            if (pk, normalised) in seen:
+                continue
+            seen.add((pk, normalised))
             key = refine(normalised, city)
             if not key:
                 continue
@@ -208,37 +242,75 @@ class NameIndex:
                 entries[key] = bucket = []
                 block_keys[block_key(key)].append(key)
             bucket.append((pk, code, name, kind, matched, former))
+            choices[pk].append(key)
 
-    def _near(self, queries: list[str]) -> dict[str, set[str]]:
-        """{query key: stored keys sharing a name key with it} (see the class docstring)."""
-        wanted: dict[str, list[str]] = defaultdict(list)
-        for query in queries:
-            found = name_keys.query_keys(query)
-            for key in (*found.normalised, *found.fuzzy):
-                if not key.startswith("e:"):
-                    wanted[key].append(query)
+    def _lookup(self, keys: set[str]) -> dict[str, set[int]]:
+        """{stored key: subjects having it}, loading the subjects not loaded yet."""
+        hits: dict[str, set[int]] = defaultdict(set)
+        organisations = ~Q(subject__kind=SubjectKind.NATURAL_PERSON)
+        for chunk in _chunks(sorted(keys)):
+            # One query a chunk: each hit with its subject and (left join) its other names.
+            found = (
+                SubjectNameKey.objects.filter(organisations, key__in=chunk)
+                .order_by()
+                .values_list(
+                    "key",
+                    "subject_id",
+                    "subject__code",
+                    "subject__name",
+                    "subject__kind",
+                    "subject__name_normalised",
+                    "subject__names__name",
+                    "subject__names__name_normalised",
+                )
+            )
+            rows = []
+            for key, pk, code, name, kind, normalised, other, other_normalised in found:
+                hits[key].add(pk)
+                rows.append((pk, code, name, kind, normalised, name, False))
+                # SubjectName holds the current name too: only names that differ are former.
+                if other_normalised is not None and other_normalised != normalised:
+                    rows.append((pk, code, name, kind, other_normalised, other, True))
+            self._load(rows)
+        for key in keys & self._stale.keys():
+            hits[key] |= self._stale[key]
+        return hits
+
+    def _near(self, queries: list[str], hits: dict[str, set[int]], wanted) -> dict[str, set[str]]:
+        """{query key: loaded keys sharing a name key with it} (see the class docstring)."""
         near: dict[str, set[str]] = defaultdict(set)
-        if not wanted:
-            return near
-        wanted_keys = wanted.keys()
-        near_keys = name_keys.near_keys
-        for choice in self.entries:
-            for key in near_keys(choice) & wanted_keys:
-                for query in wanted[key]:
-                    near[query].add(choice)
+        for key, asking in wanted.items():
+            for pk in hits.get(key, ()):
+                for choice in self._choices[pk]:
+                    # A subject found by a key: which of its names carries it.
+                    if key in self._near_of(choice):
+                        for query in asking:
+                            near[query].add(choice)
         return near
 
     def prepare(self, keys) -> None:
-        """Score many keys at once: per block, one rapidfuzz cdist over the block's keys;
-        then the near keys of every query, scored one by one."""
+        """Score many keys at once: one lookup of the stored keys of their blocks and near
+        keys; per block, one rapidfuzz cdist over the block's keys; then the near keys of
+        every query, scored one by one."""
         todo: dict[str, list[str]] = defaultdict(list)
         for key in set(keys):
             if key and key not in self._scored:
                 todo[names.block_key(key)].append(key)
-        near = self._near([q for queries in todo.values() for q in queries])
+        if not todo:
+            return
+        wanted: dict[str, list[str]] = defaultdict(list)  # near key -> the queries asking
+        for queries in todo.values():
+            for query in queries:
+                found = name_keys.query_keys(query)
+                for key in (*found.normalised, *found.fuzzy):
+                    if not key.startswith("e:"):
+                        wanted[key].append(query)
+        hits = self._lookup({f"b:{block}" for block in todo} | wanted.keys())
+        near = self._near([q for queries in todo.values() for q in queries], hits, wanted)
         scored: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for block, queries in todo.items():
-            choices = self.block_keys.get(block, [])
+            # Sorted: the same candidates whatever order the database returned the names in.
+            choices = sorted(self.block_keys.get(block, []))
             if not choices:
                 continue
             for start in range(0, len(queries), QUERY_BATCH):
@@ -252,11 +324,11 @@ class NameIndex:
                     workers=1,
                 )
                 for query, scores in zip(part, matrix, strict=True):
-                    hits = np.flatnonzero(scores)
-                    if len(hits) > CANDIDATE_LIMIT:
-                        order = np.argsort(-scores[hits], kind="stable")[:CANDIDATE_LIMIT]
-                        hits = hits[order]
-                    scored[query] = [(choices[i], round(float(scores[i]), 1)) for i in hits]
+                    hits_at = np.flatnonzero(scores)
+                    if len(hits_at) > CANDIDATE_LIMIT:
+                        order = np.argsort(-scores[hits_at], kind="stable")[:CANDIDATE_LIMIT]
+                        hits_at = hits_at[order]
+                    scored[query] = [(choices[i], round(float(scores[i]), 1)) for i in hits_at]
         for queries in todo.values():
             for query in queries:
                 found = scored[query]
@@ -579,7 +651,7 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
             result.note = _("没有可检索的名称或代码")
     if name_rows:
         keys = {id(r): names.match_key(r.input.name) for r in name_rows}
-        index = NameIndex({names.block_key(k) for k in keys.values() if k})
+        index = NameIndex()
         index.prepare(keys.values())
         for result in name_rows:
             key = keys[id(result)]
