@@ -304,6 +304,9 @@ class EmbeddedBackend(SearchBackend):
         # order without reading the (wide) rows.
         cur.execute(f"CREATE INDEX {t.doc}_order ON {t.doc} (id, sig)")
         cur.execute(f"CREATE INDEX {t.doc}_date ON {t.doc} (decision_date DESC, id, sig)")
+        # A narrow filter: its few documents straight from their signatures (see _browse).
+        cur.execute(f"CREATE INDEX {t.doc}_sig_order ON {t.doc} (sig, id)")
+        cur.execute(f"CREATE INDEX {t.doc}_sig_date ON {t.doc} (sig, decision_date DESC, id)")
         if not self.use_fts:
             cur.execute(f"CREATE UNIQUE INDEX {t.tok}_pk ON {t.tok} (token, doc_id)")
             cur.execute(f"CREATE INDEX {t.tok}_doc ON {t.tok} (doc_id)")
@@ -680,7 +683,7 @@ class EmbeddedBackend(SearchBackend):
         need = min(query.offset + query.per_page, MAX_RESULT_WINDOW)
         by_date = query.sort == SORT_DATE
         if not terms:
-            ranked = [(row_id, 0.0) for row_id in _browse(t, allowed, need, by_date)]
+            ranked = [(row_id, 0.0) for row_id in _browse(t, allowed, need, by_date, total)]
         elif by_date:
             ranked = [(row_id, None) for row_id in matcher.by_date(allowed, need)]
         else:
@@ -777,12 +780,23 @@ def _sig_clause(allowed: set[int] | None, column: str = "d.sig") -> str:
 _DATE_ORDER = "d.decision_date DESC NULLS LAST, d.id"
 
 
-def _browse(t: Tables, allowed, need: int, by_date: bool) -> list[int]:
-    """No query text: every document passing the filters, in static or date order."""
+# Up to this many documents passing the filters, browsing reads them all by signature and
+# sorts them; past it, it walks the order index until a page passes.
+BROWSE_SEEK_AT_MOST = 20_000
+
+
+def _browse(t: Tables, allowed, need: int, by_date: bool, total: int) -> list[int]:
+    """No query text: every document passing the filters, in static or date order.
+
+    Walking the order index finds a page of a broad filter at once, but a narrow one
+    (an item in one year) may walk most of the index first: those few documents are
+    read by signature instead (the unary + keeps SQLite off the signature indexes when
+    walking)."""
     order = _DATE_ORDER if by_date else "d.id"
+    column = "d.sig" if allowed is not None and total <= BROWSE_SEEK_AT_MOST else "+d.sig"
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT d.id FROM {t.doc} d WHERE 1 = 1{_sig_clause(allowed)} "  # nosec B608  # table and column names are the code's own; values are bound parameters
+            f"SELECT d.id FROM {t.doc} d WHERE 1 = 1{_sig_clause(allowed, column)} "  # nosec B608  # table and column names are the code's own; values are bound parameters
             f"ORDER BY {order} LIMIT %s",
             [need],
         )
