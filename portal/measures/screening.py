@@ -155,143 +155,107 @@ def classify_code(raw: str) -> _Code:
 
 
 class NameIndex:
-    """Matching keys of organisations (current and former names), loaded as needed.
+    """Matching keys of organisations (current and former names), looked up as needed.
 
     Candidates of a key: the keys of its block (first two characters) scoring
     at least SCORE_CUTOFF, and every key near it by the name keys search uses
     (portal.subjects.name_keys: same core, homophone, one character apart), so
     a typo in the first characters or a bracketed city still finds the name.
     Both come from the stored keys (SubjectNameKey: ``b:`` the block, ``n:``/
-    ``p:``/``d:`` the near keys), one indexed lookup per batch of input keys;
-    only the organisations found are loaded, and their names as stored decide.
-    Organisations whose stored keys are stale (never written, or of another
-    version) are loaded whole and keyed here: slower, never missed.
+    ``p:``/``d:`` the near keys, each with the matching key it belongs to), one
+    indexed lookup per batch of input keys; only the subjects of the best
+    matching keys are loaded, and their names as stored decide. Organisations
+    whose stored keys are stale (never written, or of another version) are
+    keyed here, in memory: slower, never missed.
     """
 
     def __init__(self):
-        # key -> [(id, code, current name, kind, name matched, is a former name)]
+        # matching key -> [(id, code, current name, kind, name matched, is a former name)]
         self.entries: dict[str, list[tuple]] = {}
-        self.block_keys: dict[str, list[str]] = defaultdict(list)
+        self.block_keys: dict[str, set[str]] = defaultdict(set)
+        self._holders: dict[str, set[int]] = defaultdict(set)  # matching key -> subject ids
+        self._hits: dict[str, set[tuple[str, int]]] = {}  # stored key -> (matching key, id)
+        self._stale: dict[str, set[tuple[str, int]]] = defaultdict(set)
         self._scored: dict[str, list[tuple]] = {}
         self._explained: dict[tuple, str] = {}
-        self._names_seen: set[tuple[int, str]] = set()
-        self._choices: dict[int, list[str]] = defaultdict(list)  # subject id -> its keys
-        self._near_memo: dict[str, set[str]] = {}
-        self._stale: dict[str, set[int]] = defaultdict(set)  # stored key -> stale subjects
-        self._load_stale()
+        self._key_stale()
 
-    def _near_of(self, choice: str) -> set[str]:
-        near = self._near_memo.get(choice)
-        if near is None:
-            near = self._near_memo[choice] = name_keys.near_keys(choice)
-        return near
-
-    def _load_stale(self) -> None:
+    def _key_stale(self) -> None:
+        """Keys of the organisations whose stored keys are stale, computed here."""
+        city = settings.PORTAL_CITY_NAME
         stale = stored_keys.stale_subjects().order_by()
-        current = [
-            (pk, code, name, kind, normalised, name, False)
-            for pk, code, name, kind, normalised in stale.values_list(
-                "id", "code", "name", "kind", "name_normalised"
-            ).iterator(chunk_size=10000)
-        ]
-        if not current:
+        rows = list(stale.values_list("id", "name_normalised").iterator(chunk_size=10000))
+        if not rows:
             return
         former = (
             SubjectName.objects.filter(subject__in=stale)
             .exclude(name_normalised=F("subject__name_normalised"))
             .order_by()
-            .values_list(
-                "subject_id",
-                "subject__code",
-                "subject__name",
-                "subject__kind",
-                "name",
-                "name_normalised",
-            )
+            .values_list("subject_id", "name_normalised")
         )
-        earlier = [
-            (pk, code, name, kind, normalised, former_name, True)
-            for pk, code, name, kind, former_name, normalised in former.iterator(chunk_size=10000)
-        ]
-        self._load(itertools.chain(current, earlier))
-        for pk in {row[0] for row in current}:
-            for choice in self._choices[pk]:
-                self._stale[f"b:{names.block_key(choice)}"].add(pk)
-                for key in self._near_of(choice):
-                    self._stale[key].add(pk)
+        for pk, normalised in itertools.chain(rows, former.iterator(chunk_size=10000)):
+            matching, keys = name_keys.screening_keys(normalised, city)
+            for key in keys:
+                self._stale[key].add((matching, pk))
 
-    def _load(self, rows) -> None:
-        # The hot loop of a large screening: locals only.
-        city = settings.PORTAL_CITY_NAME
-        refine, block_key = names.refine_key, names.block_key
-        entries, block_keys, seen, choices = (
-            self.entries,
-            self.block_keys,
-            self._names_seen,
-            self._choices,
-        )
-        for pk, code, name, kind, normalised, matched, former in rows:
-            if (pk, normalised) in seen:
-                continue
-            seen.add((pk, normalised))
-            key = refine(normalised, city)
-            if not key:
-                continue
-            bucket = entries.get(key)
-            if bucket is None:
-                entries[key] = bucket = []
-                block_keys[block_key(key)].append(key)
-            bucket.append((pk, code, name, kind, matched, former))
-            choices[pk].append(key)
-
-    def _lookup(self, keys: set[str]) -> dict[str, set[int]]:
-        """{stored key: subjects having it}, loading the subjects not loaded yet."""
-        hits: dict[str, set[int]] = defaultdict(set)
-        organisations = ~Q(subject__kind=SubjectKind.NATURAL_PERSON)
-        for chunk in _chunks(sorted(keys)):
-            # One query a chunk: each hit with its subject and (left join) its other names.
-            found = (
-                SubjectNameKey.objects.filter(organisations, key__in=chunk)
+    def _lookup(self, keys: set[str]) -> dict[str, set[tuple[str, int]]]:
+        """{stored key: (matching key, subject id) of every organisation name having it}."""
+        todo = sorted(keys - self._hits.keys())
+        for key in todo:
+            self._hits[key] = set(self._stale.get(key, ()))
+        for chunk in _chunks(todo):
+            # Read from the (key, matching key, subject) index alone.
+            for key, matching, pk in (
+                SubjectNameKey.objects.filter(key__in=chunk)
                 .order_by()
+                .values_list("key", "matching_key", "subject_id")
+            ):
+                self._hits[key].add((matching, pk))
+        return {key: self._hits[key] for key in keys}
+
+    def _load_entries(self, choices: set[str]) -> None:
+        """The subjects holding these matching keys, with the names that carry them."""
+        choices = {c for c in choices if c not in self.entries}
+        wanted = {pk for choice in choices for pk in self._holders[choice]}
+        for choice in choices:
+            self.entries[choice] = []
+        city = settings.PORTAL_CITY_NAME
+        refine = names.refine_key
+        organisations = ~Q(kind=SubjectKind.NATURAL_PERSON)
+        for chunk in _chunks(sorted(wanted)):
+            named: list[tuple] = []
+            current = {}
+            # One query a chunk: each subject with (left join) its recorded names.
+            for pk, code, name, kind, normalised, other, other_normalised in (
+                Subject.objects.filter(organisations, pk__in=chunk)
+                .order_by("pk", "names__pk")
                 .values_list(
-                    "key",
-                    "subject_id",
-                    "subject__code",
-                    "subject__name",
-                    "subject__kind",
-                    "subject__name_normalised",
-                    "subject__names__name",
-                    "subject__names__name_normalised",
+                    "id",
+                    "code",
+                    "name",
+                    "kind",
+                    "name_normalised",
+                    "names__name",
+                    "names__name_normalised",
                 )
-            )
-            rows = []
-            for key, pk, code, name, kind, normalised, other, other_normalised in found:
-                hits[key].add(pk)
-                rows.append((pk, code, name, kind, normalised, name, False))
+            ):
+                if pk not in current:
+                    current[pk] = (code, name, kind)
+                    named.append((pk, normalised, name, False))
                 # SubjectName holds the current name too: only names that differ are former.
                 if other_normalised is not None and other_normalised != normalised:
-                    rows.append((pk, code, name, kind, other_normalised, other, True))
-            self._load(rows)
-        for key in keys & self._stale.keys():
-            hits[key] |= self._stale[key]
-        return hits
-
-    def _near(self, queries: list[str], hits: dict[str, set[int]], wanted) -> dict[str, set[str]]:
-        """{query key: loaded keys sharing a name key with it} (see the class docstring)."""
-        near: dict[str, set[str]] = defaultdict(set)
-        for key, asking in wanted.items():
-            for pk in hits.get(key, ()):
-                for choice in self._choices[pk]:
-                    # A subject found by a key: which of its names carries it.
-                    if key in self._near_of(choice):
-                        for query in asking:
-                            near[query].add(choice)
-        return near
+                    named.append((pk, other_normalised, other, True))
+            for pk, normalised, matched, former in named:
+                choice = refine(normalised, city)
+                # A key left over from a deleted name leads nowhere: names decide.
+                if choice in choices and pk in self._holders[choice]:
+                    code, name, kind = current[pk]
+                    self.entries[choice].append((pk, code, name, kind, matched, former))
 
     def prepare(self, keys) -> None:
         """Score many keys at once: one lookup of the stored keys of their blocks and near
         keys; per block, one rapidfuzz cdist over the block's keys; then the near keys of
-        every query, scored one by one."""
+        every query, scored one by one; then the subjects of the best keys are loaded."""
         todo: dict[str, list[str]] = defaultdict(list)
         for key in set(keys):
             if key and key not in self._scored:
@@ -306,11 +270,21 @@ class NameIndex:
                     if not key.startswith("e:"):
                         wanted[key].append(query)
         hits = self._lookup({f"b:{block}" for block in todo} | wanted.keys())
-        near = self._near([q for queries in todo.values() for q in queries], hits, wanted)
+        holders = self._holders
+        for block in todo:
+            for choice, pk in hits[f"b:{block}"]:
+                self.block_keys[block].add(choice)
+                holders[choice].add(pk)
+        near: dict[str, set[str]] = defaultdict(set)
+        for key, asking in wanted.items():
+            for choice, pk in hits[key]:
+                holders[choice].add(pk)
+                for query in asking:
+                    near[query].add(choice)
         scored: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for block, queries in todo.items():
-            # Sorted: the same candidates whatever order the database returned the names in.
-            choices = sorted(self.block_keys.get(block, []))
+            # Sorted: the same candidates whatever order the database returned the keys in.
+            choices = sorted(self.block_keys.get(block, ()))
             if not choices:
                 continue
             for start in range(0, len(queries), QUERY_BATCH):
@@ -334,7 +308,10 @@ class NameIndex:
                 found = scored[query]
                 seen = {choice for choice, _ in found}
                 found += [(c, names.score(query, c)) for c in sorted(near[query] - seen)]
-                self._scored[query] = self._best(found)
+        self._load_entries({c for query in scored for c, _ in scored[query]})
+        for queries in todo.values():
+            for query in queries:
+                self._scored[query] = self._best(scored[query])
 
     def _best(self, scored: list[tuple[str, float]]) -> list[tuple]:
         """One entry per subject, best first: [(entry, candidate key, score)]."""

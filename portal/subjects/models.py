@@ -167,12 +167,16 @@ class SubjectNameKey(models.Model):
 
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="name_keys")
     key = models.CharField(max_length=400)
+    # The matching key of the name the key comes from (what screening scores).
+    matching_key = models.CharField(max_length=200)
 
     class Meta:
         verbose_name = _("名称检索键")
         verbose_name_plural = _("名称检索键")
-        # The lookup reads (key -> subject) from the index alone.
-        indexes = [models.Index(fields=["key", "subject"], name="subject_name_key_lookup")]
+        # The lookup reads (key -> matching key, subject) from the index alone.
+        indexes = [
+            models.Index(fields=["key", "matching_key", "subject"], name="subject_name_key_lookup")
+        ]
 
     def __str__(self):
         return self.key

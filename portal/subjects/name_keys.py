@@ -189,12 +189,13 @@ def block_key(key: str) -> str:
     return key[:2]
 
 
-def screening_keys(normalised: str, city: str | None = None) -> set[str]:
-    """The keys a stored organisation name is screened by (see the module docstring)."""
+def screening_keys(normalised: str, city: str | None = None) -> tuple[str, set[str]]:
+    """A stored organisation name's matching key and the keys it is screened by (see the
+    module docstring); no keys without a matching key."""
     key = refine_key(normalised, city)
     if not key:
-        return set()
-    return {f"b:{block_key(key)}", *near_keys(key)}
+        return key, set()
+    return key, {f"b:{block_key(key)}", *near_keys(key)}
 
 
 def core_name(name: object) -> str:

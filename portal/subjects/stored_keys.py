@@ -54,15 +54,16 @@ def _version(city: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def keys_of(kind: str, normalised_names: Iterable[str]) -> set[str]:
-    """The stored keys of one subject: those of every organisation name, none for a person
-    (people are never screened by name)."""
+def keys_of(kind: str, normalised_names: Iterable[str]) -> set[tuple[str, str]]:
+    """The stored keys of one subject as (matching key, key): those of every organisation
+    name, none for a person (people are never screened by name)."""
     if kind == SubjectKind.NATURAL_PERSON:
         return set()
     city = settings.PORTAL_CITY_NAME
-    keys: set[str] = set()
+    keys: set[tuple[str, str]] = set()
     for normalised in normalised_names:
-        keys |= name_keys.screening_keys(normalised, city)
+        matching, found = name_keys.screening_keys(normalised, city)
+        keys.update((matching, key) for key in found)
     return keys
 
 
@@ -72,14 +73,14 @@ def _chunks(values, size=CHUNK):
         yield values[start : start + size]
 
 
-def _insert(rows: list[tuple[int, str]]) -> None:
-    """(subject id, key) rows, as one executemany: millions of keys in a backfill."""
+def _insert(rows: list[tuple[int, str, str]]) -> None:
+    """(subject id, matching key, key) rows, as one executemany: millions in a backfill."""
     if not rows:
         return
     quote = connection.ops.quote_name
     table = quote(SubjectNameKey._meta.db_table)
-    columns = f"{quote('subject_id')}, {quote('key')}"
-    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s)"  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
+    columns = f"{quote('subject_id')}, {quote('matching_key')}, {quote('key')}"
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s)"  # noqa: S608  # nosec B608  # table and column names are the code's own; values are bound parameters
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -101,7 +102,11 @@ def write_keys(subject_ids: Iterable[int]) -> int:
             "subject_id", "name_normalised"
         ):
             names[pk].add(normalised)
-        rows = [(pk, key) for pk, kind in kinds.items() for key in keys_of(kind, names[pk])]
+        rows = [
+            (pk, matching, key)
+            for pk, kind in kinds.items()
+            for matching, key in keys_of(kind, names[pk])
+        ]
         with transaction.atomic():  # old keys and version, or new keys and version
             SubjectNameKey.objects.filter(subject_id__in=chunk).delete()
             _insert(rows)
@@ -114,9 +119,9 @@ def write_new_subject_keys(subjects: list[Subject]) -> int:
     """Store the keys of subjects just inserted in bulk (saved, with no keys and no
     former names yet): computed from the instances, no reading back."""
     rows = [
-        (subject.pk, key)
+        (subject.pk, matching, key)
         for subject in subjects
-        for key in keys_of(subject.kind, [subject.name_normalised])
+        for matching, key in keys_of(subject.kind, [subject.name_normalised])
     ]
     _insert(rows)
     version = keys_version()
