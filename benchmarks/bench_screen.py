@@ -33,7 +33,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
@@ -237,6 +237,12 @@ def main():
     parser.add_argument(
         "--backfill", action="store_true", help="write stale stored name keys before screening"
     )
+    parser.add_argument(
+        "--compare-computed",
+        action="store_true",
+        help="also screen with every organisation's stored keys stale (computed in memory, "
+        "as before the keys were stored; rolled back) and compare the candidates",
+    )
     args = parser.parse_args()
 
     ensure_data(args.subjects, args.records, args.seed)
@@ -275,6 +281,23 @@ def main():
     started = time.perf_counter()
     results = screen(rows, scenario)
     t_screen = time.perf_counter() - started
+
+    if args.compare_computed:
+        with transaction.atomic():
+            Subject.objects.update(name_keys_version="")
+            started = time.perf_counter()
+            computed = screen(rows, scenario)
+            t_computed = time.perf_counter() - started
+            transaction.set_rollback(True)
+        same = sum(
+            [(c.subject.code, c.score) for c in a.candidates]
+            == [(c.subject.code, c.score) for c in b.candidates]
+            for a, b in zip(results, computed, strict=True)
+        )
+        print(
+            f"screen with every key computed in memory (stale): {t_computed:.2f} s "
+            f"(stored keys: {t_screen:.2f} s); rows with the same candidates: {same:,} of {len(rows):,}"
+        )
 
     started = time.perf_counter()
     lookup, _ = run_lookup(
