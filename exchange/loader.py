@@ -51,6 +51,7 @@ from portal.records.writing import (
 )
 from portal.subjects.models import Subject, SubjectKind, SubjectName
 from portal.subjects.name_keys import clearly_different
+from portal.subjects.stored_keys import write_new_subject_keys
 
 LOOKUP_CHUNK = 900  # stays under SQLite's 999 bound parameters per query
 
@@ -325,7 +326,12 @@ def _new_subject(**fields) -> Subject:
     subject = Subject.__new__(Subject)
     values = {f.attname: None for f in Subject._meta.concrete_fields}
     values.update(
-        _state=state, district="", identity_masked="", identity_type="", legal_representative=""
+        _state=state,
+        district="",
+        identity_masked="",
+        identity_type="",
+        legal_representative="",
+        name_keys_version="",
     )
     values.update(fields)
     subject.__dict__.update(values)
@@ -662,6 +668,7 @@ class ChunkLoader:
             else:
                 Subject.objects.bulk_create(fresh)
             self.counts.subjects_created += len(fresh)
+            write_new_subject_keys(fresh)  # screening finds them by their name keys
             for subject in fresh:
                 subjects[subject.code] = KnownSubject(
                     subject.pk, subject.code, subject.name, subject.adult_on

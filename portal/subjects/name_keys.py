@@ -21,6 +21,12 @@ same names, and screening draws its candidates from the same keys. A key is
 
 Organisations get every class; natural persons only ``e:`` of their current
 name (a person is found by the full name, never a fragment or a near name).
+
+Screening matches on its own *matching key* (the stored normalised name with
+a province prefix dropped, :func:`refine_key`) and stores, per organisation
+name, :func:`screening_keys`: ``b:`` its block (the matching key's first two
+characters) and the ``n:``/``p:``/``d:`` keys of the matching key, so that
+candidates are one indexed lookup (portal.subjects.stored_keys).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from portal.core.text import normalise_text
 from portal.subjects.districts import DISTRICTS
 
 PROVINCES = ("广东省", "广东")
+_PROVINCE_START = PROVINCES[-1]
 # Shortest core that gets deletion keys: deleting one of two or three characters
 # would make keys that half the register shares.
 MIN_FUZZY_CORE = 4
@@ -158,6 +165,37 @@ def parts(name: object) -> NameParts:
         text = text[: found.start()] + text[found.end() :]
     place = province + in_city + in_district + bracketed
     return NameParts(text[:MAX_CORE], place, form)
+
+
+def refine_key(normalised: str, city: str | None = None) -> str:
+    """Screening's matching key of a stored normalised name: a province prefix dropped
+    (and the city after it), as portal.measures.names.match_key does for an input name."""
+    if not normalised.startswith(_PROVINCE_START):
+        return normalised  # nearly every name: keep this path cheap
+    city = settings.PORTAL_CITY_NAME if city is None else city
+    for province in PROVINCES:
+        if normalised.startswith(province) and len(normalised) > len(province) + 1:
+            rest = normalised[len(province) :]
+            if city:
+                for prefix in (f"{city}市", city):
+                    if rest.startswith(prefix) and len(rest) > len(prefix):
+                        return rest[len(prefix) :]
+            return rest
+    return normalised
+
+
+def block_key(key: str) -> str:
+    """Screening scores every matching key sharing this prefix with the input's."""
+    return key[:2]
+
+
+def screening_keys(normalised: str, city: str | None = None) -> tuple[str, set[str]]:
+    """A stored organisation name's matching key and the keys it is screened by (see the
+    module docstring); no keys without a matching key."""
+    key = refine_key(normalised, city)
+    if not key:
+        return key, set()
+    return key, {f"b:{block_key(key)}", *near_keys(key)}
 
 
 def core_name(name: object) -> str:
