@@ -42,6 +42,7 @@ setup: $(INSTALLED) system-packages $(ECHARTS) ## Install, migrate, load the cat
 	$(MANAGE) install_duties
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo --if-empty --subjects 2000 --records 20000
+	$(MANAGE) subject_name_keys
 	$(MANAGE) search_index --rebuild --if-needed
 	$(MANAGE) refresh_statistics
 	$(MANAGE) setup_site

@@ -57,7 +57,7 @@ from portal.assessment.figures import (  # noqa: E402
     refresh_period,
 )
 from portal.assessment.models import BatchFigures, DutyEvent, ReportingDuty  # noqa: E402
-from portal.objections.workdays import WorkingCalendar  # noqa: E402
+from portal.core.workdays import WorkingCalendar  # noqa: E402
 from portal.records.disclosure import PublicState, RecordStatus  # noqa: E402
 from portal.records.models import (  # noqa: E402
     CreditRecord,

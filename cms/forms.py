@@ -4,8 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cms.lists import Filters, items_for
+from portal.core.languages import localised_choices
 from portal.departments.models import Department
-from portal.subjects.districts import DISTRICTS
+from portal.subjects.districts import district_choices
 
 
 class DateInput(forms.DateInput):
@@ -18,22 +19,22 @@ class ListFilterForm(forms.Form):
     )
     item = forms.ChoiceField(label=_("信息类别"), required=False)
     department = forms.ChoiceField(label=_("部门"), required=False)
-    district = forms.ChoiceField(
-        label=_("区县"), required=False, choices=[("", _("全部区县")), *DISTRICTS]
-    )
+    district = forms.ChoiceField(label=_("区县"), required=False)
     date_from = forms.DateField(label=_("决定日期自"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("决定日期至"), required=False, widget=DateInput)
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
-        items = list(items_for(kind).values_list("code", "name"))
+        # Names in the reader's language, read when the form is built (not at import).
+        items = localised_choices(items_for(kind).values_list("code", "name", "name_en"))
         self.fields["item"].choices = [("", _("全部类别")), *items]
         if len(items) <= 1:
             self.fields["item"].widget = forms.HiddenInput()
-        self.fields["department"].choices = [
-            ("", _("全部部门")),
-            *Department.objects.filter(is_active=True).values_list("code", "name"),
-        ]
+        departments = Department.objects.filter(is_active=True).values_list(
+            "code", "name", "name_en"
+        )
+        self.fields["department"].choices = [("", _("全部部门")), *localised_choices(departments)]
+        self.fields["district"].choices = [("", _("全部区县")), *district_choices()]
 
     def clean(self):
         data = super().clean()

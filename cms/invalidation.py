@@ -11,11 +11,17 @@
 - the site's header, footer and menus (SiteChrome) saved: every page.
 - a subject saved (a new name): its pages; the catalog or a department saved: every page
   showing records.
+- a Wagtail site saved or deleted, or a site's root page saved, published, moved or
+  deleted: the processes' memo of which site and home page answer a host (cms.sites), and
+  with a site every page (its addresses may have changed).
+- a page's view restriction added, changed or removed: the processes' memo of pages
+  without restrictions, and every page (a restriction covers a whole section, whose
+  public copies must stop being served); a page moved: that memo too.
 """
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from cms import pagecache
@@ -104,7 +110,30 @@ def tags_for_page(page: Page, *, address_changed: bool = False) -> list[str]:
         tags += [pagecache.page_tag(pk) for pk in below]
     if _linked_from_menus([page.pk]):
         tags.append(pagecache.CHROME)
+    if _is_site_root(page.pk):
+        tags.append(pagecache.SITES)
     return tags
+
+
+def _is_site_root(page_id) -> bool:
+    return Site.objects.filter(root_page_id=page_id).exists()
+
+
+def on_site_saved(sender, raw=False, **kwargs):
+    if not raw:
+        invalidate_now_and_after_commit(pagecache.SITES, pagecache.CHROME)
+
+
+def on_restriction_saved(sender, raw=False, **kwargs):
+    if not raw:
+        invalidate_now_and_after_commit(pagecache.RESTRICTIONS, pagecache.CHROME)
+
+
+def on_page_saved(sender, instance, raw=False, **kwargs):
+    """A site's root page saved without being published (fixtures, scripts): the processes'
+    copy of it goes too."""
+    if not raw and instance.pk and _is_site_root(instance.pk):
+        invalidate_now_and_after_commit(pagecache.SITES)
 
 
 def on_page_published(sender, instance, **kwargs):
@@ -118,7 +147,7 @@ def on_page_unpublished(sender, instance, **kwargs):
 def on_page_address_changed(sender, instance, parent_page_before=None, **kwargs):
     """post_page_move and page_slug_changed: old addresses must not answer from the cache,
     nor the listing the page left."""
-    tags = tags_for_page(instance, address_changed=True)
+    tags = [*tags_for_page(instance, address_changed=True), pagecache.RESTRICTIONS]
     if parent_page_before is not None:
         tags.append(pagecache.children_tag(parent_page_before.pk))
         tags += tags_for_page(parent_page_before)
@@ -154,10 +183,20 @@ def connect() -> None:
     page_unpublished.connect(on_page_unpublished, dispatch_uid="cms.pagecache.unpublished")
     post_page_move.connect(on_page_address_changed, dispatch_uid="cms.pagecache.moved")
     page_slug_changed.connect(on_page_address_changed, dispatch_uid="cms.pagecache.slug")
+    for signal in (post_save, post_delete):
+        signal.connect(on_site_saved, sender=Site, dispatch_uid=f"cms.pagecache.site.{signal}")
+        signal.connect(
+            on_restriction_saved,
+            sender=PageViewRestriction,
+            dispatch_uid=f"cms.pagecache.restriction.{signal}",
+        )
     # Each page class (Wagtail deletes pages through their specific classes); never every
     # model, which would stop Django's fast bulk deletes everywhere.
     for model in apps.get_models():
         if issubclass(model, Page):
             pre_delete.connect(
                 on_page_deleted, sender=model, dispatch_uid=f"cms.pagecache.deleted.{model}"
+            )
+            post_save.connect(
+                on_page_saved, sender=model, dispatch_uid=f"cms.pagecache.saved.{model}"
             )

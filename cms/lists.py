@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.profiles import format_value
 from portal.catalog.models import CatalogItem, Category, ListType
+from portal.core.languages import localised_name
 from portal.core.names import normalise_name
 from portal.core.text import normalise_code
 from portal.records import visibility
@@ -119,6 +120,7 @@ def latest_public(limit: int = 8) -> list:
 class Column:
     label: str
     value: object  # callable(record) -> str
+    is_date: bool = False  # a date: kept on one line in the table
 
 
 def _data(key):
@@ -126,7 +128,12 @@ def _data(key):
 
 
 def _authority(record):
-    return visibility.public_data(record).get("authority") or record.department.name
+    """The deciding authority as submitted; the department's own name reads in the
+    page's language."""
+    authority = visibility.public_data(record).get("authority")
+    if not authority or authority == record.department.name:
+        return localised_name(record.department)
+    return authority
 
 
 def _date(record):
@@ -149,8 +156,8 @@ COLUMNS = {
         Column(_("行政许可决定文书号"), lambda r: r.decision_no),
         Column(_("许可决定文书名称"), _data("decision_name")),
         Column(_("许可类别"), _data("licence_category")),
-        Column(_("许可决定日期"), _date),
-        Column(_("有效期至"), _data("valid_to")),
+        Column(_("许可决定日期"), _date, is_date=True),
+        Column(_("有效期至"), _data("valid_to"), is_date=True),
         Column(_("许可机关"), _authority),
     ],
     ListKind.PENALTIES: SUBJECT_COLUMNS
@@ -158,16 +165,16 @@ COLUMNS = {
         Column(_("行政处罚决定书文号"), lambda r: r.decision_no),
         Column(_("违法行为类型"), _data("violation_type")),
         Column(_("处罚类别"), _data("penalty_types")),
-        Column(_("处罚决定日期"), _date),
+        Column(_("处罚决定日期"), _date, is_date=True),
         Column(_("处罚机关"), _authority),
     ],
 }
 LIST_COLUMNS = SUBJECT_COLUMNS + [
-    Column(_("名单类别"), lambda r: r.catalog_item.name),
+    Column(_("名单类别"), lambda r: localised_name(r.catalog_item)),
     Column(_("列入事由"), visibility.public_title),
     Column(_("文书号"), lambda r: r.decision_no),
-    Column(_("列入日期"), _date),
-    Column(_("认定部门"), lambda r: r.department.name),
+    Column(_("列入日期"), _date, is_date=True),
+    Column(_("认定部门"), lambda r: localised_name(r.department)),
 ]
 
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
 
+from portal.core.languages import is_english
+
 
 def localised_path(path: str, language: str | None = None, current: str | None = None) -> str:
     """`path` (read in language `current`) as it is written in `language`.
@@ -16,5 +18,4 @@ def localised_path(path: str, language: str | None = None, current: str | None =
         return translate_url(path, language)
 
 
-def is_english() -> bool:
-    return (translation.get_language() or "").startswith("en")
+__all__ = ["is_english", "localised_path"]

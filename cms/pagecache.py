@@ -1,7 +1,7 @@
 """The public site's page cache (docs/architecture.md, Public page cache).
 
 An anonymous visitor's GET of a public page is answered from a shared cache (Redis, or
-files under `var/cache/pages/` in the embedded mode, so every worker process sees the same
+an SQLite file under `var/cache/pages/` in the embedded mode, so every worker process sees the same
 pages and the same invalidations), keyed by scheme, host, language and full path with its
 query. Nothing else is kept: not a request carrying a session cookie (a logged-in member
 of staff, a visitor in the middle of a case), not a preview, not a POST, not an answer
@@ -61,6 +61,8 @@ CHROME = "chrome"  # header, footer and menus every page shows
 RECORDS = "records"  # anything listing public records across subjects: home, search
 SUBJECTS = "subjects"  # every subject's profile and record pages at once
 CATALOG = "catalog"  # catalog items, their fields and rules, departments
+SITES = "sites"  # which site and home page answer a host (cms.sites), not a page's own tag
+RESTRICTIONS = "restrictions"  # which pages have no view restriction (cms.sites)
 
 
 def page_tag(page_id) -> str:

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cms.localise import is_english, localised_path
-from portal.catalog.models import CatalogItem, ListType
+from portal.catalog.models import CatalogItem, Category, ListType, ReportSection
 from portal.records import visibility
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
@@ -36,6 +38,66 @@ class ItemGroup:
 
 
 @dataclass
+class Section:
+    """One of the profile's sections (行政许可, 行政处罚, 守信激励, 失信惩戒, then the rest)."""
+
+    key: str
+    title: str
+    groups: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+
+# The sections people know from Credit China, in its order, decided by what an item holds
+# (the catalog's category, list and report section), never by item codes. First match wins.
+SECTIONS = [
+    (
+        "licences",
+        pgettext_lazy("profile section", "行政许可"),
+        lambda item: item.category == Category.LICENCE,
+    ),
+    (
+        "penalties",
+        pgettext_lazy("profile section", "行政处罚"),
+        lambda item: item.category == Category.PENALTY,
+    ),
+    (
+        "incentives",
+        pgettext_lazy("profile section", "守信激励"),
+        lambda item: (
+            item.list_type == ListType.RED or item.report_section == ReportSection.HONOUR_RED
+        ),
+    ),
+    (
+        "punishments",
+        pgettext_lazy("profile section", "失信惩戒"),
+        lambda item: (
+            item.list_type == ListType.BLACK
+            or item.report_section == ReportSection.SERIOUS_DISHONESTY
+        ),
+    ),
+]
+OTHER_SECTION = ("other", _("其他信息"))
+
+
+def sections_of(groups: list) -> list[Section]:
+    """The groups sorted into the four sections (always shown, even empty), then the rest
+    (shown when it has records)."""
+    sections = [Section(key, title) for key, title, _rule in SECTIONS]
+    other = Section(*OTHER_SECTION)
+    for group in groups:
+        for section, (_key, _title, belongs) in zip(sections, SECTIONS, strict=True):
+            if belongs(group.item):
+                section.groups.append(group)
+                break
+        else:
+            other.groups.append(group)
+    return sections + ([other] if other.groups else [])
+
+
+@dataclass
 class Profile:
     subject: Subject
     former_names: list
@@ -45,6 +107,10 @@ class Profile:
     total: int = 0
     under_objection: int = 0
     selected_item: CatalogItem | None = None
+
+    @property
+    def sections(self) -> list[Section]:
+        return sections_of(self.groups)
 
 
 # The columns a profile row shows: the JSON `data` is left in the database.

@@ -4,6 +4,7 @@ A plain GET form: facets are links that add or remove one filter, so the page
 works without JavaScript and every result page has its own address.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -100,6 +101,10 @@ def run_search(request, base: str) -> dict:
     query = query_from(params, request.GET.get("page"))
     try:
         results = search_public(query)
+        if results.total and query.page > results.pages:
+            # A page past the end (an old link, a typed number) shows the last page.
+            query = dataclasses.replace(query, page=results.pages)
+            results = search_public(query)
     except SearchUnavailable:
         # The engine is down: say so plainly; profiles and lists still work from the database.
         context["unavailable"] = True

@@ -16,7 +16,9 @@ from exchange.models import (
     CandidateStatus,
     IdentityCandidate,
     PendingApproval,
+    SharingGrant,
 )
+from portal.audit.services import record_event
 
 
 @admin.register(Batch)
@@ -113,6 +115,37 @@ class ApprovalPolicyAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         approvals.audit_policy(obj, request.user)
+
+
+@admin.register(SharingGrant)
+class SharingGrantAdmin(admin.ModelAdmin):
+    """Which shared-only items each department may query, and why (changes audited)."""
+
+    list_display = ["department", "catalog_item", "legal_basis", "is_active", "updated_at"]
+    list_editable = ["is_active"]
+    list_filter = ["is_active", "catalog_item", "department"]
+    search_fields = ["legal_basis", "department__name"]
+
+    def _audit(self, request, obj, verb):
+        record_event(
+            f"sharing.grant_{verb}",
+            actor=request.user,
+            target=obj,
+            data={
+                "department": obj.department.code,
+                "catalog_item": obj.catalog_item.code,
+                "legal_basis": obj.legal_basis,
+                "active": obj.is_active,
+            },
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj, "changed" if change else "created")
+
+    def delete_model(self, request, obj):
+        self._audit(request, obj, "deleted")
+        super().delete_model(request, obj)
 
 
 class DecisionForm(forms.ModelForm):
@@ -232,16 +265,18 @@ class IdentityCandidateAdmin(admin.ModelAdmin):
         "incoming_name",
         "incoming_code",
         "matched_subject",
+        "kind",
         "status",
         "batch",
         "row",
         "created_at",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", "kind"]
     search_fields = ["incoming_name", "incoming_code"]
     readonly_fields = [
         "batch",
         "row",
+        "kind",
         "incoming_name",
         "incoming_code",
         "attached_subject",

@@ -28,7 +28,7 @@ from rest_framework.views import APIView, exception_handler
 
 from exchange import services, sharing
 from exchange.i18n import activate_for
-from exchange.models import Batch, BatchRow, BatchSource, RowError
+from exchange.models import Batch, BatchRow, BatchSource, CandidateKind, RowError
 from exchange.report import error_report_xlsx
 from exchange.views import XLSX, gave_up_note, providable_items, silence_note, template_response
 from importers.messages import render
@@ -147,6 +147,8 @@ class BatchSerializer(serializers.ModelSerializer):
     masked_cells = serializers.SerializerMethodField()
     file_error = serializers.SerializerMethodField()
     same_as = serializers.SerializerMethodField()
+    name_mismatches = serializers.SerializerMethodField()
+    template_notice = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     created = serializers.IntegerField(source="created_count")
     updated = serializers.IntegerField(source="updated_count")
@@ -182,10 +184,15 @@ class BatchSerializer(serializers.ModelSerializer):
             "awaiting_commit_approval",
             "error_count",
             "candidate_count",
+            "name_mismatch_count",
+            "names_confirmed",
+            "name_mismatches",
             "masked_count",
             "masked_cells",
             "file_error",
             "same_as",
+            "file_template_version",
+            "template_notice",
             "progress",
             "worker",
             "created_at",
@@ -201,6 +208,25 @@ class BatchSerializer(serializers.ModelSerializer):
             {"row": cell.row, "field": cell.field, "column": cell.column, "kinds": cell.kinds}
             for cell in batch.masked_cells.all()[:1000]
         ]
+
+    def get_name_mismatches(self, batch) -> list[dict]:
+        """Rows whose subject code is registered under a clearly different name (the first
+        thousand): confirm them when committing (`confirm_names`) or fix the file."""
+        return [
+            {
+                "row": c.row,
+                "code": c.incoming_code,
+                "name": c.incoming_name,
+                "registered_name": c.matched_subject.name,
+            }
+            for c in batch.candidates.filter(kind=CandidateKind.NAME_DIFFERS)
+            .select_related("matched_subject")
+            .order_by("row")[:1000]
+        ]
+
+    def get_template_notice(self, batch) -> str:
+        """Set when the file was made from an older template: which, and what changed."""
+        return services.template_notice(batch)
 
     def get_same_as(self, batch) -> int | None:
         """An earlier batch with the identical file (a likely double submission)."""
@@ -311,6 +337,11 @@ _BATCH_UPLOAD = inline_serializer(
         "commit": serializers.BooleanField(
             required=False, help_text="load the accepted rows right after validation"
         ),
+        "confirm_names": serializers.BooleanField(
+            required=False,
+            help_text="with commit: load rows whose code is registered under a clearly "
+            "different name too (otherwise the batch stops validated for confirmation)",
+        ),
     },
 )
 
@@ -391,6 +422,7 @@ class BatchListView(DepartmentAPIView):
                 idempotency_key=key,
                 dry_run=dry_run,
                 auto_commit=auto_commit,
+                names_confirmed=_flag(request.data.get("confirm_names")),
                 max_bytes=limit,
             )
         except services.SubmissionError as exc:
@@ -461,16 +493,36 @@ class BatchReportView(DepartmentAPIView):
 class BatchCommitView(DepartmentAPIView):
     @extend_schema(
         summary="Load a validated batch (all or nothing, in the background)",
-        request=None,
-        responses={202: BatchSerializer, 409: OpenApiResponse(description="not validated")},
+        description=(
+            "Rows whose subject code is registered under a clearly different name "
+            "(`name_mismatches` in the batch) must be confirmed with `confirm_names=true`; "
+            "without it the commit is refused (409 `names_unconfirmed`)."
+        ),
+        request=inline_serializer(
+            "BatchCommit",
+            {
+                "confirm_names": serializers.BooleanField(
+                    required=False,
+                    help_text="the codes of the name-mismatch rows are right (e.g. renamed)",
+                )
+            },
+        ),
+        responses={
+            202: BatchSerializer,
+            409: OpenApiResponse(description="not validated, or name mismatches unconfirmed"),
+        },
     )
     def post(self, request, pk):
         batch = self.batch(request, pk)
         user, _label = actor_of(request)
         try:
-            batch = services.request_commit(batch, actor=user)
+            batch = services.request_commit(
+                batch, actor=user, names_confirmed=_flag(request.data.get("confirm_names"))
+            )
         except services.TransitionError as exc:
             raise ApiError(409, "invalid_state", _("此批次当前不能入库。")) from exc
+        except services.NamesUnconfirmed as exc:
+            raise ApiError(409, "names_unconfirmed", exc.message()) from exc
         return Response(
             BatchSerializer(batch, context={"request": request}).data,
             status=status.HTTP_202_ACCEPTED,
@@ -541,6 +593,7 @@ class SharedQuerySerializer(serializers.Serializer):
     code = serializers.CharField(max_length=30)
     purpose = serializers.CharField(max_length=500)
     legal_basis = serializers.CharField(max_length=300)
+    catalog_item = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
 class SharedRecordSerializer(serializers.Serializer):
@@ -560,6 +613,8 @@ class SharedRecordSerializer(serializers.Serializer):
 
 class SharedQueryView(DepartmentAPIView):
     """A subject's shared-only records, for a key an operator granted sharing; registered."""
+
+    for_shared_query = True
 
     @extend_schema(
         summary="Query a subject's shared-only records (purpose and legal basis required)",
@@ -582,7 +637,10 @@ class SharedQueryView(DepartmentAPIView):
                 legal_basis=query.validated_data["legal_basis"],
                 channel=QueryChannel.API,
                 user_label=label,
+                item_code=query.validated_data.get("catalog_item", ""),
             )
+        except sharing.SharingRefused as exc:
+            raise ApiError(403, "not_granted", "；".join(exc.messages)) from exc
         except DjangoValidationError as exc:
             raise ApiError(400, "bad_request", "；".join(exc.messages)) from exc
         if answer.subject is None:

@@ -18,6 +18,7 @@ class ProcessResult:
     withdrawn: int = 0
     pending: int = 0
     candidates: int = 0
+    name_mismatches: int = 0
     masked: int = 0
 
     @property

@@ -49,6 +49,21 @@ class SharedQueryForm(forms.Form):
         max_length=300,
         help_text=_("例如：《社会保险法》第八十六条；本部门依法履职所需。"),
     )
+    # Any code is accepted here: one outside the grants is refused, and registered, by the
+    # sharing rule (exchange/sharing.py), not silently dropped by the form.
+    item = forms.CharField(
+        label=_("目录项"),
+        required=False,
+        max_length=64,
+        help_text=_("留空表示本部门获授权查询的全部目录项。"),
+        widget=forms.Select,
+    )
+
+    def __init__(self, *args, grants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].widget.choices = [("", "—")] + [
+            (g.catalog_item.code, g.catalog_item.name) for g in grants
+        ]
 
 
 class FindRecordForm(forms.Form):

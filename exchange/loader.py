@@ -26,7 +26,13 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from exchange import approvals
-from exchange.models import ApprovalOutcome, IdentityCandidate, PendingApproval, RowOutcome
+from exchange.models import (
+    ApprovalOutcome,
+    CandidateKind,
+    IdentityCandidate,
+    PendingApproval,
+    RowOutcome,
+)
 from exchange.validation import CleanRow, RowProblem
 from importers.schema import WITHDRAWAL_DATE
 from portal.catalog.models import CatalogItem
@@ -45,6 +51,8 @@ from portal.records.writing import (
     snapshot,
 )
 from portal.subjects.models import Subject, SubjectKind, SubjectName
+from portal.subjects.name_keys import clearly_different
+from portal.subjects.stored_keys import write_new_subject_keys
 
 LOOKUP_CHUNK = 900  # stays under SQLite's 999 bound parameters per query
 
@@ -65,6 +73,8 @@ class LoadCounts:
     unchanged: int = 0
     conflicts: int = 0
     candidates: int = 0
+    # Rows naming an existing subject's code under a clearly different name.
+    name_mismatches: int = 0
     subjects_created: int = 0
     withdrawn: int = 0
     # Withdrawal rows turned into requests for a second officer's approval.
@@ -317,7 +327,12 @@ def _new_subject(**fields) -> Subject:
     subject = Subject.__new__(Subject)
     values = {f.attname: None for f in Subject._meta.concrete_fields}
     values.update(
-        _state=state, district="", identity_masked="", identity_type="", legal_representative=""
+        _state=state,
+        district="",
+        identity_masked="",
+        identity_type="",
+        legal_representative="",
+        name_keys_version="",
     )
     values.update(fields)
     subject.__dict__.update(values)
@@ -480,9 +495,14 @@ class ChunkLoader:
         if withdrawals:
             withdrawals = self._drop_already_requested(withdrawals, outcomes, problems)
         self.counts.conflicts += len(problems)
+        upserts = [row for row in rows if not row.action]
+        # Judged on the register as it was before this chunk: a subject this load creates
+        # carries the name its first row gave.
+        known = self._known_subjects(upserts) if upserts else {}
+        if known:
+            self._name_mismatches(upserts, known)
         if self.write:
-            upserts = [row for row in rows if not row.action]
-            subjects = self._resolve_subjects(upserts) if upserts else {}
+            subjects = self._resolve_subjects(upserts, known) if upserts else {}
             ids = self._create(creates, subjects) + self._update(updates, subjects)
             announce(ids, "batch")
             self._withdraw(withdrawals)
@@ -590,16 +610,61 @@ class ChunkLoader:
 
     # -- subjects ------------------------------------------------------------
 
-    def _resolve_subjects(self, rows: list[CleanRow]) -> dict:
+    def _known_subjects(self, rows: list[CleanRow]) -> dict:
+        """code -> KnownSubject for the rows' codes already in the database."""
+        known_here = self._known
+        wanted = {r.subject_code for r in rows}
+        subjects = {code: known_here[code] for code in wanted if code in known_here}
+        subjects.update(self._subjects([code for code in wanted if code not in subjects]))
+        return subjects
+
+    def _name_mismatches(self, rows: list[CleanRow], known: dict) -> None:
+        """Rows whose code belongs to a subject registered under a clearly different name
+        (not a rename such as 有限公司 → 有限责任公司 or an added 惠州市, not a typo): the
+        code may be mistyped, so the batch asks its officer to confirm before loading
+        (exchange.services.request_commit). Former names count as the subject's names."""
+        suspects = []
+        for row in rows:
+            subject = known.get(row.subject_code)
+            if (
+                subject is not None
+                and row.subject_name
+                and _another_name(row.subject_name, subject.name)
+                and clearly_different(row.subject_name, [subject.name])
+            ):
+                suspects.append((row, subject))
+        if not suspects:
+            return
+        former: dict[int, list[str]] = {}
+        for subject_id, name in SubjectName.objects.filter(
+            subject_id__in={subject.pk for _, subject in suspects}
+        ).values_list("subject_id", "name"):
+            former.setdefault(subject_id, []).append(name)
+        flagged = [
+            IdentityCandidate(
+                batch=self.batch,
+                row=row.row,
+                kind=CandidateKind.NAME_DIFFERS,
+                incoming_name=row.subject_name[:200],
+                incoming_code=row.subject_code,
+                attached_subject_id=subject.pk,
+                matched_subject_id=subject.pk,
+            )
+            for row, subject in suspects
+            if clearly_different(row.subject_name, former.get(subject.pk, []) + [subject.name])
+        ]
+        if flagged and self.batch is not None and self.batch.pk:
+            IdentityCandidate.objects.bulk_create(flagged)
+        self.counts.name_mismatches += len(flagged)
+
+    def _resolve_subjects(self, rows: list[CleanRow], known: dict) -> dict:
         """code -> subject for every row, creating subjects new to the database.
 
         A new organisation whose normalised name equals an existing subject's
         (under another code) becomes a review candidate; the two are never merged.
         """
         known_here = self._known
-        wanted = {r.subject_code for r in rows}
-        subjects = {code: known_here[code] for code in wanted if code in known_here}
-        subjects.update(self._subjects([code for code in wanted if code not in subjects]))
+        subjects = dict(known)
         new: dict[str, tuple[Subject, CleanRow]] = {}
         aliases = {}
         industries: dict[str, set] = {}
@@ -619,6 +684,7 @@ class ChunkLoader:
             else:
                 Subject.objects.bulk_create(fresh)
             self.counts.subjects_created += len(fresh)
+            write_new_subject_keys(fresh)  # screening finds them by their name keys
             for subject in fresh:
                 subjects[subject.code] = KnownSubject(
                     subject.pk, subject.code, subject.name, subject.adult_on

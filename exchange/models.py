@@ -74,6 +74,10 @@ class Batch(models.Model):
         CatalogItem, verbose_name=_("目录项"), on_delete=models.PROTECT, related_name="batches"
     )
     schema_version = models.PositiveIntegerField(_("模板版本"))
+    # The template version the file says it was made from (importers.readers), if it says.
+    file_template_version = models.PositiveIntegerField(
+        _("文件所用模板版本"), null=True, blank=True
+    )
     source = models.CharField(_("报送方式"), max_length=8, choices=BatchSource.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -120,6 +124,10 @@ class Batch(models.Model):
     pending_count = models.PositiveIntegerField(_("撤销或移出待审批"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
     candidate_count = models.PositiveIntegerField(_("待确认主体"), default=0)
+    # Rows whose subject code is registered under a clearly different name: loaded only
+    # once an officer confirms the codes (names_confirmed), see exchange.services.
+    name_mismatch_count = models.PositiveIntegerField(_("名称与已登记名称不符"), default=0)
+    names_confirmed = models.BooleanField(_("已确认代码与名称不符的行"), default=False)
     masked_count = models.PositiveIntegerField(_("已遮蔽单元格"), default=0)
     attempts = models.PositiveIntegerField(_("处理次数"), default=0)
     last_failure = models.TextField(_("最近一次处理失败"), blank=True)
@@ -265,8 +273,15 @@ class CandidateStatus(models.TextChoices):
     DIFFERENT = "different", _("确认为不同主体")
 
 
+class CandidateKind(models.TextChoices):
+    SAME_NAME = "same_name", _("代码不同、名称相同")
+    NAME_DIFFERS = "name_differs", _("代码相同、名称明显不同")
+
+
 class IdentityCandidate(models.Model):
-    """A name-only match between an incoming row and an existing subject: for review, never merged."""
+    """A row whose code and name disagree with the register, for review, never merged: a new
+    code under an existing subject's name, or an existing subject's code under a clearly
+    different name (the row attaches to the code's subject once the officer confirms)."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="candidates")
     row = models.PositiveIntegerField(_("行号"))
@@ -288,6 +303,9 @@ class IdentityCandidate(models.Model):
     )
     matched_subject = models.ForeignKey(
         Subject, verbose_name=_("同名主体"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(
+        _("类型"), max_length=12, choices=CandidateKind.choices, default=CandidateKind.SAME_NAME
     )
     score = models.PositiveSmallIntegerField(_("匹配度"), default=100)
     status = models.CharField(
@@ -359,6 +377,46 @@ class ApprovalPolicy(models.Model):
 
     def __str__(self):
         return f"{self.department} {self.get_action_display()}"
+
+
+# -- conditional sharing (有条件共享) ------------------------------------------------------------
+class SharingGrant(models.Model):
+    """Which shared-only catalog item a department's government users may query, and on
+    what legal basis (docs/domain.md, Conditional sharing). No grant, no answer."""
+
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("查询部门"),
+        on_delete=models.CASCADE,
+        related_name="sharing_grants",
+    )
+    catalog_item = models.ForeignKey(
+        CatalogItem,
+        verbose_name=_("目录项"),
+        on_delete=models.CASCADE,
+        related_name="sharing_grants",
+        limit_choices_to={"openness": "shared"},
+    )
+    legal_basis = models.CharField(
+        _("共享依据"),
+        max_length=300,
+        help_text=_("授权该部门查询此类信息的法律、法规或规范性文件。"),
+    )
+    is_active = models.BooleanField(_("有效"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["department", "catalog_item"]
+        verbose_name = _("共享授权")
+        verbose_name_plural = _("共享授权")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "catalog_item"], name="unique_sharing_grant"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.catalog_item}"
 
 
 class ApprovalScope(models.TextChoices):

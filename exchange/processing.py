@@ -82,6 +82,7 @@ def process_file(
     result.withdrawn = counts.withdrawn
     result.pending = counts.pending
     result.candidates = counts.candidates
+    result.name_mismatches = counts.name_mismatches
     return result
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from exchange import approvals
 from exchange.findings import ProcessResult, reset_findings
@@ -37,10 +38,12 @@ from exchange.models import (
 from exchange.processing import process_file
 from exchange.progress import batch_progress, heartbeat, last_heard
 from exchange.tuning import bulk_load, expected_rows
-from exchange.uploads import SubmissionError, private_storage, store_upload
+from exchange.uploads import SubmissionError, private_storage, store_upload, stored_file
+from importers.readers import declared_template_version
 from importers.schema import FileRejected, ImportSchema
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem
+from portal.catalog.versions import changes_since
 from portal.departments.models import Department
 from portal.tasks import enqueue_on_commit
 
@@ -73,6 +76,7 @@ def submit_batch(
     idempotency_key: str = "",
     dry_run: bool = False,
     auto_commit: bool = False,
+    names_confirmed: bool = False,
     max_bytes: int | None = -1,
     enqueue: bool = True,
 ) -> tuple[Batch, bool]:
@@ -101,6 +105,8 @@ def submit_batch(
             idempotency_key=idempotency_key,
             dry_run=dry_run,
             auto_commit=auto_commit and not dry_run,
+            # Sent with auto-commit and the codes confirmed beforehand (API confirm_names).
+            names_confirmed=names_confirmed and auto_commit and not dry_run,
             file_name=Path(file_name).name[:255],
             **stored,
         )
@@ -117,6 +123,7 @@ def submit_batch(
                 "size": batch.file_size,
                 "token": token.prefix if token is not None else "",
                 "dry_run": dry_run,
+                "names_confirmed": batch.names_confirmed,
             },
         )
         if enqueue:
@@ -175,6 +182,23 @@ def same_file_batch(batch: Batch) -> Batch | None:
     )
 
 
+def template_notice(batch: Batch) -> str:
+    """What a batch made from an older template is told (it is still read by the current
+    rules, headers matched by name): which version, which is current and what changed."""
+    used, current = batch.file_template_version, batch.schema_version
+    if not used or not current or used >= current:
+        return ""
+    changes = changes_since(batch.catalog_item, used)
+    text = gettext(
+        "该文件按模板 v%(used)d 制作，当前模板为 v%(current)d，已按当前模板的规则校验。"
+    ) % {"used": used, "current": current}
+    if changes:
+        text += gettext("此后的变化：%(changes)s。") % {"changes": gettext("；").join(changes)}
+    else:
+        text += gettext("变化明细不详，请对照当前模板的填写说明。")
+    return text + gettext("下次报送请下载并使用最新模板。")
+
+
 def promote_dry_run(batch: Batch, actor=None) -> Batch:
     """Turn a validated dry run into an ordinary batch that can be committed: the same
     file, so no second upload. The commit reads the file again, so its plan is current."""
@@ -202,6 +226,7 @@ def _apply_result(batch: Batch, result: ProcessResult) -> None:
     batch.withdrawn_count = result.withdrawn
     batch.pending_count = result.pending
     batch.candidate_count = result.candidates
+    batch.name_mismatch_count = result.name_mismatches
     batch.masked_count = result.masked
 
 
@@ -271,6 +296,9 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
             )
             fused = batch.auto_commit and not batch.dry_run and not awaits_approval
             reset_findings(batch)
+            batch.file_template_version = declared_template_version(
+                stored_file(batch), batch.file_name, batch.catalog_item.code
+            )
             try:
                 # A file found bad halfway (an encoding error in row 900,000) must
                 # leave nothing behind: the savepoint takes back what went before.
@@ -283,8 +311,16 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
                             actor=actor,
                             after_chunk=after_chunk,
                         )
+                        if fused and result.name_mismatches and not batch.names_confirmed:
+                            raise _HeldForNames
             except FileRejected as exc:
                 return _reject_file(batch, exc, actor)
+            except _HeldForNames:
+                # Sent with auto-commit, but some codes are registered under clearly
+                # different names: nothing loaded (the savepoint took it back); the batch
+                # stops validated until an officer confirms the codes and commits.
+                fused = False
+                result = process_file(batch, write=False, today=today, actor=actor)
             _apply_result(batch, result)
             batch.file_error_code = ""
             batch.file_error_params = {}
@@ -303,6 +339,25 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
         _record_failure(batch_id, exc)
         raise
     return batch
+
+
+class _HeldForNames(Exception):
+    """An auto-commit load that found unconfirmed name mismatches: rolled back."""
+
+
+class NamesUnconfirmed(Exception):
+    """A commit asked for while rows whose subject code is registered under a clearly
+    different name were not confirmed (names_confirmed)."""
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
+
+    def message(self) -> str:
+        return gettext(
+            "本批次有 %(n)d 行的主体代码已登记为名称明显不同的主体，可能是代码填错。"
+            "请逐行核对；确认代码无误（如主体已更名）后勾选确认再入库，否则请修改文件后重新上传。"
+        ) % {"n": self.count}
 
 
 def _reject_file(batch: Batch, exc: FileRejected, actor) -> Batch:
@@ -337,12 +392,32 @@ def _audit_result(batch: Batch, actor, what: str) -> None:
             "withdrawn": batch.withdrawn_count,
             "pending_approval": batch.pending_count,
             "candidates": batch.candidate_count,
+            "name_mismatches": batch.name_mismatch_count,
+            "names_confirmed": batch.names_confirmed,
         },
     )
 
 
-def request_commit(batch: Batch, actor=None, *, approved: bool = False) -> Batch:
+def confirm_names(batch: Batch, actor=None) -> None:
+    """The officer confirms that the codes of the batch's name-mismatch rows are right."""
+    with transaction.atomic():
+        Batch.objects.filter(pk=batch.pk).update(names_confirmed=True)
+        batch.names_confirmed = True
+        record_event(
+            "exchange.batch.names_confirmed",
+            actor=actor if getattr(actor, "pk", None) else None,
+            target=batch,
+            data={"rows": batch.name_mismatch_count},
+        )
+
+
+def request_commit(
+    batch: Batch, actor=None, *, approved: bool = False, names_confirmed: bool = False
+) -> Batch:
     """An officer's (or API client's) decision to load a validated batch; runs in the background.
+
+    Rows whose code is registered under a clearly different name must be confirmed first
+    (names_confirmed=True, else NamesUnconfirmed); an approver acts on a confirmed request.
 
     Where the department's policy asks a second officer to approve commits, this only
     asks for the approval (exchange.approvals), which calls back with approved=True;
@@ -354,6 +429,10 @@ def request_commit(batch: Batch, actor=None, *, approved: bool = False) -> Batch
         return batch  # asked twice: nothing more to do
     if batch.status != BatchStatus.VALIDATED:
         raise TransitionError(f"batch {batch.pk} is {batch.status}")
+    if batch.name_mismatch_count and not batch.names_confirmed and not approved:
+        if not names_confirmed:
+            raise NamesUnconfirmed(batch.name_mismatch_count)
+        confirm_names(batch, actor)
     if not approved and approvals.requires_approval(batch.department, ApprovalAction.BATCH_COMMIT):
         approvals.request_batch_commit(batch, actor)
         return batch

@@ -4,7 +4,9 @@ A government user (a role held by an officer of a department) or a department ke
 granted the right asks for one subject by its code (USCC or resident identity
 number) with a purpose and a legal basis; the answer is the subject's records of
 items whose openness is "shared", in every state (repaired and expired ones marked),
-never their identity-number fields, never purged content. Every query is registered
+never their identity-number fields, never purged content. A department sees only the
+items its sharing grants (SharingGrant, edited by operators) name; a query outside
+them is refused and registered as refused. Every query is registered
 (portal.queries) before anything is answered. Public readers never reach any of it:
 portal/records/visibility.py answers them, and shared items are not public there.
 """
@@ -16,12 +18,57 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from exchange.models import SharingGrant
 from portal.catalog.models import FieldType, Openness
 from portal.core.codes import CodeError, validate_uscc
 from portal.queries import services as queries
 from portal.records.models import CreditRecord
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity
 from portal.subjects.models import Subject, SubjectKind
+
+# Grants installed with the starter catalog (docs/domain.md, Conditional sharing):
+# (department, catalog item, legal basis).
+STARTER_GRANTS = [
+    (
+        "HOUSING",
+        "SOCIAL_INSURANCE_ARREARS",
+        "保障性住房准入资格审核（《公共租赁住房管理办法》第七条、第九条）",
+    ),
+    (
+        "FUND",
+        "SOCIAL_INSURANCE_ARREARS",
+        "住房公积金缴存及贷款审核（《住房公积金管理条例》）",
+    ),
+]
+
+
+def install_starter_grants(grant_model, department_model, item_model) -> int:
+    """Create the starter grants whose department and item exist (idempotent)."""
+    made = 0
+    for department_code, item_code, basis in STARTER_GRANTS:
+        department = department_model.objects.filter(code=department_code).first()
+        item = item_model.objects.filter(code=item_code).first()
+        if department is None or item is None:
+            continue
+        _grant, created = grant_model.objects.get_or_create(
+            department=department, catalog_item=item, defaults={"legal_basis": basis}
+        )
+        made += created
+    return made
+
+
+class SharingRefused(ValidationError):
+    """A query outside the department's sharing grants; registered as refused."""
+
+
+def granted_items(department) -> dict[int, SharingGrant]:
+    """The shared-only items the department may query: {catalog item id: grant}."""
+    if department is None:
+        return {}
+    grants = SharingGrant.objects.filter(
+        department=department, is_active=True, catalog_item__openness=Openness.SHARED
+    ).select_related("catalog_item")
+    return {grant.catalog_item_id: grant for grant in grants}
 
 
 @dataclass(frozen=True)
@@ -46,11 +93,12 @@ def find_subject(code: str) -> Subject | None:
     return Subject.objects.filter(code=person.code).first()
 
 
-def shared_records(subject: Subject) -> list[CreditRecord]:
+def shared_records(subject: Subject, item_ids) -> list[CreditRecord]:
     records = (
         CreditRecord.objects.filter(
             subject=subject,
             catalog_item__openness=Openness.SHARED,
+            catalog_item_id__in=list(item_ids),
             purged_at__isnull=True,
         )
         .select_related("catalog_item", "department")
@@ -79,8 +127,11 @@ def query_shared(
     legal_basis: str,
     channel: str,
     user_label: str = "",
+    item_code: str = "",
 ) -> SharedAnswer:
-    """Register the query, then answer it. Purpose and legal basis are both required."""
+    """Register the query, then answer it from the items the department's grants name
+    (or only `item_code`, if given). Purpose and legal basis are both required; a query
+    outside the grants is registered as refused and raises SharingRefused."""
     purpose = queries.clean_purpose(purpose)
     legal_basis = " ".join((legal_basis or "").split())
     if not legal_basis:
@@ -92,6 +143,10 @@ def query_shared(
         natural_person=bool(subject and subject.kind == SubjectKind.NATURAL_PERSON),
         shared_only=True,
     )
+    granted = granted_items(department)
+    refusal = _refusal(granted, (item_code or "").strip().upper())
+    if refusal is None and item_code:
+        granted = {pk: g for pk, g in granted.items() if g.catalog_item.code == item_code.upper()}
     queries.register(
         user=user,
         channel=channel,
@@ -100,7 +155,25 @@ def query_shared(
         legal_basis=legal_basis,
         user_label=user_label,
         department=department,
+        refused=refusal is not None,
     )
+    if refusal is not None:
+        raise SharingRefused(refusal)
     if subject is None:
         return SharedAnswer(None, [])
-    return SharedAnswer(subject, shared_records(subject))
+    return SharedAnswer(subject, shared_records(subject, granted))
+
+
+def _refusal(granted: dict[int, SharingGrant], item_code: str) -> str | None:
+    """Why the query is outside the grants, in the user's language; None if within."""
+    if not granted:
+        return _(
+            "本部门尚未获得查询有条件共享信息的授权，查询未予答复并已登记。"
+            "如履职需要，请联系平台运营人员办理共享授权。"
+        )
+    if item_code and item_code not in {g.catalog_item.code for g in granted.values()}:
+        return _(
+            "本部门未获授权查询目录项“%(item)s”，查询未予答复并已登记。"
+            "如履职需要，请联系平台运营人员办理共享授权。"
+        ) % {"item": item_code}
+    return None

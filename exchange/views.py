@@ -40,9 +40,11 @@ from exchange.models import (
     BatchRow,
     BatchSource,
     BatchStatus,
+    CandidateKind,
     PendingApproval,
     RowOutcome,
 )
+from exchange.registration import register_batch_view
 from exchange.report import error_report_xlsx
 from importers.schema import ImportSchema
 from importers.templates import template_csv, template_filename, template_xlsx
@@ -158,7 +160,14 @@ def batch_upload(request):
         except services.SubmissionError as exc:
             form.add_error("file", exc.message())
         else:
-            messages.success(request, _("文件已接收，正在校验。"))
+            batch.refresh_from_db(fields=["status"])
+            # Validation may already be over (a small file, tasks run in-process).
+            messages.success(
+                request,
+                _("文件已接收，正在校验。")
+                if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING)
+                else _("文件已接收，校验已完成。"),
+            )
             earlier = services.same_file_batch(batch)
             if earlier is not None:
                 messages.warning(
@@ -174,6 +183,7 @@ def batch_upload(request):
 @require_GET
 def batch_detail(request, pk):
     batch = own_batch(request, pk)
+    register_batch_view(request.user, batch)
     progress = services.batch_progress(batch)
     errors = Paginator(batch.row_errors.order_by("row", "id"), 50).get_page(
         request.GET.get("errors")
@@ -192,9 +202,15 @@ def batch_detail(request, pk):
             progress=progress,
             errors=errors,
             error_rows=error_rows,
-            candidates=batch.candidates.select_related("matched_subject")[:50],
+            candidates=batch.candidates.filter(kind=CandidateKind.SAME_NAME).select_related(
+                "matched_subject"
+            )[:50],
+            name_mismatches=batch.candidates.filter(kind=CandidateKind.NAME_DIFFERS)
+            .select_related("matched_subject")
+            .order_by("row")[:200],
             masked_cells=batch.masked_cells.all()[:200],
             same_as=services.same_file_batch(batch),
+            template_notice=services.template_notice(batch),
             silence_note=silence_note(services.silence(batch)),
             gave_up_note=gave_up_note(batch),
             can_retry=services.can_retry(batch),
@@ -275,6 +291,7 @@ def batch_progress_json(request, pk):
 @require_GET
 def batch_rows(request, pk):
     batch = own_batch(request, pk)
+    register_batch_view(request.user, batch)
     rows = BatchRow.objects.filter(batch=batch)
     outcome = request.GET.get("outcome", "")
     if outcome in RowOutcome.values:
@@ -301,6 +318,7 @@ def batch_error_report(request, pk):
     if batch.status in (BatchStatus.RECEIVED, BatchStatus.VALIDATING, BatchStatus.FAILED):
         messages.error(request, _("此批次没有行错误报告。"))
         return redirect("exchange:batch_detail", pk=batch.pk)
+    register_batch_view(request.user, batch)
     content = error_report_xlsx(batch)
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'
@@ -315,9 +333,13 @@ def batch_commit(request, pk):
         messages.error(request, _("请勾选确认后再入库。"))
         return redirect("exchange:batch_detail", pk=batch.pk)
     try:
-        batch = services.request_commit(batch, actor=request.user)
+        batch = services.request_commit(
+            batch, actor=request.user, names_confirmed=bool(request.POST.get("confirm_names"))
+        )
     except services.TransitionError:
         messages.error(request, _("此批次当前不能入库。"))
+    except services.NamesUnconfirmed as exc:
+        messages.error(request, exc.message())
     else:
         if batch.status == BatchStatus.VALIDATED:
             messages.success(request, _("本部门批次入库须经另一名数据专员审批，已提交审批。"))
@@ -455,7 +477,8 @@ def government_user_required(view):
 def shared_query(request):
     """One subject's shared-only records, after the query is registered with its purpose.
     Answered on the POST itself, so no identity number lands in a URL or a history."""
-    form = SharedQueryForm(request.POST or None)
+    grants = list(sharing.granted_items(request.department).values())
+    form = SharedQueryForm(request.POST or None, grants=grants)
     answer = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -466,15 +489,18 @@ def shared_query(request):
                 purpose=form.cleaned_data["purpose"],
                 legal_basis=form.cleaned_data["legal_basis"],
                 channel=QueryChannel.SHARED,
+                item_code=form.cleaned_data["item"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             # The number asked for is not echoed back; purpose and basis stay for the next one.
-            kept = {k: form.cleaned_data[k] for k in ("purpose", "legal_basis")}
-            form = SharedQueryForm(initial=kept)
+            kept = {k: form.cleaned_data[k] for k in ("purpose", "legal_basis", "item")}
+            form = SharedQueryForm(initial=kept, grants=grants)
     return render(
-        request, "exchange/shared_query.html", _context(request, "shared", form=form, answer=answer)
+        request,
+        "exchange/shared_query.html",
+        _context(request, "shared", form=form, answer=answer, grants=grants),
     )
 
 

@@ -18,7 +18,10 @@ it is the first line.
 
 import codecs
 import csv
+import html
 import os
+import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -270,3 +273,30 @@ def read_all(path, file_name=None) -> tuple[list, list[tuple[int, list]]]:
 
 
 __all__ = ["CsvTable", "FileRejected", "Table", "XlsxTable", "open_table", "read_all"]
+
+
+_CORE_TITLE = re.compile(r"<dc:title>([^<]{1,200})</dc:title>")
+
+
+def declared_template_version(path, file_name: str, code: str) -> int | None:
+    """The template version a file says it was made from, or None: an XLSX template keeps
+    "CODE vN" as its document title (importers.templates), and downloaded templates are
+    named CODE_template_vN.xlsx/.csv (a CSV has only its name to tell)."""
+    wanted = re.compile(rf"{re.escape(code)}\s+v(\d{{1,6}})")
+    if Path(file_name).suffix.lower() in XLSX_EXTENSIONS:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                if "docProps/core.xml" in archive.namelist():
+                    from importers.xlsx import _read_bounded
+
+                    core = _read_bounded(archive, "docProps/core.xml").decode("utf-8", "replace")
+                    title = _CORE_TITLE.search(core)
+                    found = (
+                        wanted.fullmatch(html.unescape(title.group(1)).strip()) if title else None
+                    )
+                    if found:
+                        return int(found.group(1))
+        except (FileRejected, zipfile.BadZipFile, OSError, ValueError):
+            pass
+    named = re.search(rf"{re.escape(code)}_template_v(\d{{1,6}})", Path(file_name).name)
+    return int(named.group(1)) if named else None

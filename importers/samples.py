@@ -161,3 +161,115 @@ def write_penalty_xlsx(path, count: int, *, item=None, seed: int = 7, **kwargs) 
     for row in penalty_rows(count, seed=seed, **kwargs):
         sheet.append(row)
     workbook.save(path)
+
+
+# -- the templates' example rows ---------------------------------------------------------------
+# One plausible row per starter item, in that item's own terms (a licence is not a penalty):
+# what importers.templates writes under the header, marked 【示例】 and skipped on upload.
+# Dates are filled in relative to the day the template is made; codes come from the item's
+# providing department.
+_MARKET = {
+    "authority": "惠州市市场监督管理局",
+    "source_name": "惠州市市场监督管理局",
+}
+ITEM_EXAMPLES = {
+    "ADM_PENALTY": {
+        **_MARKET,
+        "subject_name": "惠州市示例科技有限公司",
+        "decision_no": "惠市监罚〔2026〕1号",
+        "violation_type": "虚假宣传",
+        "facts": "经查，当事人在其网店发布虚假宣传内容。",
+        "basis": "《中华人民共和国反不正当竞争法》第二十条第一款",
+        "penalty_types": "警告、罚款",
+        "content": "警告；罚款1.5万元",
+        "fine_amount": "1.5",
+    },
+    "ADM_LICENSE": {
+        **_MARKET,
+        "subject_name": "惠州市示例餐饮管理有限公司",
+        "decision_name": "食品经营许可决定书",
+        "decision_no": "惠市监食许〔2026〕1号",
+        "licence_category": "普通",
+        "certificate_name": "食品经营许可证",
+        "licence_no": "JY14413020000001",
+        "content": "预包装食品（含冷藏冷冻食品）销售；热食类食品制售",
+        "status": "有效",
+    },
+    "TAX_ARREARS": {
+        "subject_name": "惠州市示例贸易有限公司",
+        "decision_no": "惠税欠告〔2026〕1号",
+        "tax_type": "增值税",
+        "arrears_amount": "125000.00",
+        "new_arrears_amount": "25000.00",
+        "source_name": "国家税务总局惠州市税务局",
+    },
+    "TAX_A_GRADE": {
+        "subject_name": "惠州市示例电子有限公司",
+        "decision_no": "惠税信〔2026〕1号",
+        "source_name": "国家税务总局惠州市税务局",
+    },
+    "COURT_DISHONEST": {
+        "subject_name": "惠州市示例建材有限公司",
+        "decision_no": "（2026）粤1302执1234号",
+        "court": "惠州市惠城区人民法院",
+        "basis_doc": "（2025）粤1302民初5678号",
+        "obligation": "支付货款人民币12万元及逾期付款利息",
+        "performance": "全部未履行",
+        "dishonest_behaviour": "有履行能力而拒不履行生效法律文书确定义务",
+        "source_name": "惠州市中级人民法院",
+    },
+    "SOCIAL_INSURANCE_ARREARS": {
+        "subject_name": "惠州市示例物流有限公司",
+        "decision_no": "惠人社欠〔2026〕1号",
+        "arrears_period": "2026年1月至3月",
+        "arrears_amount": "36000.00",
+        "source_name": "惠州市人力资源和社会保障局",
+    },
+    "ABNORMAL_OPERATION": {
+        **_MARKET,
+        "subject_name": "惠州市示例服装有限公司",
+        "decision_no": "惠市监异〔2026〕1号",
+        "reason": "未按照《企业信息公示暂行条例》规定的期限公示年度报告",
+    },
+    "SERIOUS_ILLEGAL_DISHONEST": {
+        **_MARKET,
+        "subject_name": "惠州市示例印刷有限公司",
+        "decision_no": "惠市监严〔2026〕1号",
+        "reason": "被列入经营异常名录届满3年仍未履行相关义务",
+    },
+    "HONOUR": {
+        "subject_name": "惠州市示例食品有限公司",
+        "decision_no": "惠府〔2026〕1号",
+        "honour_name": "惠州市守合同重信用企业",
+        "awarding_body": "惠州市人民政府",
+        "level": "市级",
+        "source_name": "惠州市市场监督管理局",
+    },
+    "CREDIT_COMMITMENT": {
+        "subject_name": "惠州市示例医药有限公司",
+        "decision_no": "惠信诺〔2026〕1号",
+        "commitment_type": "审批替代型",
+        "commitment_content": "承诺所提交的申请材料真实、合法、有效，如有不实，愿承担相应法律责任",
+        "source_name": "惠州市市场监督管理局",
+    },
+}
+# Any other item (an operator's own): only what every item shares.
+COMMON_EXAMPLES = {"subject_name": "惠州市示例科技有限公司", "legal_rep": "张三"}
+
+
+def example_values(item, today: dt.date) -> dict:
+    """Example cell values by field key for the item's template (keys it lacks are ignored)."""
+    values = {**COMMON_EXAMPLES, **ITEM_EXAMPLES.get(item.code, {})}
+    ten_days_ago = today - dt.timedelta(days=10)
+    values.setdefault("decision_date", ten_days_ago.isoformat())
+    if item.code == "ADM_LICENSE":
+        values["valid_from"] = ten_days_ago.isoformat()
+        years_on = ten_days_ago.year + 5
+        try:
+            valid_to = ten_days_ago.replace(year=years_on)
+        except ValueError:  # 29 February
+            valid_to = ten_days_ago.replace(year=years_on, day=28)
+        values["valid_to"] = valid_to.isoformat()
+    if item.code == "TAX_A_GRADE":
+        values["rating_year"] = str(today.year - 1)
+    return values

@@ -17,6 +17,17 @@ ERROR_COLUMN_ALIASES = frozenset({ERROR_COLUMN, "errors", "error"})
 EXAMPLE_MARKER = "【示例】"
 
 
+# Columns of codes and document numbers (USCC, identity numbers, decision and licence
+# numbers): spreadsheets the portal writes keep them as text cells, so a long number is
+# never turned into 4.41302E+17 or loses its last digits.
+CODE_FIELD_TYPES = frozenset({"uscc", "id_number"})
+CODE_KEY_ENDINGS = ("_no", "_uscc", "_code", "_number")
+
+
+def is_code_field(key: str, field_type: str = "") -> bool:
+    return field_type in CODE_FIELD_TYPES or key == "uscc" or key.endswith(CODE_KEY_ENDINGS)
+
+
 @dataclass(frozen=True)
 class ActionColumn:
     """A column every template carries beside the item's fields: what the row does."""

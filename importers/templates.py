@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from importers.resources import resource_for
+from importers.samples import example_values
 from importers.schema import (
     ACTION,
     ACTION_CHOICES,
@@ -34,22 +35,6 @@ from portal.core.spreadsheets import neutralise, safe_row, write_csv
 
 TEMPLATE_ROWS = 5000  # rows prepared with drop-downs and date formats
 
-_EXAMPLES = {
-    "subject_name": "惠州市示例科技有限公司",
-    "legal_rep": "张三",
-    "decision_no": "惠市监罚〔2026〕1号",
-    "violation_type": "虚假宣传",
-    "facts": "经查，当事人在其网店发布虚假宣传内容。",
-    "basis": "《中华人民共和国反不正当竞争法》第八条第一款",
-    "content": "罚款1.5万元",
-    "fine_amount": "1.5",
-    "authority": "惠州市市场监督管理局",
-    "source_name": "惠州市市场监督管理局",
-    "decision_name": "食品经营许可决定书",
-    "certificate_name": "食品经营许可证",
-    "licence_no": "JY14413020000001",
-}
-
 TYPE_HELP = {
     FieldType.TEXT: "文本",
     FieldType.DATE: "日期，如 2024-05-01、2024/5/1、2024.5.1、2024年5月1日",
@@ -61,14 +46,23 @@ TYPE_HELP = {
 }
 
 
+def _providing_department(item: CatalogItem):
+    departments = list(item.departments.all())
+    return departments[0] if len(departments) == 1 else None
+
+
 def example_row(item: CatalogItem, fields=None) -> list:
-    """A plausible example value per column, respecting conditional requirements."""
+    """A plausible example value per column, in the item's own terms (importers.samples),
+    respecting conditional requirements."""
     fields = fields if fields is not None else list(item.fields.all())
     today = dt.date.today()
+    examples = example_values(item, today)
+    provider = _providing_department(item)
+    provider_uscc = provider.uscc if provider is not None and provider.uscc else ""
     values: dict = {}
     for f in fields:
-        if f.key in _EXAMPLES:
-            value = _EXAMPLES[f.key]
+        if f.key in examples:
+            value = examples[f.key]
         elif f.field_type == FieldType.DATE:
             value = (today - dt.timedelta(days=10)).isoformat() if f.required else ""
         elif f.field_type == FieldType.DECIMAL:
@@ -76,12 +70,12 @@ def example_row(item: CatalogItem, fields=None) -> list:
         elif f.field_type == FieldType.CHOICE:
             value = f.default or (f.choice_list[0] if f.choice_list else "")
         elif f.field_type == FieldType.MULTI_CHOICE:
-            value = f.choice_list[2] if len(f.choice_list) > 2 else (f.choice_list or [""])[0]
+            value = f.choice_list[0] if f.choice_list else ""
         elif f.field_type == FieldType.USCC:
             value = (
-                department_uscc("MB1A0001")
-                if f.key != "uscc"
-                else make_uscc("9", "1", "441302", "EX000001")
+                make_uscc("9", "1", "441302", "EX000001")
+                if f.key == "uscc"
+                else provider_uscc or department_uscc("MB1A0001")
             )
         elif f.field_type == FieldType.ID_NUMBER:
             value = ""
@@ -106,13 +100,17 @@ def example_row(item: CatalogItem, fields=None) -> list:
     return row
 
 
-def _rule_text(f) -> str:
+def _rule_text(f, labels: dict | None = None) -> str:
+    """A column's rules as the header comment and the instructions sheet give them; other
+    columns are named by their headers (labels), as the clerk sees them."""
+    labels = labels or {}
     parts = [TYPE_HELP.get(f.field_type, "")]
     if f.required:
         parts.append("必填")
     elif f.required_if_field:
         op = {"equals": "为", "not_equals": "不为", "includes": "包含"}.get(f.required_if_op, "")
-        parts.append(f"当「{f.required_if_field}」{op}「{f.required_if_value}」时必填")
+        other = labels.get(f.required_if_field, f.required_if_field)
+        parts.append(f"当「{other}」{op}「{f.required_if_value}」时必填")
     if f.default:
         parts.append(f"留空默认为「{f.default}」")
     if f.max_length:
@@ -120,7 +118,7 @@ def _rule_text(f) -> str:
     if f.min_value is not None:
         parts.append(f"不小于{f.min_value.normalize():f}")
     if f.not_before_field:
-        parts.append(f"不早于「{f.not_before_field}」")
+        parts.append(f"不早于「{labels.get(f.not_before_field, f.not_before_field)}」")
     if f.not_in_future:
         parts.append("不得晚于今天")
     if f.help_text:
@@ -181,6 +179,7 @@ def _action_columns(data, options, after: int, option_columns: int, fill) -> Non
 def template_xlsx(item: CatalogItem) -> bytes:
     resource = resource_for(item)
     fields = list(item.fields.all().order_by("sort_order", "id"))
+    labels = {f.key: f.label for f in fields}
     headers = resource.get_export_headers()
     workbook = Workbook()
     data = workbook.active
@@ -198,7 +197,7 @@ def template_xlsx(item: CatalogItem) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = required_fill if f.required else optional_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        cell.comment = Comment(neutralise(_rule_text(f)), "template")
+        cell.comment = Comment(neutralise(_rule_text(f, labels)), "template")
         example = data.cell(row=2, column=index)
         example.font = Font(italic=True, color="808080")
         letter = get_column_letter(index)
@@ -265,7 +264,7 @@ def template_xlsx(item: CatalogItem) -> bytes:
                 [
                     f.label,
                     f.key,
-                    _rule_text(f),
+                    _rule_text(f, labels),
                     "、".join(f.choice_list),
                     "是" if f.is_public else "否（仅政府用户可见）",
                 ]

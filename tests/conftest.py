@@ -93,6 +93,11 @@ def _starter_catalog(request):
 
         call_command("install_catalog", verbosity=0, stdout=io.StringIO())
         call_command("install_measures", verbosity=0, stdout=io.StringIO())
+        from exchange.models import SharingGrant
+        from exchange.sharing import install_starter_grants
+        from portal.departments.models import Department
+
+        install_starter_grants(SharingGrant, Department, CatalogItem)
         for name in ("operators", "department_officers", "reviewers", "government_users"):
             Group.objects.get_or_create(name=name)
     yield

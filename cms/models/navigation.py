@@ -25,10 +25,13 @@ class SiteChrome(ClusterableModel, BaseSiteSetting):
     organiser = models.CharField(
         _("主办单位"), max_length=100, default="惠州市社会信用体系建设工作领导小组办公室"
     )
+    organiser_en = models.CharField(_("主办单位英文名称"), max_length=200, blank=True)
     operator = models.CharField(_("承办单位"), max_length=100, blank=True)
+    operator_en = models.CharField(_("承办单位英文名称"), max_length=200, blank=True)
     contact_phone = models.CharField(_("咨询电话"), max_length=50, blank=True)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    address_en = models.CharField(_("英文地址"), max_length=300, blank=True)
     icp_record = models.CharField(_("ICP备案号"), max_length=60, blank=True)
     police_record = models.CharField(_("公安机关备案号"), max_length=60, blank=True)
     footer_note = models.TextField(
@@ -36,6 +39,7 @@ class SiteChrome(ClusterableModel, BaseSiteSetting):
         blank=True,
         help_text=_("例如：本网站公示的信用信息由各部门提供，如有异议请通过异议申诉渠道提出。"),
     )
+    footer_note_en = models.TextField(_("页脚说明（英文）"), blank=True)
 
     panels = [
         MultiFieldPanel(
@@ -52,13 +56,17 @@ class SiteChrome(ClusterableModel, BaseSiteSetting):
         MultiFieldPanel(
             [
                 FieldPanel("organiser"),
+                FieldPanel("organiser_en"),
                 FieldPanel("operator"),
+                FieldPanel("operator_en"),
                 FieldPanel("contact_phone"),
                 FieldPanel("contact_email"),
                 FieldPanel("address"),
+                FieldPanel("address_en"),
                 FieldPanel("icp_record"),
                 FieldPanel("police_record"),
                 FieldPanel("footer_note"),
+                FieldPanel("footer_note_en"),
             ],
             heading=_("页脚"),
         ),
@@ -89,6 +97,22 @@ class SiteChrome(ClusterableModel, BaseSiteSetting):
     @property
     def display_subtitle(self) -> str:
         return self.localised("site_subtitle")
+
+    @property
+    def display_organiser(self) -> str:
+        return self.localised("organiser")
+
+    @property
+    def display_operator(self) -> str:
+        return self.localised("operator")
+
+    @property
+    def display_address(self) -> str:
+        return self.localised("address")
+
+    @property
+    def display_footer_note(self) -> str:
+        return self.localised("footer_note")
 
 
 class MenuLink(Orderable):
@@ -133,7 +157,8 @@ class MenuLink(Orderable):
     @property
     def url(self) -> str:
         if self.link_page_id:
-            return self.link_page.url or "#"
+            # The page's translation in the reader's language, where editors made one.
+            return self.link_page.localized.url or "#"
         if self.link_url.startswith("/"):
             return localised_path(self.link_url)
         return self.link_url or "#"

@@ -6,11 +6,13 @@ render inside the same site with the header, menus and footer editors keep.
 """
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -341,7 +343,12 @@ class PolicyPage(PublicCacheMixin, Page):
     issued_on = models.DateField(_("发布日期"), default=timezone.localdate)
     effective_on = models.DateField(_("施行日期"), null=True, blank=True)
     summary = models.CharField(_("摘要"), max_length=255, blank=True)
-    body = RichTextField(_("正文"))
+    body = RichTextField(
+        _("正文"), blank=True, help_text=_("文件全文；不转载全文时请填写原文链接。")
+    )
+    source_url = models.URLField(
+        _("原文链接"), blank=True, help_text=_("发布机关公布原文的网址，例如中国政府网的文件页面。")
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -356,12 +363,29 @@ class PolicyPage(PublicCacheMixin, Page):
         ),
         FieldPanel("summary"),
         FieldPanel("body"),
+        FieldPanel("source_url"),
     ]
     parent_page_types = ["cms.PolicyIndexPage"]
     subpage_types = []
 
     class Meta:
         verbose_name = _("政策法规")
+
+    def clean(self):
+        super().clean()
+        if not self.body_text() and not self.source_url:
+            raise ValidationError({"body": _("请填写文件全文或原文链接。")})
+
+    def body_text(self) -> str:
+        return strip_tags(self.body or "").strip()
+
+    @property
+    def lead(self) -> str:
+        """The summary, unless the full text already opens with it (never said twice)."""
+        summary = (self.summary or "").strip()
+        if summary and summary in self.body_text()[: len(summary) + 20]:
+            return ""
+        return summary
 
 
 class DisclosureListPage(PublicCacheMixin, RoutablePageMixin, Page):

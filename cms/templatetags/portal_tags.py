@@ -4,12 +4,16 @@ import re
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
+from cms import chrome
 from cms.localise import localised_path
+from portal.core.languages import localised_name
 from portal.records.disclosure import PublicState
+from portal.subjects.districts import district_name
 
 register = template.Library()
 
@@ -20,24 +24,37 @@ def _home(request):
         return None
     if not hasattr(request, "_portal_home"):
         site = Site.find_for_request(request)
-        root = site.root_page.specific if site else None
+        # The home page's translation in the request's language (the English tree under /en/).
+        root = site.root_page.localized.specific if site else None
         request._portal_home = root if hasattr(root, "subject_url") else None
     return request._portal_home
 
 
 @register.simple_tag(takes_context=True)
 def site_chrome(context):
-    """The header/footer settings of the request's site (None outside a request)."""
-    from cms.models import SiteChrome
-
+    """The header/footer settings of the request's site in the visitor's language (None
+    outside a request, or when no Wagtail site matches), kept by the process (cms.chrome)."""
     request = context.get("request")
     if request is None:
         return None
-    # No Wagtail site matches (a fresh or flushed database): plain chrome, not an error page.
-    site = Site.find_for_request(request)
-    if site is None:
-        return None
-    return SiteChrome.for_site(site)
+    return chrome.for_request(request)
+
+
+@register.simple_tag(takes_context=True)
+def site_footer(context):
+    """The footer, rendered once per site, language and chrome version (cms.chrome): it
+    shows nothing of the request."""
+    request = context.get("request")
+
+    def render():
+        return render_to_string(
+            "cms/includes/footer.html",
+            {"chrome": chrome.for_request(request) if request is not None else None},
+        )
+
+    if request is None:
+        return mark_safe(render())  # noqa: S308  # nosec B308 B703  # our own template's output
+    return mark_safe(chrome.fragment(request, "footer", render))  # noqa: S308  # nosec B308 B703  # our own template's output
 
 
 def _route_prefix(request, home, name: str, key: str, sample) -> str:
@@ -95,11 +112,12 @@ def language_links(context):
     path = request.get_full_path() if request else "/"
     links = []
     for code, name in settings.LANGUAGES:
+        # The current language is shown without a link: no address to translate for it.
         links.append(
             {
                 "code": code,
                 "name": name,
-                "url": localised_path(path, code, current),
+                "url": "" if current == code else localised_path(path, code, current),
                 "current": current == code,
             }
         )
@@ -119,16 +137,17 @@ def is_under_objection(record):
 @register.filter
 def item_name(item):
     """A catalog item's name in the visitor's language."""
-    if item.name_en and (translation.get_language() or "").startswith("en"):
-        return item.name_en
-    return item.name
+    return localised_name(item)
 
 
 @register.filter
 def department_name(department):
-    if department.name_en and (translation.get_language() or "").startswith("en"):
-        return department.name_en
-    return department.name
+    return localised_name(department)
+
+
+@register.filter
+def district_label(code):
+    return district_name(code)
 
 
 @register.filter

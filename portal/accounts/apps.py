@@ -16,6 +16,10 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(_sync_roles_once, dispatch_uid="portal.accounts.sync_roles")
 
 
+# How the audit trail names the role sync run by `migrate` (no person acts).
+ROLE_SYNC_ACTOR = "migrate: role sync"
+
+
 def _sync_roles_once(sender, app_config, using="default", **kwargs):
     # post_migrate fires once per app with models, after every migration has run and
     # each app's permissions were created; syncing on the last one covers everything.
@@ -23,5 +27,7 @@ def _sync_roles_once(sender, app_config, using="default", **kwargs):
 
     if app_config is [config for config in apps.get_app_configs() if config.models_module][-1]:
         from portal.accounts.roles import sync_role_permissions
+        from portal.audit.acting import system_actor
 
-        sync_role_permissions(using=using)
+        with system_actor(ROLE_SYNC_ACTOR):
+            sync_role_permissions(using=using)

@@ -62,8 +62,12 @@ def sync_role_permissions(using="default", **kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
+    from portal.audit.services import record_event
+
     for name in ROLE_LABELS:
-        Group.objects.using(using).get_or_create(name=name)
+        group, created = Group.objects.using(using).get_or_create(name=name)
+        if created:
+            record_event("accounts.role_created", target=group, data={"role": name})
     operators = Group.objects.using(using).get(name=OPERATORS)
     named = Q()
     for full_name in OPERATOR_PERMISSIONS:
@@ -86,6 +90,12 @@ def sync_role_permissions(using="default", **kwargs) -> None:
             .first()
         )
         if permission is not None:
-            GroupPagePermission.objects.using(using).get_or_create(
+            _grant, created = GroupPagePermission.objects.using(using).get_or_create(
                 group=operators, page=root, permission=permission
             )
+            if created:
+                record_event(
+                    "accounts.role_permissions_changed",
+                    target=operators,
+                    data={"role": OPERATORS, "added": [f"page:{codename}"]},
+                )

@@ -2,7 +2,7 @@
 full their recommended fields are. Written once per committed batch (idempotent: a
 second run replaces the first), so the assessment of a period only sums these rows.
 
-Deadlines count working days on the objections' calendar (portal.objections.workdays):
+Deadlines count working days on the objections' calendar (portal.core.workdays):
 "within N working days" of a start date D means by the end of the N-th working day after D.
 """
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 from exchange.models import Batch, BatchStatus
 from portal.assessment.models import BatchFigures, DutyEvent, Frequency, LateRecord, ReportingDuty
 from portal.catalog.models import CatalogField
-from portal.objections.workdays import WorkingCalendar
+from portal.core.workdays import WorkingCalendar
 from portal.records.disclosure import PublicState
 from portal.records.models import ChangeReason, CreditRecord, RecordVersion
 

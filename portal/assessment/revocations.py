@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from portal.assessment.figures import deadline_for
 from portal.assessment.models import DutyEvent, ReportingDuty
-from portal.objections.workdays import WorkingCalendar
+from portal.core.workdays import WorkingCalendar
 from portal.records.models import CreditRecord, Withdrawal, WithdrawalGround
 
 

@@ -6,9 +6,12 @@ context variable so they can name the operator. The user is read only when an
 entry is written, so public pages never touch the session for it.
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 _request: ContextVar = ContextVar("portal_acting_request", default=None)
+# Who acts when no person does (a command, a migration): named in the audit trail.
+_system: ContextVar = ContextVar("portal_acting_system", default="")
 
 
 def acting_user():
@@ -20,6 +23,22 @@ def acting_user():
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user
+
+
+def acting_system() -> str:
+    """The description of the system process acting now, or "" (see `system_actor`)."""
+    return _system.get()
+
+
+@contextmanager
+def system_actor(description: str):
+    """Entries written inside are by `description` (e.g. "migrate: role sync") where no
+    user acts, so the trail never shows an unexplained blank actor."""
+    token = _system.set(description)
+    try:
+        yield
+    finally:
+        _system.reset(token)
 
 
 class ActingUserMiddleware:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from portal.audit.acting import acting_system
 from portal.audit.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
@@ -79,7 +80,7 @@ def record_event(action: str, *, actor=None, target=None, data: dict | None = No
         event = AuditEvent(
             occurred_at=timezone.now(),
             actor=actor,
-            actor_label=actor.get_username() if actor else "",
+            actor_label=actor.get_username() if actor else acting_system(),
             action=action,
             target_type=target_type,
             target_id=target_id,

@@ -155,6 +155,8 @@ class CatalogItem(ClusterableModel):
         help_text=_("在列表中作为记录标题显示的字段键。"),
     )
     schema_version = models.PositiveIntegerField(_("模板版本"), default=1, editable=False)
+    # What the version stands for: a digest of what a file must contain (portal.catalog.versions).
+    schema_signature = models.CharField(max_length=64, blank=True, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=100)
 
@@ -247,16 +249,17 @@ class CatalogItem(ClusterableModel):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        # Any edit may change the import template, so its version moves on.
-        if self.pk is not None:
-            self.schema_version = (
-                type(self)
-                .objects.filter(pk=self.pk)
-                .values_list("schema_version", flat=True)
-                .first()
-                or 0
-            ) + 1
-        super().save(*args, **kwargs)
+        super().save(*args, **kwargs)  # the inline fields are written by now, too
+        from portal.catalog.versions import refresh_schema_version
+
+        # The template's version moves only when what a file must contain changed.
+        refresh_schema_version(self)
+
+    def refresh_template_version(self) -> int:
+        """After the fields were changed directly (not through this item's save)."""
+        from portal.catalog.versions import refresh_schema_version
+
+        return refresh_schema_version(self)
 
     def disclosure_rule(self) -> "DisclosureRule":
         periods = {
@@ -401,3 +404,28 @@ class CatalogField(Orderable):
     @property
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class TemplateVersion(models.Model):
+    """What a catalog item's import template asked for at one version: the columns and their
+    rules, so a file made from an older template can be told what changed since."""
+
+    catalog_item = models.ForeignKey(
+        CatalogItem, on_delete=models.CASCADE, related_name="template_versions"
+    )
+    version = models.PositiveIntegerField(_("模板版本"))
+    shape = models.JSONField(_("模板内容"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["catalog_item", "version"]
+        verbose_name = _("模板版本")
+        verbose_name_plural = _("模板版本")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["catalog_item", "version"], name="unique_template_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.catalog_item_id} v{self.version}"

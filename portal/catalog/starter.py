@@ -609,6 +609,10 @@ def install_starter_catalog(Department, CatalogItem, CatalogField, DisclosurePer
         DisclosurePeriod.objects.filter(catalog_item=item).delete()
         for position, period in enumerate(periods):
             DisclosurePeriod.objects.create(catalog_item=item, sort_order=position, **period)
+        # The real model (not a migration's historical one) keeps its template version.
+        refresh = getattr(item, "refresh_template_version", None)
+        if refresh is not None:
+            refresh()
 
 
 def _field_defaults():

@@ -1,12 +1,13 @@
 """Cache headers any app's views share (the public site's own rules are in cms.caching),
-and the file cache that keeps the embedded mode's shared counters."""
+and the SQLite cache that keeps the embedded mode's shared counters and pages."""
 
-import contextlib
-import fcntl
 import os
+import pickle  # nosec B403  # the cache's own values, as Django's caches store them
+import sqlite3
+import threading
+import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
-from django.core.cache.backends.filebased import FileBasedCache
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
@@ -17,51 +18,212 @@ def mark_private(response):
     return response
 
 
-class CounterFileCache(FileBasedCache):
-    """Django's file cache, shared by every worker process of one machine, made fit for counters.
+class SQLiteCache(BaseCache):
+    """A cache in one SQLite file (WAL), shared by every worker process of one machine: the
+    embedded mode's rate-limit counters, one-time human checks and public page cache.
 
-    - Its folder is made on the first write rather than whenever a process starts: a
-      command that never counts (a restore into an empty installation) leaves no trace.
-    - add() and incr() hold an exclusive lock on the folder's lock file: Django's file
-      cache reads then writes, so two workers counting at once would lose a hit and a
-      client could pass a limit by spreading requests over the workers.
-    - Django lists the whole folder on every write to see whether it is full; with
-      thousands of entries that listing costs more than the write. Here it looks once every
-      CULL_EVERY writes of a process, so the folder may pass MAX_ENTRIES by that many files
-      before a random third is dropped.
+    Django's file cache writes a temporary file and renames it for every set, and reads the
+    whole entry back for every incr; each rate-limited request cost a few such writes (the
+    counters' flock besides), milliseconds on a busy disk. Here a write is one statement into
+    the write-ahead log of a file every process keeps open:
+    - incr() is one UPDATE ... RETURNING, atomic across processes: no hit is lost when
+      workers count the same client at once, and no lock file is needed;
+    - add() is one INSERT that replaces only an expired entry;
+    - get_many() is one SELECT (the page cache reads a page's tag versions together).
+    Integers are stored as SQLite integers (so incr can add in SQL), anything else pickled.
+    The file is made on the first write, not on reads: a command that never writes (a restore
+    into an empty installation) leaves no trace. Every CULL_EVERY writes of a process, expired
+    entries are dropped and, past MAX_ENTRIES, the third expiring soonest (entries kept without
+    a timeout, such as the page cache's tags, last).
     """
 
     CULL_EVERY = 100
+    FILE_NAME = "cache.sqlite3"
 
-    def __init__(self, dir, params):
-        BaseCache.__init__(self, params)
-        self._dir = os.path.abspath(dir)
+    def __init__(self, location, params):
+        super().__init__(params)
+        self._dir = os.path.abspath(location)
+        self._path = os.path.join(self._dir, self.FILE_NAME)
+        self._local = threading.local()
         self._writes = 0
 
-    def _cull(self):
-        self._writes += 1
-        if self._writes % self.CULL_EVERY == 1:
-            super()._cull()
+    # -- connections -------------------------------------------------------------------
+    def _connection(self, create: bool):
+        """This thread's connection, or None when reading a cache never written to."""
+        local = self._local
+        connection = getattr(local, "connection", None)
+        if connection is not None and local.pid == os.getpid():
+            return connection
+        if not create and not os.path.exists(self._path):
+            return None
+        os.makedirs(self._dir, 0o700, exist_ok=True)
+        # Autocommit: each statement is its own transaction; a writer waits for another.
+        connection = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        # A cache: losing the last writes to a power cut costs nothing, but the file must
+        # stay sound, which WAL with NORMAL keeps (no fsync per write).
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS cache "
+            "(key TEXT PRIMARY KEY, value BLOB NOT NULL, expires REAL) WITHOUT ROWID"
+        )
+        connection.execute("CREATE INDEX IF NOT EXISTS cache_expires ON cache (expires)")
+        local.connection, local.pid = connection, os.getpid()
+        return connection
 
-    @contextlib.contextmanager
-    def _locked(self):
-        self._createdir()
-        with open(os.path.join(self._dir, "counters.lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    @staticmethod
+    def _dump(value):
+        if type(value) is int:
+            return value
+        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def _load(stored):
+        if isinstance(stored, int):
+            return stored
+        return pickle.loads(stored)  # noqa: S301  # nosec B301  # only this class writes the file, under var/
+
+    def _expiry(self, timeout):
+        """(absolute expiry or None for never, whether the entry is already gone)."""
+        expires = self.get_backend_timeout(timeout)
+        return expires, expires is not None and expires <= time.time()
+
+    # -- reads ---------------------------------------------------------------------------
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        connection = self._connection(create=False)
+        if connection is None:
+            return default
+        row = connection.execute(
+            "SELECT value FROM cache WHERE key = ? AND (expires IS NULL OR expires > ?)",
+            (key, time.time()),
+        ).fetchone()
+        return default if row is None else self._load(row[0])
+
+    def get_many(self, keys, version=None):
+        named = {self.make_and_validate_key(key, version=version): key for key in keys}
+        connection = self._connection(create=False)
+        if connection is None or not named:
+            return {}
+        found = {}
+        names = list(named)
+        for start in range(0, len(names), 500):  # SQLite's bound-parameter limit
+            chunk = names[start : start + 500]
+            marks = ",".join("?" * len(chunk))  # placeholders only: the keys are parameters
+            sql = f"SELECT key, value FROM cache WHERE key IN ({marks}) AND (expires IS NULL OR expires > ?)"  # noqa: S608  # nosec B608
+            rows = connection.execute(sql, (*chunk, time.time()))
+            found.update({named[key]: self._load(value) for key, value in rows})
+        return found
+
+    def has_key(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        connection = self._connection(create=False)
+        if connection is None:
+            return False
+        row = connection.execute(
+            "SELECT 1 FROM cache WHERE key = ? AND (expires IS NULL OR expires > ?)",
+            (key, time.time()),
+        ).fetchone()
+        return row is not None
+
+    # -- writes --------------------------------------------------------------------------
+    def _written(self, connection):
+        self._writes += 1
+        if (
+            self._writes - 1
+        ) % self.CULL_EVERY == 0:  # the first write of a process, then every CULL_EVERY
+            self._cull(connection)
+
+    def _cull(self, connection):
+        connection.execute(
+            "DELETE FROM cache WHERE expires IS NOT NULL AND expires <= ?", (time.time(),)
+        )
+        (count,) = connection.execute("SELECT COUNT(*) FROM cache").fetchone()
+        if count > self._max_entries:
+            connection.execute(
+                "DELETE FROM cache WHERE key IN (SELECT key FROM cache "
+                "ORDER BY expires IS NULL, expires LIMIT ?)",
+                (max(count // self._cull_frequency, 1),),
+            )
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self.set_many({key: value}, timeout, version=version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        rows = [(self.make_and_validate_key(k, version=version), v) for k, v in data.items()]
+        if not rows:
+            return []
+        expires, gone = self._expiry(timeout)
+        connection = self._connection(create=True)
+        if gone:
+            connection.executemany("DELETE FROM cache WHERE key = ?", [(k,) for k, _v in rows])
+            return []
+        stored = [(key, self._dump(value), expires) for key, value in rows]
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.executemany(
+                "INSERT OR REPLACE INTO cache (key, value, expires) VALUES (?, ?, ?)", stored
+            )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        self._written(connection)
+        return []
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        with self._locked():
-            return super().add(key, value, timeout, version)
+        key = self.make_and_validate_key(key, version=version)
+        expires, gone = self._expiry(timeout)
+        connection = self._connection(create=True)
+        now = time.time()
+        if gone:
+            return not self.has_key(key)
+        # Inserted, or replacing an expired entry; a live one is left as it is.
+        cursor = connection.execute(
+            "INSERT INTO cache (key, value, expires) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires "
+            "WHERE cache.expires IS NOT NULL AND cache.expires <= ?",
+            (key, self._dump(value), expires, now),
+        )
+        self._written(connection)
+        return cursor.rowcount == 1
 
     def incr(self, key, delta=1, version=None):
-        with self._locked():
-            return super().incr(key, delta, version)
+        name = self.make_and_validate_key(key, version=version)
+        connection = self._connection(create=True)
+        row = connection.execute(
+            "UPDATE cache SET value = value + ? WHERE key = ? AND typeof(value) = 'integer' "
+            "AND (expires IS NULL OR expires > ?) RETURNING value",
+            (delta, name, time.time()),
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"Key '{key}' not found")
+        return row[0]
 
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        connection = self._connection(create=False)
+        if connection is None:
+            return False
+        now = time.time()
+        cursor = connection.execute(
+            "UPDATE cache SET expires = ? WHERE key = ? AND (expires IS NULL OR expires > ?)",
+            (self.get_backend_timeout(timeout), key, now),
+        )
+        return cursor.rowcount == 1
 
-class PageFileCache(CounterFileCache):
-    """The embedded mode's page cache: files shared by every worker process (culled like
-    the counters; pages are only ever set, so the lock is never taken)."""
+    def delete(self, key, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        connection = self._connection(create=False)
+        if connection is None:
+            return False
+        return connection.execute("DELETE FROM cache WHERE key = ?", (key,)).rowcount == 1
+
+    def delete_many(self, keys, version=None):
+        for key in keys:
+            self.delete(key, version=version)
+
+    def clear(self):
+        connection = self._connection(create=False)
+        if connection is not None:
+            connection.execute("DELETE FROM cache")

@@ -7,14 +7,22 @@ apostrophe so it shows as typed and never runs. Numbers stay numbers.
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A plain signed number (-2, +1.5) is read as a number, never as a formula: it keeps its sign
+# without an apostrophe.
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 def neutralise(value):
     """The value made safe for a spreadsheet cell."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_TRIGGERS)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 

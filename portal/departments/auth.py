@@ -112,8 +112,18 @@ class IsDepartment(BasePermission):
         department = department_of(request)
         if department is None:
             return False
+        token = getattr(request, "auth", None)
+        # A key granted conditional sharing only queries: it submits, answers and reads
+        # nothing else, so a leaked query key cannot change a department's records.
+        if getattr(token, "shared_query", False) and not getattr(view, "for_shared_query", False):
+            raise exceptions.PermissionDenied(SHARED_QUERY_ONLY)
         request.department = department
         return True
+
+
+SHARED_QUERY_ONLY = _(
+    "此令牌仅用于查询有条件共享信息，不能报送批次或办理其他业务；请使用本部门的报送令牌。"
+)
 
 
 def actor_of(request):

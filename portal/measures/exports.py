@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.catalog.models import ListType
-from portal.core.spreadsheets import write_xlsx
+from portal.core.spreadsheets import safe_row, write_xlsx
 from portal.measures.models import Lookup, LookupRow
 from portal.measures.presentation import (
     catalog_labels,
@@ -458,3 +458,55 @@ def log_xlsx(lookups, rows) -> bytes:
             ]
 
     return write_xlsx({_("查询日志"): lookup_sheet(), _("查询明细"): row_sheet()})
+
+
+def list_template_xlsx() -> bytes:
+    """The screening list template: name, kind and code columns, the code column as text
+    (a long identity number typed as a number loses its last digits), and two example
+    rows marked 【示例】 that the reader skips."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    from portal.core.codes import make_resident_id, make_uscc
+    from portal.measures.reader import EXAMPLE_MARKER
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("名单"))
+    sheet.append(["名称", "主体类别", "统一社会信用代码/身份证号码"])
+    examples = [
+        [
+            f"{EXAMPLE_MARKER}惠州市示例科技有限公司",
+            "法人及非法人组织",
+            make_uscc("9", "1", "441302", "EX000001"),
+        ],
+        [f"{EXAMPLE_MARKER}张三", "自然人", make_resident_id("441302", "19900315", "123")],
+    ]
+    for row in examples:
+        sheet.append(safe_row(row))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet["A1"].comment = Comment(
+        str(_("以【示例】开头的行是示例，筛查时跳过，可删除；从第4行起每行填写一个主体。")),
+        "template",
+    )
+    sheet["B1"].comment = Comment(
+        str(_("法人及非法人组织、个体工商户或自然人。自然人只按身份证号码核查，不按姓名检索。")),
+        "template",
+    )
+    sheet["C1"].comment = Comment(
+        str(
+            _(
+                "组织填写18位统一社会信用代码，自然人填写18位身份证号码。本列为文本格式，请勿改为数字。"
+            )
+        ),
+        "template",
+    )
+    for row_index in range(2, 1002):
+        sheet.cell(row=row_index, column=3).number_format = "@"
+    for letter, width in (("A", 36), ("B", 18), ("C", 32)):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

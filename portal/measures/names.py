@@ -17,8 +17,10 @@ from rapidfuzz.distance import Indel
 from portal.core.names import normalise_name
 from portal.core.text import normalise_text
 
-PROVINCE_PREFIXES = ("广东省", "广东")
-_PROVINCE_START = PROVINCE_PREFIXES[-1]
+# A stored name's matching key and its block are name keys (portal.subjects.name_keys).
+from portal.subjects.name_keys import PROVINCES as PROVINCE_PREFIXES
+from portal.subjects.name_keys import block_key, refine_key  # noqa: F401  # used as names.*
+
 _translated: dict[tuple[str, str], str] = {}
 
 
@@ -41,22 +43,6 @@ _COMPANY_FORMS = (
 )
 
 
-def refine_key(normalised: str, city: str | None = None) -> str:
-    """A stored core-normalised name brought to the matching key (drops a province prefix)."""
-    if not normalised.startswith(_PROVINCE_START):
-        return normalised  # nearly every name: keep this path cheap
-    city = settings.PORTAL_CITY_NAME if city is None else city
-    for province in PROVINCE_PREFIXES:
-        if normalised.startswith(province) and len(normalised) > len(province) + 1:
-            rest = normalised[len(province) :]
-            if city:
-                for prefix in (f"{city}市", city):
-                    if rest.startswith(prefix) and len(rest) > len(prefix):
-                        return rest[len(prefix) :]
-            return rest
-    return normalised
-
-
 def match_key(name: object, city: str | None = None) -> str:
     """The key two spellings of one organisation's name share."""
     city = settings.PORTAL_CITY_NAME if city is None else city
@@ -66,11 +52,6 @@ def match_key(name: object, city: str | None = None) -> str:
             text = text[len(province) :]
             break
     return normalise_name(text, city=city)
-
-
-def block_key(key: str) -> str:
-    """Fuzzy candidates are only searched among keys sharing this prefix."""
-    return key[:2]
 
 
 def normalisation_steps(

@@ -1,7 +1,9 @@
 """Reading a reviewer's list: XLSX (python-calamine) or CSV (charset detection).
 
-The list has a name column (名称) and an optional code column (统一社会信用代码,
-which may also hold a person's identity number). A file that is too large, not
+The list has a name column (名称), an optional code column (统一社会信用代码,
+which may also hold a person's identity number) and an optional kind column
+(主体类别: a 自然人 is looked up by identity number only). The template's example
+rows (【示例】) are skipped and counted. A file that is too large, not
 a spreadsheet, or without a name column is refused as a whole with one clear
 message; nothing is half-read.
 """
@@ -30,8 +32,16 @@ CODE_HEADERS = {
     "CODE",
     "USCC",
 }
+# An optional column saying what the subject is: a natural person is looked up by identity
+# number only, never by name (docs/domain.md, Joint rewards and penalties).
+KIND_HEADERS = {"主体类别", "类别", "主体类型", "行政相对人类别", "KIND"}
+PERSON_KINDS = {"自然人", "个人", "NATURALPERSON", "PERSON"}
 # Headers are looked for in the first rows; a title line above them is common.
 HEADER_SEARCH_ROWS = 5
+# The list template's example rows start with this (as the import templates' do) and are
+# skipped; so is the unmarked example row of the template handed out before.
+EXAMPLE_MARKER = "【示例】"
+OLD_EXAMPLE = ("惠州市示例科技有限公司", "91441302XXXXXXXXXX")
 
 
 def max_bytes() -> int:
@@ -51,9 +61,25 @@ class InputRow:
     row: int  # the line in the file (1 for a single lookup)
     name: str
     code: str
+    is_person: bool = False  # the list's 主体类别 says 自然人
 
 
-def read_list(data: bytes, filename: str) -> list[InputRow]:
+class ListRows(list):
+    """The input rows of a list, with the template example rows that were skipped."""
+
+    def __init__(self, rows=(), skipped_examples=()):
+        super().__init__(rows)
+        self.skipped_examples = list(skipped_examples)
+
+    def skipped_note(self) -> str:
+        if not self.skipped_examples:
+            return ""
+        return _("第 %(rows)s 行是名单模板的示例行，已跳过，未筛查。") % {
+            "rows": "、".join(str(n) for n in self.skipped_examples)
+        }
+
+
+def read_list(data: bytes, filename: str) -> ListRows:
     """The input rows of an uploaded list, in file order."""
     limit = max_bytes()
     if len(data) > limit:
@@ -134,8 +160,17 @@ def _header(value) -> str:
     return normalise_text(_cell(value)).replace(" ", "").rstrip("*").upper()
 
 
-def _input_rows(table) -> list[InputRow]:
-    name_col = code_col = None
+def is_example(name: str, code: str) -> bool:
+    return name.startswith(EXAMPLE_MARKER) or (name, code) == OLD_EXAMPLE
+
+
+def _is_person_kind(value: str) -> bool:
+    text = _header(value)
+    return text in PERSON_KINDS or "自然人" in text
+
+
+def _input_rows(table) -> ListRows:
+    name_col = code_col = kind_col = None
     header_index = None
     for index, row in enumerate(table[:HEADER_SEARCH_ROWS]):
         headers = [_header(v) for v in row]
@@ -144,24 +179,34 @@ def _input_rows(table) -> list[InputRow]:
             name_col = names[0]
             codes = [i for i, h in enumerate(headers) if h in CODE_HEADERS]
             code_col = codes[0] if codes else None
+            kinds = [i for i, h in enumerate(headers) if h in KIND_HEADERS]
+            kind_col = kinds[0] if kinds else None
             header_index = index
             break
     if header_index is None:
         raise ListFileError(_("未找到表头：第一行应包含“名称”列（可选“统一社会信用代码”列）。"))
-    rows = []
+    rows = ListRows()
     limit = max_rows()
     for offset, row in enumerate(table[header_index + 1 :], start=header_index + 2):
         name = _cell(row[name_col]) if name_col < len(row) else ""
         code = _cell(row[code_col]) if code_col is not None and code_col < len(row) else ""
+        kind = _cell(row[kind_col]) if kind_col is not None and kind_col < len(row) else ""
         if not name and not code:
+            continue
+        if is_example(name, code):
+            rows.skipped_examples.append(offset)
             continue
         if len(name) > 200:
             raise ListFileError(_("第%(row)d行的名称过长（超过200个字符）。") % {"row": offset})
-        rows.append(InputRow(row=offset, name=name, code=code))
+        rows.append(InputRow(row=offset, name=name, code=code, is_person=_is_person_kind(kind)))
         if len(rows) > limit:
             raise ListFileError(
                 _("名单超过 %(limit)d 行的上限，请拆分后分批筛查。") % {"limit": limit}
             )
+    if not rows and rows.skipped_examples:
+        raise ListFileError(
+            _("名单中只有模板的示例行（以【示例】开头），请在示例行下方填写要筛查的主体。")
+        )
     if not rows:
         raise ListFileError(_("名单中没有数据行。"))
     return rows

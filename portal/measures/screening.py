@@ -5,13 +5,15 @@ steps, each a handful of queries however long the list is:
 
 1. codes in bulk: USCCs and person codes by `Subject.code`, resident identity
    numbers by their keyed hash (`Subject.identity_hash`);
-2. rows without an exact match: an in-memory index of matching keys
-   (normalised name → subjects, former names included); candidates are the
-   keys of the input's block (first two characters) scoring above a cutoff
-   with rapidfuzz, and every key near it by the name keys search uses
-   (portal.subjects.name_keys: a typo in the first characters, a homophone,
-   a bracketed city); exact key hits score 100 — candidates only, never
-   accepted automatically; natural persons are never matched by name;
+2. rows without an exact match: the matching keys (normalised name →
+   subjects, former names included) of the organisations the stored name keys
+   lead to (portal.subjects.stored_keys, one indexed lookup per batch of
+   rows); candidates are the keys of the input's block (first two characters)
+   scoring above a cutoff with rapidfuzz, and every key near it by the name
+   keys search uses (portal.subjects.name_keys: a typo in the first
+   characters, a homophone, a bracketed city); exact key hits score 100 —
+   candidates only, never accepted automatically; natural persons are never
+   matched by name;
 3. current red/black list memberships of every matched or candidate subject
    in bulk (and the other adverse records of matched subjects): records that are in force
    (CreditRecord.objects.in_force(): active and inside their disclosure
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
@@ -47,9 +49,9 @@ from portal.measures.models import Match, Measure
 from portal.measures.presentation import group_by_item
 from portal.measures.reader import InputRow
 from portal.records.models import CreditRecord
-from portal.subjects import name_keys
+from portal.subjects import name_keys, stored_keys
 from portal.subjects.identity import RESIDENT_ID, PersonIdentity, mask_identity
-from portal.subjects.models import Subject, SubjectKind, SubjectName
+from portal.subjects.models import Subject, SubjectKind, SubjectName, SubjectNameKey
 
 CANDIDATE_LIMIT = 5
 SCORE_CUTOFF = 80.0
@@ -148,97 +150,145 @@ def classify_code(raw: str) -> _Code:
         except CodeError as id_error:
             looks_like_id = code[:17].isdigit()
             error = id_error if looks_like_id else uscc_error
-            return _Code(display=mask_identity(code) if looks_like_id else code, error=str(error))
+            return _Code(
+                display=mask_identity(code) if looks_like_id else code,
+                error=str(error),
+                is_person=looks_like_id,
+            )
     return _Code(identity_hash=person.identity_hash, display=person.identity_masked, is_person=True)
 
 
 class NameIndex:
-    """Matching keys of organisations (current and former names).
+    """Matching keys of organisations (current and former names), looked up as needed.
 
     Candidates of a key: the keys of its block (first two characters) scoring
     at least SCORE_CUTOFF, and every key near it by the name keys search uses
     (portal.subjects.name_keys: same core, homophone, one character apart), so
     a typo in the first characters or a bracketed city still finds the name.
-    Every organisation is loaded: a block filter would hide exactly those.
+    Both come from the stored keys (SubjectNameKey: ``b:`` the block, ``n:``/
+    ``p:``/``d:`` the near keys, each with the matching key it belongs to), one
+    indexed lookup per batch of input keys; only the subjects of the best
+    matching keys are loaded, and their names as stored decide. Organisations
+    whose stored keys are stale (never written, or of another version) are
+    keyed here, in memory: slower, never missed.
     """
 
-    def __init__(self, blocks: set[str] | None = None):
-        # key -> [(id, code, current name, kind, name matched, is a former name)]
+    def __init__(self):
+        # matching key -> [(id, code, current name, kind, name matched, is a former name)]
         self.entries: dict[str, list[tuple]] = {}
-        self.block_keys: dict[str, list[str]] = defaultdict(list)
+        self.block_keys: dict[str, set[str]] = defaultdict(set)
+        self._holders: dict[str, set[int]] = defaultdict(set)  # matching key -> subject ids
+        self._hits: dict[str, set[tuple[str, int]]] = {}  # stored key -> (matching key, id)
+        self._stale: dict[str, set[tuple[str, int]]] = defaultdict(set)
         self._scored: dict[str, list[tuple]] = {}
         self._explained: dict[tuple, str] = {}
-        subjects = Subject.objects.exclude(kind=SubjectKind.NATURAL_PERSON).order_by()
-        # SubjectName holds the current name too: only names that differ are former names.
+        self._key_stale()
+
+    def _key_stale(self) -> None:
+        """Keys of the organisations whose stored keys are stale, computed here."""
+        city = settings.PORTAL_CITY_NAME
+        stale = stored_keys.stale_subjects().order_by()
+        rows = list(stale.values_list("id", "name_normalised").iterator(chunk_size=10000))
+        if not rows:
+            return
         former = (
-            SubjectName.objects.exclude(subject__kind=SubjectKind.NATURAL_PERSON)
+            SubjectName.objects.filter(subject__in=stale)
             .exclude(name_normalised=F("subject__name_normalised"))
             .order_by()
+            .values_list("subject_id", "name_normalised")
         )
-        current = (
-            (pk, code, name, kind, normalised, name, False)
-            for pk, code, name, kind, normalised in subjects.values_list(
-                "id", "code", "name", "kind", "name_normalised"
-            ).iterator(chunk_size=10000)
-        )
-        earlier = (
-            (pk, code, name, kind, normalised, former_name, True)
-            for pk, code, name, kind, former_name, normalised in former.values_list(
-                "subject_id",
-                "subject__code",
-                "subject__name",
-                "subject__kind",
-                "name",
-                "name_normalised",
-            ).iterator(chunk_size=10000)
-        )
-        self._load(itertools.chain(current, earlier))
+        for pk, normalised in itertools.chain(rows, former.iterator(chunk_size=10000)):
+            matching, keys = name_keys.screening_keys(normalised, city)
+            for key in keys:
+                self._stale[key].add((matching, pk))
 
-    def _load(self, rows) -> None:
-        # The hot loop of a large screening: locals only.
+    def _lookup(self, keys: set[str]) -> dict[str, set[tuple[str, int]]]:
+        """{stored key: (matching key, subject id) of every organisation name having it}."""
+        todo = sorted(keys - self._hits.keys())
+        for key in todo:
+            self._hits[key] = set(self._stale.get(key, ()))
+        for chunk in _chunks(todo):
+            # Read from the (key, matching key, subject) index alone.
+            for key, matching, pk in (
+                SubjectNameKey.objects.filter(key__in=chunk)
+                .order_by()
+                .values_list("key", "matching_key", "subject_id")
+            ):
+                self._hits[key].add((matching, pk))
+        return {key: self._hits[key] for key in keys}
+
+    def _load_entries(self, choices: set[str]) -> None:
+        """The subjects holding these matching keys, with the names that carry them."""
+        choices = {c for c in choices if c not in self.entries}
+        wanted = {pk for choice in choices for pk in self._holders[choice]}
+        for choice in choices:
+            self.entries[choice] = []
         city = settings.PORTAL_CITY_NAME
-        refine, block_key = names.refine_key, names.block_key
-        entries, block_keys = self.entries, self.block_keys
-        for pk, code, name, kind, normalised, matched, former in rows:
-            key = refine(normalised, city)
-            if not key:
-                continue
-            bucket = entries.get(key)
-            if bucket is None:
-                entries[key] = bucket = []
-                block_keys[block_key(key)].append(key)
-            bucket.append((pk, code, name, kind, matched, former))
-
-    def _near(self, queries: list[str]) -> dict[str, set[str]]:
-        """{query key: stored keys sharing a name key with it} (see the class docstring)."""
-        wanted: dict[str, list[str]] = defaultdict(list)
-        for query in queries:
-            found = name_keys.query_keys(query)
-            for key in (*found.normalised, *found.fuzzy):
-                if not key.startswith("e:"):
-                    wanted[key].append(query)
-        near: dict[str, set[str]] = defaultdict(set)
-        if not wanted:
-            return near
-        wanted_keys = wanted.keys()
-        near_keys = name_keys.near_keys
-        for choice in self.entries:
-            for key in near_keys(choice) & wanted_keys:
-                for query in wanted[key]:
-                    near[query].add(choice)
-        return near
+        refine = names.refine_key
+        organisations = ~Q(kind=SubjectKind.NATURAL_PERSON)
+        for chunk in _chunks(sorted(wanted)):
+            named: list[tuple] = []
+            current = {}
+            # One query a chunk: each subject with (left join) its recorded names.
+            for pk, code, name, kind, normalised, other, other_normalised in (
+                Subject.objects.filter(organisations, pk__in=chunk)
+                .order_by("pk", "names__pk")
+                .values_list(
+                    "id",
+                    "code",
+                    "name",
+                    "kind",
+                    "name_normalised",
+                    "names__name",
+                    "names__name_normalised",
+                )
+            ):
+                if pk not in current:
+                    current[pk] = (code, name, kind)
+                    named.append((pk, normalised, name, False))
+                # SubjectName holds the current name too: only names that differ are former.
+                if other_normalised is not None and other_normalised != normalised:
+                    named.append((pk, other_normalised, other, True))
+            for pk, normalised, matched, former in named:
+                choice = refine(normalised, city)
+                # A key left over from a deleted name leads nowhere: names decide.
+                if choice in choices and pk in self._holders[choice]:
+                    code, name, kind = current[pk]
+                    self.entries[choice].append((pk, code, name, kind, matched, former))
 
     def prepare(self, keys) -> None:
-        """Score many keys at once: per block, one rapidfuzz cdist over the block's keys;
-        then the near keys of every query, scored one by one."""
+        """Score many keys at once: one lookup of the stored keys of their blocks and near
+        keys; per block, one rapidfuzz cdist over the block's keys; then the near keys of
+        every query, scored one by one; then the subjects of the best keys are loaded."""
         todo: dict[str, list[str]] = defaultdict(list)
         for key in set(keys):
             if key and key not in self._scored:
                 todo[names.block_key(key)].append(key)
-        near = self._near([q for queries in todo.values() for q in queries])
+        if not todo:
+            return
+        wanted: dict[str, list[str]] = defaultdict(list)  # near key -> the queries asking
+        for queries in todo.values():
+            for query in queries:
+                found = name_keys.query_keys(query)
+                for key in (*found.normalised, *found.fuzzy):
+                    if not key.startswith("e:"):
+                        wanted[key].append(query)
+        hits = self._lookup({f"b:{block}" for block in todo} | wanted.keys())
+        holders = self._holders
+        for block in todo:
+            for choice, pk in hits[f"b:{block}"]:
+                self.block_keys[block].add(choice)
+                holders[choice].add(pk)
+        near: dict[str, set[str]] = defaultdict(set)
+        for key, asking in wanted.items():
+            for choice, pk in hits[key]:
+                holders[choice].add(pk)
+                for query in asking:
+                    near[query].add(choice)
         scored: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for block, queries in todo.items():
-            choices = self.block_keys.get(block, [])
+            # Sorted: the same candidates whatever order the database returned the keys in.
+            choices = sorted(self.block_keys.get(block, ()))
             if not choices:
                 continue
             for start in range(0, len(queries), QUERY_BATCH):
@@ -252,17 +302,20 @@ class NameIndex:
                     workers=1,
                 )
                 for query, scores in zip(part, matrix, strict=True):
-                    hits = np.flatnonzero(scores)
-                    if len(hits) > CANDIDATE_LIMIT:
-                        order = np.argsort(-scores[hits], kind="stable")[:CANDIDATE_LIMIT]
-                        hits = hits[order]
-                    scored[query] = [(choices[i], round(float(scores[i]), 1)) for i in hits]
+                    hits_at = np.flatnonzero(scores)
+                    if len(hits_at) > CANDIDATE_LIMIT:
+                        order = np.argsort(-scores[hits_at], kind="stable")[:CANDIDATE_LIMIT]
+                        hits_at = hits_at[order]
+                    scored[query] = [(choices[i], round(float(scores[i]), 1)) for i in hits_at]
         for queries in todo.values():
             for query in queries:
                 found = scored[query]
                 seen = {choice for choice, _ in found}
                 found += [(c, names.score(query, c)) for c in sorted(near[query] - seen)]
-                self._scored[query] = self._best(found)
+        self._load_entries({c for query in scored for c, _ in scored[query]})
+        for queries in todo.values():
+            for query in queries:
+                self._scored[query] = self._best(scored[query])
 
     def _best(self, scored: list[tuple[str, float]]) -> list[tuple]:
         """One entry per subject, best first: [(entry, candidate key, score)]."""
@@ -566,6 +619,18 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
                         "输入名称与库中名称“%(name)s”不一致（相似度%(score)s），请核对"
                     ) % {"name": subject.name, "score": f"{value:g}"}
             continue
+        if code.is_person or result.input.is_person:
+            # People are never matched by name, however their number was damaged.
+            if code.error:
+                result.note = _(
+                    "证件号码无效（%(error)s）；自然人只按身份证号码核查，不按姓名检索。"
+                    "请核对号码；如在 Excel 中填写，请先把该列设为文本格式，否则长号码会被改坏"
+                ) % {"error": code.error}
+            elif code.is_person:
+                result.note = _("未找到该证件号码对应的主体")
+            else:
+                result.note = _("自然人只按身份证号码核查，不按姓名检索：请填写身份证号码")
+            continue
         if code.error:
             result.note = _("代码无效（%(error)s），已按名称检索") % {"error": code.error}
         elif code.is_person:
@@ -579,7 +644,7 @@ def screen(rows: list[InputRow], scenario) -> list[RowResult]:
             result.note = _("没有可检索的名称或代码")
     if name_rows:
         keys = {id(r): names.match_key(r.input.name) for r in name_rows}
-        index = NameIndex({names.block_key(k) for k in keys.values() if k})
+        index = NameIndex()
         index.prepare(keys.values())
         for result in name_rows:
             key = keys[id(result)]

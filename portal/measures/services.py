@@ -181,6 +181,26 @@ def run_lookup(
     return lookup, results
 
 
+def register_read_back(user, lookup: Lookup, rows) -> list:
+    """Reading a past lookup's rows again is a query of the natural persons on them:
+    registered under the lookup's own purpose and reference, so the reviewer's page
+    right after running it (within the repeat window) is not a second query."""
+    persons = sorted(
+        {
+            row.subject_id
+            for row in rows
+            if row.subject_id is not None and row.subject.kind == SubjectKind.NATURAL_PERSON
+        }
+    )
+    return queries.register(
+        user=user,
+        channel=QueryChannel.REVIEW,
+        looked=[queries.Looked(f"lookup:{lookup.pk}", pk, natural_person=True) for pk in persons],
+        purpose=lookup.purpose,
+        legal_basis=lookup.reference,
+    )
+
+
 # -- after the lookup ----------------------------------------------------------------
 def _own_row(user, row: LookupRow) -> None:
     if not can_lookup(user) or row.lookup.user_id != user.pk:

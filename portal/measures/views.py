@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import record_event
-from portal.core.spreadsheets import write_xlsx
 from portal.measures import exports, services
 from portal.measures.forms import FeedbackForm, LogSearchForm, LookupForm
 from portal.measures.models import Channel, Lookup, LookupRow, Match
@@ -93,6 +92,9 @@ def lookup(request):
             channel=Channel.FILE if upload else Channel.SINGLE,
             file_name=upload.name if upload else "",
         )
+        skipped = getattr(form.cleaned_data["rows"], "skipped_note", None)
+        if skipped is not None and skipped():
+            messages.info(request, skipped())
         return redirect("measures:detail", pk=record.pk)
     recent = services.visible_lookups(request.user).filter(user=request.user)[:5]
     return _render(request, "measures/lookup.html", {"form": form, "recent": recent}, "lookup")
@@ -101,15 +103,7 @@ def lookup(request):
 @reviewer_required
 @require_GET
 def list_template(request):
-    content = write_xlsx(
-        {
-            _("名单"): [
-                ["名称", "统一社会信用代码"],
-                ["惠州市示例科技有限公司", "91441302XXXXXXXXXX"],
-            ]
-        }
-    )
-    return _download(content, XLSX, "screening-list-template.xlsx")
+    return _download(exports.list_template_xlsx(), XLSX, "screening-list-template.xlsx")
 
 
 @log_reader_required
@@ -119,10 +113,11 @@ def detail(request, pk):
     shown = request.GET.get("show", "")
     if shown not in ROW_FILTERS:
         shown = ""
-    rows = record.rows.select_related("confirmed_by", "rejected_by").order_by("position")
+    rows = record.rows.select_related("confirmed_by", "rejected_by", "subject").order_by("position")
     if shown:
         rows = rows.filter(ROW_FILTERS[shown])
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    services.register_read_back(request.user, record, page.object_list)
     feedback = services.latest_feedback(list(page.object_list))
     labels = catalog_labels()
     for row in page.object_list:
@@ -160,7 +155,8 @@ def export(request, pk, fmt):
     if fmt not in {"xlsx", "pdf"}:
         raise Http404
     record = _lookup_or_404(request.user, pk)
-    rows = list(record.rows.order_by("position"))
+    rows = list(record.rows.select_related("subject").order_by("position"))
+    services.register_read_back(request.user, record, rows)
     feedback = services.latest_feedback(rows)
     record_event(
         "measures.lookup_exported", actor=request.user, target=record, data={"format": fmt}

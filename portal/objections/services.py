@@ -42,9 +42,12 @@ from portal.objections.models import (
 )
 from portal.objections.workdays import WorkingCalendar
 from portal.objections.workflow import DEPARTMENT, OPERATOR, TRANSITIONS, Transition
+from portal.queries import services as queries
+from portal.queries.models import Channel as QueryChannel
 from portal.records.disclosure import RecordStatus
 from portal.records.models import CreditRecord
 from portal.records.services import change_record
+from portal.subjects.models import SubjectKind
 
 # Tracking numbers and secrets avoid look-alike characters (0/O, 1/I/L).
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -564,3 +567,18 @@ def overdue_cases(today: dt.date | None = None):
 
 def decision_label(case: Case) -> str:
     return Decision(case.decision).label if case.decision else ""
+
+
+# -- the query register ---------------------------------------------------------------------------
+def register_case_view(user, case: Case, *, channel: str = QueryChannel.ADMIN) -> list:
+    """A staff view of a case about a natural person (its record, evidence, applicant) is a
+    query of that person's data: registered with the purpose the case implies."""
+    if case.subject.kind != SubjectKind.NATURAL_PERSON:
+        return []
+    return queries.register(
+        user=user,
+        channel=channel,
+        looked=[queries.Looked(f"record:{case.record_id}", case.subject_id, natural_person=True)],
+        # Stored as an operator would type it.
+        purpose=f"办理异议案件 {case.tracking_no}",
+    )

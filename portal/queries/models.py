@@ -49,6 +49,8 @@ class QueryRegistration(models.Model):
     shared_only = models.BooleanField(_("有条件共享信息"), default=False)
     purpose = models.CharField(_("查询事由"), max_length=500)
     legal_basis = models.CharField(_("法律依据"), max_length=300, blank=True)
+    # Asked but not answered (e.g. a shared item outside the department's sharing grant).
+    refused = models.BooleanField(_("已拒绝"), default=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

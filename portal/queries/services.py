@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import record_event
+from portal.core.workdays import WorkingCalendar
 from portal.queries.models import AlertKind, QueryAlert, QueryRegistration, SecurityReport
 
 # Audit actions counted as account changes in the monthly report.
@@ -26,6 +27,7 @@ ACCOUNT_ACTIONS = (
     "accounts.user_created",
     "accounts.user_changed",
     "accounts.roles_changed",
+    "accounts.role_created",
     "accounts.role_permissions_changed",
     "accounts.password_set",
     "auth.second_factor_reset",
@@ -60,9 +62,15 @@ def register(
     legal_basis: str = "",
     user_label: str = "",
     department=None,
+    refused: bool = False,
     now: dt.datetime | None = None,
 ) -> list[QueryRegistration]:
-    """Register the user's view of `looked` (one audit entry for them all) and raise alerts."""
+    """Register the user's view of `looked` (one audit entry for them all) and raise alerts.
+
+    What the same user already registered through the same channel for the same purpose
+    within PORTAL_QUERY_REPEAT_SECONDS is not registered again (see `repeats`): a reload
+    is one query. Returns the registrations made now.
+    """
     if not looked:
         return []
     purpose = clean_purpose(purpose)
@@ -70,6 +78,10 @@ def register(
     person = user if getattr(user, "is_authenticated", False) and user.pk else None
     label = user_label or (person.get_username() if person else "")
     department = department if department is not None else getattr(person, "department", None)
+    seen = repeats(label, channel, purpose, refused, looked, now)
+    looked = [item for item in looked if (item.target, item.subject_id) not in seen]
+    if not looked:
+        return []
     rows = [
         QueryRegistration(
             occurred_at=now,
@@ -83,13 +95,14 @@ def register(
             shared_only=item.shared_only,
             purpose=purpose,
             legal_basis=(legal_basis or "")[:300],
+            refused=refused,
         )
         for item in looked
     ]
     with transaction.atomic():
         QueryRegistration.objects.bulk_create(rows)
         record_event(
-            "queries.registered",
+            "queries.refused" if refused else "queries.registered",
             actor=person,
             target=looked[0].target if len(looked) == 1 else None,
             data={
@@ -105,12 +118,42 @@ def register(
     return rows
 
 
-# -- alerts ------------------------------------------------------------------------------------
-def outside_working_hours(moment: dt.datetime) -> bool:
-    local = timezone.localtime(moment)
-    return local.weekday() >= 5 or not (
-        settings.PORTAL_QUERY_WORK_START_HOUR <= local.hour < settings.PORTAL_QUERY_WORK_END_HOUR
+def repeats(
+    user_label: str,
+    channel: str,
+    purpose: str,
+    refused: bool,
+    looked: list[Looked],
+    now: dt.datetime,
+) -> set[tuple[str, int | None]]:
+    """The (target, subject) pairs of `looked` this user already registered through this
+    channel for this purpose within PORTAL_QUERY_REPEAT_SECONDS before `now`."""
+    window = settings.PORTAL_QUERY_REPEAT_SECONDS
+    if window <= 0:
+        return set()
+    return set(
+        QueryRegistration.objects.filter(
+            user_label=user_label,
+            channel=channel,
+            purpose=purpose,
+            refused=refused,
+            target__in={item.target for item in looked},
+            occurred_at__gt=now - dt.timedelta(seconds=window),
+            occurred_at__lte=now,
+        ).values_list("target", "subject_id")
     )
+
+
+# -- alerts ------------------------------------------------------------------------------------
+def outside_working_hours(moment: dt.datetime, calendar: WorkingCalendar | None = None) -> bool:
+    """Outside working hours, or on a day that is not a working day on the statutory
+    calendar (holidays off, adjusted working weekends on; portal/core/workdays.py)."""
+    local = timezone.localtime(moment)
+    if not (
+        settings.PORTAL_QUERY_WORK_START_HOUR <= local.hour < settings.PORTAL_QUERY_WORK_END_HOUR
+    ):
+        return True
+    return not (calendar or WorkingCalendar()).is_working_day(local.date())
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -133,9 +176,12 @@ def check_alerts(user_label: str, user, day: dt.date, now: dt.datetime) -> list[
         found.append((AlertKind.VOLUME, figures["total"]))
     if figures["persons"] > settings.PORTAL_QUERY_ALERT_PERSONS_PER_DAY:
         found.append((AlertKind.PERSONS, figures["persons"]))
-    if outside_working_hours(now):
+    calendar = WorkingCalendar()
+    if outside_working_hours(now, calendar):
         off_hours = sum(
-            1 for at in today.values_list("occurred_at", flat=True) if outside_working_hours(at)
+            1
+            for at in today.values_list("occurred_at", flat=True)
+            if outside_working_hours(at, calendar)
         )
         found.append((AlertKind.OFF_HOURS, off_hours))
     raised = []
@@ -188,6 +234,7 @@ def security_figures(month: dt.date) -> dict:
     events = AuditEvent.objects.filter(
         occurred_at__gte=start, occurred_at__lt=end, action__in=ACCOUNT_ACTIONS
     )
+    calendar = WorkingCalendar()
     return {
         "month": month.strftime("%Y-%m"),
         "queries": {
@@ -202,7 +249,7 @@ def security_figures(month: dt.date) -> dict:
             "off_hours": sum(
                 1
                 for at in queries.values_list("occurred_at", flat=True).iterator()
-                if outside_working_hours(at)
+                if outside_working_hours(at, calendar)
             ),
             "by_channel": dict(Counter(queries.values_list("channel", flat=True))),
             "by_user": dict(

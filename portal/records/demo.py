@@ -24,6 +24,7 @@ from portal.records.services import announce
 from portal.records.writing import derive_columns, new_version
 from portal.subjects.districts import DISTRICTS
 from portal.subjects.models import Subject, SubjectKind, SubjectName
+from portal.subjects.stored_keys import write_new_subject_keys
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -52,6 +53,16 @@ TOWNS = (
 ).split()
 TOWN_INSTITUTIONS = ["卫生院", "中心小学", "中学", "文化站", "社区卫生服务中心", "农业技术推广站"]
 ORDINALS = "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六".split()
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1-99 in Chinese numerals, as schools are numbered (十二, 二十, 五十三)."""
+    tens, units = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[units] if units else "")
+
+
 SOCIAL_ORGS = ["商会", "行业协会", "慈善会", "志愿者协会", "养老服务中心"]
 # The GB/T 4754-2017 industry a word of a demo name implies (portal.subjects.industries);
 # derived from the name, so adding it drew nothing more from the seeded generator.
@@ -232,11 +243,17 @@ class DemoDataGenerator:
                 self._used_codes.add(code)
                 return code
 
-    def _unique_name(self, make, richer) -> str:
+    def _unique_name(self, make, richer, roomy=None) -> str:
         """A name not used yet: the plain pattern first, then a richer one (two trade
-        names, a town) that has room for many more; never a number stuck on the end."""
+        names, a town) that has room for many more, then (for kinds with few names, at
+        benchmark sizes) a roomier one; never a number stuck on the end."""
         for attempt in range(200):
-            name = make() if attempt < 40 else richer()
+            if attempt < 40:
+                name = make()
+            elif attempt < 120 or roomy is None:
+                name = richer()
+            else:
+                name = roomy()
             if name not in self._used_names:
                 self._used_names.add(name)
                 return name
@@ -299,6 +316,14 @@ class DemoDataGenerator:
                             "惠州市" + d + "第" + rng.choice(ORDINALS) + "小学",
                         ]
                     ),
+                    lambda d=district_name: (
+                        "惠州市"
+                        + d
+                        + rng.choice(TOWNS)
+                        + "第"
+                        + chinese_number(rng.randint(1, 99))
+                        + rng.choice(["中学", "小学"])
+                    ),
                 )
             else:
                 code = self._unique_uscc("5", rng.choice("123"), region)
@@ -309,6 +334,9 @@ class DemoDataGenerator:
                         + rng.choice(INDUSTRIES)
                         + rng.choice(["行业协会", "商会", "促进会"])
                         + ("" if rng.random() < 0.5 else rng.choice(TOWNS) + "分会")
+                    ),
+                    lambda: (
+                        "惠州市" + "".join(rng.sample(TRADE_NAMES, 2)) + rng.choice(SOCIAL_ORGS)
                     ),
                 )
             result.append(
@@ -655,6 +683,7 @@ def seed_demo_data(
             ],
             batch_size=2000,
         )
+        write_new_subject_keys(new_subjects)
         new_records = generator.records(records, new_subjects, items, departments)
         CreditRecord.objects.bulk_create(new_records, batch_size=2000)
         RecordVersion.objects.bulk_create(

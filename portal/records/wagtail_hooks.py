@@ -3,7 +3,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    IndexView,
+    InspectView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
 from portal.admin_views import ReadOnlyPermissionPolicy
 from portal.catalog.models import CatalogItem, Openness
@@ -57,6 +62,30 @@ class RegisteredInspectView(InspectView):
         return super().get(request, *args, **kwargs)
 
 
+# The purpose a listing page implies, stored in the register as an operator would type it.
+LISTING_PURPOSES = {
+    Subject: "浏览信用主体列表",
+    CreditRecord: "浏览信用记录列表",
+    RecordVersion: "浏览记录版本列表",
+}
+
+
+class RegisteredIndexView(IndexView):
+    """A listing page: the natural persons' subjects and records (and records of items that
+    are not public) shown on it are registered, the purpose implied by the page."""
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        looked = [item for item in map(looked_at, context["object_list"]) if item is not None]
+        queries.register(
+            user=self.request.user,
+            channel=Channel.ADMIN,
+            looked=looked,
+            purpose=LISTING_PURPOSES[self.model],
+        )
+        return context
+
+
 class SubjectViewSet(SnippetViewSet):
     model = Subject
     icon = "user"
@@ -67,6 +96,7 @@ class SubjectViewSet(SnippetViewSet):
     search_backend_name = None
     inspect_view_enabled = True
     inspect_view_class = RegisteredInspectView
+    index_view_class = RegisteredIndexView
     inspect_view_fields = [
         "code",
         "kind",
@@ -100,6 +130,7 @@ class CreditRecordViewSet(SnippetViewSet):
     search_backend_name = None
     inspect_view_enabled = True
     inspect_view_class = RegisteredInspectView
+    index_view_class = RegisteredIndexView
     inspect_view_fields = [
         "subject",
         "catalog_item",
@@ -146,6 +177,7 @@ class RecordVersionViewSet(SnippetViewSet):
     search_backend_name = None
     inspect_view_enabled = True
     inspect_view_class = RegisteredInspectView
+    index_view_class = RegisteredIndexView
     inspect_view_fields = [
         "record",
         "number",
@@ -160,9 +192,9 @@ class RecordVersionViewSet(SnippetViewSet):
     list_per_page = 50
 
     def get_queryset(self, request):
-        return self.model.objects.select_related("record__catalog_item", "actor").order_by(
-            "-created_at", "-id"
-        )
+        return self.model.objects.select_related(
+            "record__catalog_item", "record__subject", "actor"
+        ).order_by("-created_at", "-id")
 
 
 class CreditDatabaseGroup(SnippetViewSetGroup):

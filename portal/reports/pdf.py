@@ -18,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
+    CondPageBreak,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -34,6 +35,10 @@ BRAND = colors.HexColor("#0b4ea2")
 GRID = colors.HexColor("#b8c4d6")
 SHADE = colors.HexColor("#eef3fa")
 REPAIRED = colors.HexColor("#5a5a5a")
+# The widest label ("统一社会信用代码", 8 characters at 8.5 pt) plus the cell padding.
+LABEL_WIDTH = 33 * mm
+# Room a section needs at the foot of a page: its heading, the table header and two rows.
+SECTION_START_SPACE = 40 * mm
 
 
 def _styles(font: str) -> dict:
@@ -53,9 +58,14 @@ def _styles(font: str) -> dict:
             spaceBefore=10,
             spaceAfter=4,
             textColor=BRAND,
+            # A heading never ends a page: it goes with what follows it.
+            keepWithNext=1,
         ),
         "finding": ParagraphStyle("finding", parent=base, fontSize=11, leading=17),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=12),
+        # Labels are short and must read whole ("统一社会信用代码", not "…代/码"): their
+        # columns are wide enough, and they never break inside a word.
+        "label": ParagraphStyle("label", parent=base, fontSize=8.5, leading=12, wordWrap=None),
         "muted": ParagraphStyle("muted", parent=base, fontSize=8.5, leading=12, textColor=REPAIRED),
     }
 
@@ -151,8 +161,14 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
     else:
         info.append(["信息截止", f"{content.as_of:%Y-%m-%d}", "", ""])
     table = Table(
-        [[_p(cell, styles["cell"]) for cell in row] for row in info],
-        colWidths=[28 * mm, 59 * mm, 28 * mm, 59 * mm],
+        [
+            [
+                _p(cell, styles["label" if column % 2 == 0 else "cell"])
+                for column, cell in enumerate(row)
+            ]
+            for row in info
+        ],
+        colWidths=[LABEL_WIDTH, 87 * mm - LABEL_WIDTH, LABEL_WIDTH, 87 * mm - LABEL_WIDTH],
     )
     table.setStyle(
         TableStyle(
@@ -178,13 +194,15 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
         story.append(Spacer(1, 2 * mm))
 
     for section, entries in content.sections:
+        # Less than a heading and a few rows left on the page: the section starts on the next.
+        story.append(CondPageBreak(SECTION_START_SPACE))
         block = [_p(f"{section.number}、{section.title}", styles["h2"])]
         if not entries:
             block.append(_p(section.empty, styles["base"]))
             story.append(KeepTogether(block))
             continue
         rows = [
-            [_p(h, styles["cell"]) for h in ("类别", "文书号", "决定日期", "部门", "内容", "状态")]
+            [_p(h, styles["label"]) for h in ("类别", "文书号", "决定日期", "部门", "内容", "状态")]
         ]
         for entry in entries:
             style = styles["muted"] if entry.repaired else styles["cell"]
@@ -221,6 +239,7 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
         )
         story += block + [entries_table]
 
+    story.append(CondPageBreak(SECTION_START_SPACE))
     story.append(_p("七、信用修复建议", styles["h2"]))
     if content.repair_suggestions:
         for line in content.repair_suggestions:

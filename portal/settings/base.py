@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",
+    # Editors translate pages into English (a page tree per locale); replaces wagtail.locales.
+    "wagtail_localize",
+    "wagtail_localize.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -115,6 +118,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # ... and serves them last, once the language is known, before any URL or page lookup.
     "cms.pagecache.CachedPageMiddleware",
+    # Pages the cache did not answer: the Wagtail site from the process's memo (cms.sites).
+    "cms.sites.KnownSiteMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -140,10 +145,16 @@ WSGI_APPLICATION = "portal.wsgi.application"
 
 # Database: DATABASE_URL selects PostgreSQL in production or another SQLite
 # file; without it the embedded SQLite file under VAR_DIR serves.
+# Opening an SQLite connection reads the whole schema (about 400 entries with the search
+# index's tables: ~11 ms, a fifth of a rendered search page), so the embedded mode keeps
+# each worker thread's connection; PostgreSQL's are opened per request unless configured.
+_DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        _DATABASE_URL,
+        conn_max_age=env_int(
+            "DATABASE_CONN_MAX_AGE", 600 if _DATABASE_URL.startswith("sqlite") else 0
+        ),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -205,7 +216,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("PORTAL_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
-WAGTAIL_I18N_ENABLED = False
+# Every form field: labels without an added ":", required fields marked (portal.core.forms).
+FORM_RENDERER = "portal.core.forms.PortalFormRenderer"
+
+# The editors' pages exist once per language (Chinese tree, English tree under /en/).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 
 STATIC_URL = "/static/"
@@ -237,10 +253,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Caches: Redis when REDIS_URL is set. Otherwise local memory for "default" (small
-# per-process memos such as the home counters) and files under VAR_DIR for "counters",
-# "pages" and "shared": rate limits, one-time human checks, the public page cache (a page
-# invalidated in one worker must be gone in all) and an import's progress and heartbeat
-# must be seen by every worker process.
+# per-process memos such as the home counters) and SQLite files under VAR_DIR for
+# "counters", "pages" and "shared" (portal.core.caching.SQLiteCache): rate limits, one-time
+# human checks, the public page cache (a page invalidated in one worker must be gone in
+# all) and an import's progress and heartbeat must be seen by every worker process.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -271,18 +287,18 @@ else:
             "LOCATION": "portal",
         },
         "counters": {
-            "BACKEND": "portal.core.caching.CounterFileCache",
+            "BACKEND": "portal.core.caching.SQLiteCache",
             "LOCATION": str(VAR_DIR / "cache" / "counters"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
         "pages": {
-            "BACKEND": "portal.core.caching.PageFileCache",
+            "BACKEND": "portal.core.caching.SQLiteCache",
             "LOCATION": str(VAR_DIR / "cache" / "pages"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
-        # Its own folder, so the counters' culling never drops a running import's heartbeat.
+        # Its own file, so the counters' culling never drops a running import's heartbeat.
         "shared": {
-            "BACKEND": "portal.core.caching.CounterFileCache",
+            "BACKEND": "portal.core.caching.SQLiteCache",
             "LOCATION": str(VAR_DIR / "cache" / "shared"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
@@ -497,9 +513,13 @@ PORTAL_INCIDENT_BACKUP_MAX_AGE_HOURS = env_int("PORTAL_INCIDENT_BACKUP_MAX_AGE_H
 # different natural persons among them, past which an abnormal-query alert is raised.
 PORTAL_QUERY_ALERT_PER_DAY = env_int("PORTAL_QUERY_ALERT_PER_DAY", 200)
 PORTAL_QUERY_ALERT_PERSONS_PER_DAY = env_int("PORTAL_QUERY_ALERT_PERSONS_PER_DAY", 50)
-# Working hours, local time, Monday to Friday: a query outside them raises an alert.
+# Working hours, local time, on working days of the statutory calendar
+# (portal/core/workdays.py): a query outside them raises an alert.
 PORTAL_QUERY_WORK_START_HOUR = env_int("PORTAL_QUERY_WORK_START_HOUR", 8)
 PORTAL_QUERY_WORK_END_HOUR = env_int("PORTAL_QUERY_WORK_END_HOUR", 19)
+# A page opened again by the same user for the same purpose within this many seconds is
+# one query (a reload or a page of the same listing), registered once.
+PORTAL_QUERY_REPEAT_SECONDS = env_int("PORTAL_QUERY_REPEAT_SECONDS", 600)
 # Last month's security statistics, made from the 1st (checked hourly, idempotent).
 CELERY_BEAT_SCHEDULE["queries-monthly-security-report"] = {
     "task": "portal.queries.tasks.monthly_security_report",

@@ -93,6 +93,8 @@ class Subject(models.Model):
     )
     legal_representative = models.CharField(_("法定代表人"), max_length=100, blank=True)
     registered_on = models.DateField(_("成立日期"), null=True, blank=True)
+    # The version of the stored name keys (SubjectNameKey); another one means they are stale.
+    name_keys_version = models.CharField(max_length=16, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -164,3 +166,28 @@ class SubjectName(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SubjectNameKey(models.Model):
+    """A key an organisation is screened by, from any of its names (current or former).
+
+    Written by portal.subjects.stored_keys whenever a subject's names are written,
+    so screening finds its candidates with one indexed lookup instead of computing
+    the keys of every organisation (portal.subjects.name_keys.screening_keys).
+    """
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="name_keys")
+    key = models.CharField(max_length=400)
+    # The matching key of the name the key comes from (what screening scores).
+    matching_key = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name = _("名称检索键")
+        verbose_name_plural = _("名称检索键")
+        # The lookup reads (key -> matching key, subject) from the index alone.
+        indexes = [
+            models.Index(fields=["key", "matching_key", "subject"], name="subject_name_key_lookup")
+        ]
+
+    def __str__(self):
+        return self.key

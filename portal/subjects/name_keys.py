@@ -21,6 +21,12 @@ same names, and screening draws its candidates from the same keys. A key is
 
 Organisations get every class; natural persons only ``e:`` of their current
 name (a person is found by the full name, never a fragment or a near name).
+
+Screening matches on its own *matching key* (the stored normalised name with
+a province prefix dropped, :func:`refine_key`) and stores, per organisation
+name, :func:`screening_keys`: ``b:`` its block (the matching key's first two
+characters) and the ``n:``/``p:``/``d:`` keys of the matching key, so that
+candidates are one indexed lookup (portal.subjects.stored_keys).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from portal.core.text import normalise_text
 from portal.subjects.districts import DISTRICTS
 
 PROVINCES = ("广东省", "广东")
+_PROVINCE_START = PROVINCES[-1]
 # Shortest core that gets deletion keys: deleting one of two or three characters
 # would make keys that half the register shares.
 MIN_FUZZY_CORE = 4
@@ -158,6 +165,37 @@ def parts(name: object) -> NameParts:
         text = text[: found.start()] + text[found.end() :]
     place = province + in_city + in_district + bracketed
     return NameParts(text[:MAX_CORE], place, form)
+
+
+def refine_key(normalised: str, city: str | None = None) -> str:
+    """Screening's matching key of a stored normalised name: a province prefix dropped
+    (and the city after it), as portal.measures.names.match_key does for an input name."""
+    if not normalised.startswith(_PROVINCE_START):
+        return normalised  # nearly every name: keep this path cheap
+    city = settings.PORTAL_CITY_NAME if city is None else city
+    for province in PROVINCES:
+        if normalised.startswith(province) and len(normalised) > len(province) + 1:
+            rest = normalised[len(province) :]
+            if city:
+                for prefix in (f"{city}市", city):
+                    if rest.startswith(prefix) and len(rest) > len(prefix):
+                        return rest[len(prefix) :]
+            return rest
+    return normalised
+
+
+def block_key(key: str) -> str:
+    """Screening scores every matching key sharing this prefix with the input's."""
+    return key[:2]
+
+
+def screening_keys(normalised: str, city: str | None = None) -> tuple[str, set[str]]:
+    """A stored organisation name's matching key and the keys it is screened by (see the
+    module docstring); no keys without a matching key."""
+    key = refine_key(normalised, city)
+    if not key:
+        return key, set()
+    return key, {f"b:{block_key(key)}", *near_keys(key)}
 
 
 def core_name(name: object) -> str:
@@ -310,3 +348,26 @@ def best_name(q: str, names: list[str]) -> str:
         if fuzzy & set(index_keys([name], organisation=True)):
             return name
     return names[0] if names else ""
+
+
+def is_near_name(name: str, other: str) -> bool:
+    """Whether two names can be one subject's spellings: the same core once place and
+    organisational form are set aside (有限公司 → 有限责任公司, adding 惠州市), or cores that
+    sound alike or are one character apart (a typo) - what a near-name search finds."""
+    if simplified(name) == simplified(other):
+        return True
+    mine, theirs = core_name(name), core_name(other)
+    if not mine or not theirs:
+        return False
+    if mine == theirs or syllables(mine) == syllables(theirs):
+        return True
+    # One character apart is a typo only in cores as long as a search forgives one in
+    # (华兴 and 华星 are two firms).
+    return max(len(mine), len(theirs)) >= MIN_FUZZY_CORE and within_one_edit(mine, theirs)
+
+
+def clearly_different(name: str, known_names: list[str]) -> bool:
+    """A row's name for a subject is clearly different from every name the register knows
+    it by (current and former): not even a near name of any of them."""
+    names = [known for known in known_names if known]
+    return bool(name) and bool(names) and not any(is_near_name(name, known) for known in names)

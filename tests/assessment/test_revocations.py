@@ -13,7 +13,7 @@ from exchange import services as exchange
 from exchange.models import BatchStatus, PendingApproval, RowError
 from portal.accounts.roles import DEPARTMENT_OFFICERS, OPERATORS
 from portal.assessment import services
-from portal.objections.workdays import WorkingCalendar
+from portal.core.workdays import WorkingCalendar
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord, Withdrawal
 from tests.exchange.conftest import load, penalty_row, submit

@@ -129,6 +129,7 @@ def test_core_journey_works_without_javascript_and_on_a_phone(browser, public_si
     assert download_info.value.suggested_filename.startswith("credit-report-")
 
     page.goto(base + "/penalties/")
+    page.locator(".filters-fold > summary").click()  # filters fold on a phone
     page.get_by_label("部门").select_option("MARKET")
     page.get_by_role("button", name="筛选").click()
     assert "department=MARKET" in page.url

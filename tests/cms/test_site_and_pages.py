@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from wagtail.models import Locale
 
 from cms.models import (
     DisclosureListPage,
@@ -20,29 +21,41 @@ pytestmark = pytest.mark.django_db
 
 
 def test_setup_site_builds_the_tree_once_and_keeps_editors_changes(site):
-    lists = {p.slug: p.list_kind for p in DisclosureListPage.objects.all()}
+    chinese, english = (
+        Locale.objects.get(language_code="zh-hans"),
+        Locale.objects.get(language_code="en"),
+    )
+    lists = {p.slug: p.list_kind for p in DisclosureListPage.objects.filter(locale=chinese)}
     assert lists == {
         "licences": "licences",
         "penalties": "penalties",
         "red-list": "red",
         "black-list": "black",
     }
-    assert NewsPage.objects.live().count() == 3
-    assert PolicyPage.objects.live().count() == 4
-    about = StandardPage.objects.get(slug="about")
+    for model, count in [(NewsPage, 3), (PolicyPage, 4), (DisclosureListPage, 4)]:
+        assert model.objects.live().filter(locale=chinese).count() == count
+        # Every starter page ships translated: the same page in the English tree.
+        assert model.objects.live().filter(locale=english).count() == count
+    about = StandardPage.objects.get(slug="about", locale=chinese)
     about.title = "关于我们（编辑修改）"
     about.save_revision().publish()
+    about_en = about.get_translation(english)
+    about_en.title = "About us (edited)"
+    about_en.save_revision().publish()
     chrome = SiteChrome.objects.get()
     menu_before = list(chrome.main_menu_items.values_list("title", flat=True))
 
     call_command("setup_site", stdout=io.StringIO())
 
-    assert HomePage.objects.count() == 1
-    assert DisclosureListPage.objects.count() == 4
-    assert NewsPage.objects.count() == 3
-    assert StandardPage.objects.get(slug="about").title == "关于我们（编辑修改）"
+    assert HomePage.objects.filter(locale=chinese).count() == 1
+    assert HomePage.objects.filter(locale=english).count() == 1
+    assert DisclosureListPage.objects.count() == 8
+    assert NewsPage.objects.count() == 6
+    assert StandardPage.objects.get(pk=about.pk).title == "关于我们（编辑修改）"
+    assert StandardPage.objects.get(pk=about_en.pk).title == "About us (edited)"
     assert list(chrome.main_menu_items.values_list("title", flat=True)) == menu_before
     assert site.featured_lists.count() == 4
+    assert site.get_translation(english).specific.featured_lists.count() == 4
 
 
 def test_home_page_shows_search_counters_latest_and_news(client, site):

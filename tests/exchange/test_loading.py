@@ -151,7 +151,11 @@ def test_loaded_records_are_announced_after_commit(django_capture_on_commit_call
 
 def test_a_code_attaches_to_its_subject_and_a_new_name_is_kept():
     subject = OrganisationFactory(name="惠州市老名字有限公司")
-    load(penalty_csv([penalty_row(uscc=subject.uscc, subject_name="惠州市新名字有限公司")]))
+    # A clearly different name loads once the officer confirms the code (test_name_mismatch).
+    load(
+        penalty_csv([penalty_row(uscc=subject.uscc, subject_name="惠州市新名字有限公司")]),
+        names_confirmed=True,
+    )
     assert Subject.objects.filter(uscc=subject.uscc).count() == 1
     assert CreditRecord.objects.get().subject == subject
     assert SubjectName.objects.filter(subject=subject, name="惠州市新名字有限公司").exists()

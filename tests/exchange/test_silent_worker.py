@@ -198,7 +198,7 @@ def installation(tmp_path, settings):
     settings.CACHES = {
         **settings.CACHES,
         "shared": {
-            "BACKEND": "portal.core.caching.CounterFileCache",
+            "BACKEND": "portal.core.caching.SQLiteCache",
             "LOCATION": str(tmp_path / "cache" / "shared"),
         },
     }

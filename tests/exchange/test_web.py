@@ -175,7 +175,9 @@ def test_the_error_report_neutralises_formulas(officer_client):
         c.value for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)
     ]
     assert '\'=HYPERLINK("http://evil.example","x")' in values
-    assert "'@SUM(A1)" in values and "'+cmd" in values and "'-2" in values
+    assert "'@SUM(A1)" in values and "'+cmd" in values
+    # A negative amount is a number, not a formula: no apostrophe (test_error_report).
+    assert "'-2" not in values
     # (XML turns a stored carriage return into a line feed when read back.)
     assert "'\tTAB" in values and ("'\rCR" in values or "'\nCR" in values)
     assert not [v for v in values if v[0] in "=+-@\t\r"]

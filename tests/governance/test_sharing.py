@@ -1,9 +1,13 @@
 """Conditional sharing with government users (issue 15, item 7)."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from exchange import sharing
+from exchange.models import Batch, SharingGrant
 from portal.accounts import roles
+from portal.audit.models import AuditEvent
 from portal.departments.models import DepartmentToken
 from portal.queries.models import QueryRegistration
 from portal.records import visibility
@@ -110,3 +114,98 @@ def test_the_token_api_answers_only_keys_granted_sharing(client, arrears, person
     )
     assert missing.status_code == 400
     assert client.post(API, body, content_type="application/json").status_code == 401
+
+
+# -- sharing grants (what a department may query, as data) --------------------------------------
+def test_the_starter_grants_let_housing_query_social_insurance_arrears():
+    housing = sharing.granted_items(department("HOUSING"))
+    assert [g.catalog_item.code for g in housing.values()] == ["SOCIAL_INSURANCE_ARREARS"]
+    assert sharing.granted_items(department("TRANSPORT")) == {}
+
+
+def test_a_department_without_a_grant_is_refused_and_the_query_registered_as_refused(
+    client, arrears, person_number
+):
+    transport_user = UserFactory(role=roles.GOVERNMENT_USERS, department=department("TRANSPORT"))
+    client.force_login(transport_user)
+    page = ask(client, person_number)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "尚未获得查询有条件共享信息的授权" in text and "8600" not in text
+    registration = QueryRegistration.objects.get()
+    assert registration.refused and registration.user == transport_user
+    assert AuditEvent.objects.filter(action="queries.refused", actor=transport_user).exists()
+
+
+def test_an_item_outside_the_grant_is_refused(client, government_user, arrears, person_number):
+    client.force_login(government_user)
+    page = client.post(
+        SHARED,
+        {
+            "code": person_number,
+            "purpose": "资格审核",
+            "legal_basis": "条例第七条",
+            "item": "TAX_ARREARS",
+        },
+    )
+    assert "未获授权查询目录项“TAX_ARREARS”" in page.content.decode()
+    assert "8600" not in page.content.decode()
+    assert QueryRegistration.objects.get().refused
+
+
+def test_a_withdrawn_grant_refuses_and_a_new_one_answers(
+    client, government_user, arrears, person_number
+):
+    SharingGrant.objects.filter(department=department("HOUSING")).update(is_active=False)
+    client.force_login(government_user)
+    assert "8600" not in ask(client, person_number).content.decode()
+
+    operator = UserFactory(role=roles.OPERATORS)
+    client.force_login(operator)
+    grant = SharingGrant.objects.get(department=department("HOUSING"))
+    response = client.post(
+        reverse("admin:exchange_sharinggrant_change", args=[grant.pk]),
+        {
+            "department": grant.department_id,
+            "catalog_item": grant.catalog_item_id,
+            "legal_basis": "《公共租赁住房管理办法》第七条",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AuditEvent.objects.filter(action="sharing.grant_changed", actor=operator).exists()
+
+    client.force_login(government_user)
+    assert "8600" in ask(client, person_number).content.decode()
+
+
+def test_the_api_refuses_an_item_outside_the_grant(client, arrears, person_number):
+    token, key = DepartmentToken.issue(department("HOUSING"), "sharing")
+    DepartmentToken.objects.filter(pk=token.pk).update(shared_query=True)
+    body = {
+        "code": person_number,
+        "purpose": "资格审核",
+        "legal_basis": "条例第七条",
+        "catalog_item": "COURT_DISHONEST",
+    }
+    refused = client.post(
+        API, body, HTTP_AUTHORIZATION=f"Token {key}", content_type="application/json"
+    )
+    assert refused.status_code == 403 and "COURT_DISHONEST" in refused.content.decode()
+    assert QueryRegistration.objects.get().refused
+
+
+def test_a_sharing_key_only_queries(client):
+    token, key = DepartmentToken.issue(department("HOUSING"), "sharing")
+    DepartmentToken.objects.filter(pk=token.pk).update(shared_query=True)
+    upload = SimpleUploadedFile("data.csv", b"a,b\n1,2\n", content_type="text/csv")
+    response = client.post(
+        "/api/v1/exchange/batches/",
+        {"catalog": "ADM_PENALTY", "file": upload},
+        HTTP_AUTHORIZATION=f"Token {key}",
+    )
+    assert response.status_code == 403
+    assert "仅用于查询有条件共享信息" in response.content.decode()
+    assert not Batch.objects.exists()
+    listing = client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert listing.status_code == 403

@@ -139,12 +139,16 @@ def test_catalog_edit_in_the_admin_is_audited_and_reapplied(rf, django_capture_o
     assert record.public_state == PublicState.EXPIRED
 
 
-def test_editing_a_catalog_item_moves_its_template_version():
+def test_editing_a_catalog_items_columns_moves_its_template_version():
+    from portal.catalog.models import CatalogField
     from tests.factories import catalog_item
 
     item = catalog_item("ADM_LICENSE")
     before = item.schema_version
-    item.description = "已编辑"
+    item.description = "已编辑"  # a description is not what a file must contain
+    item.save()
+    assert item.schema_version == before
+    CatalogField.objects.filter(catalog_item=item, key="licence_no").update(label="许可证编号")
     item.save()
     assert item.schema_version == before + 1
 

@@ -262,3 +262,23 @@ def test_signatures_past_the_bit_limit_are_counted_from_rows(search_backend, mon
         assert results.total == expected.total
         assert results.facets == expected.facets
         assert keys(results) == keys(expected)
+
+
+@pytest.mark.django_db
+def test_browsing_finds_the_same_page_by_signature_or_by_walking_the_order(
+    search_backend, monkeypatch
+):
+    """A narrow filter reads its documents by signature, a broad one walks the order
+    index until a page passes: the same documents in the same order either way."""
+    from search.backends import embedded
+
+    build_world()
+    reindex()
+    queries = [{"q": "", "kind": "enterprise"}, {"q": "", "list_type": "black"}]
+    queries += [{"q": "", "item": "ADM_PENALTY"}, {"q": "", "sort": "date", "kind": "enterprise"}]
+    by_signature = [search(**params) for params in queries]
+    assert all(results.total for results in by_signature)
+    monkeypatch.setattr(embedded, "BROWSE_SEEK_AT_MOST", 0)  # every filter counts as broad
+    for params, expected in zip(queries, by_signature, strict=True):
+        walked = search(**params)
+        assert keys(walked) == keys(expected) and walked.total == expected.total

@@ -136,6 +136,156 @@ POLICIES = [
     ),
 ]
 
+# Where the official text of a starter policy is published (the page links to it).
+POLICY_SOURCES = {
+    "guofa-2016-33": "https://www.gov.cn/zhengce/content/2016-06/12/content_5081222.htm",
+    "guobanfa-2020-49": "https://www.gov.cn/zhengce/content/2020-12/18/content_5570954.htm",
+    "ndrc-order-58": "https://www.ndrc.gov.cn/xxgk/zcfb/fzggwl/",
+}
+# The demo municipal rules are this portal's own text: their page carries it in full.
+MUNICIPAL_RULES_BODY = (
+    "<h2>第一条　适用范围</h2><p>本办法适用于本市公共信用信息的归集、公示、异议处理和信用修复。</p>"
+    "<h2>第二条　信息归集</h2><p>各部门按照公共信用信息目录，通过信用信息共享交换平台报送本部门"
+    "产生的公共信用信息，并对报送信息的真实性、准确性负责。</p>"
+    "<h2>第三条　公示期限</h2><p>行政许可信息在许可有效期内公示；行政处罚信息按失信程度确定公示"
+    "期限，公示期满自动停止公示。</p>"
+    "<h2>第四条　异议处理</h2><p>信用主体认为公示信息有误的，可以提出异议申请，平台在规定的工作"
+    "日内作出处理。</p>"
+    "<h2>第五条　信用修复</h2><p>信用主体纠正失信行为、履行相关义务后，可以按规定申请信用修复。</p>"
+)
+MUNICIPAL_RULES_BODY_EN = (
+    "<h2>Article 1 Scope</h2><p>These measures govern how the city's public credit "
+    "information is gathered, disclosed, objected to and repaired.</p>"
+    "<h2>Article 2 Gathering</h2><p>Departments submit the public credit information they "
+    "produce, following the public credit information catalog, through the credit "
+    "information exchange platform, and answer for its truth and accuracy.</p>"
+    "<h2>Article 3 Disclosure periods</h2><p>Licences are shown while valid; penalties are "
+    "shown for a period set by the severity of the dishonesty and stop being shown when it "
+    "ends.</p>"
+    "<h2>Article 4 Objections</h2><p>A subject who believes published information is wrong "
+    "may object; the portal answers within the set number of working days.</p>"
+    "<h2>Article 5 Credit repair</h2><p>A subject who has corrected the dishonest conduct and "
+    "met its obligations may apply for credit repair as the rules provide.</p>"
+)
+
+# The starter pages in English: (Chinese slug) -> fields of the English translation.
+HOME_EN = {
+    "title": "Joint Credit Portal",
+    "intro": "One database, one network, two platforms: search, disclosure, objections and "
+    "credit repair",
+    "search_hint": "Enter a company name, unified social credit code or decision number",
+}
+LISTS_EN = {
+    "licences": (
+        "Administrative licences",
+        "<p>Licensing decisions of the city's departments, published within 7 working days "
+        "of the decision and shown while the licence is valid.</p>",
+        "Licensing decisions, shown while valid",
+    ),
+    "penalties": (
+        "Administrative penalties",
+        "<p>Penalties for general dishonesty are shown for at least 3 months and at most 1 "
+        "year; for serious dishonesty at least 1 year and at most 3 years. Penalties of a "
+        "warning only are not published.</p>",
+        "Shown for a period set by the severity",
+    ),
+    "red-list": (
+        "Red list",
+        "<p>Trustworthy subjects, such as A-grade taxpayers and holders of commendations, "
+        "who enjoy joint incentives.</p>",
+        "Subjects of joint incentives",
+    ),
+    "black-list": (
+        "Black list",
+        "<p>Seriously dishonest subjects, such as dishonest judgment debtors and the serious "
+        "illegal and dishonest list, who are subject to joint penalties.</p>",
+        "Seriously dishonest subjects",
+    ),
+}
+NEWS_INDEX_EN = ("News", "News and notices on building the social credit system.")
+NEWS_EN = {
+    "platform-launch": (
+        "Huizhou Public Credit Information Portal goes live",
+        "Search, double publicity, objections, credit repair and credit reports, all online.",
+        "<p>The Huizhou Public Credit Information Portal is now live. It gathers the licences, "
+        "penalties and red and black list entries that the city's departments submit and "
+        "offers one place to search them.</p><p>Companies and citizens can read a subject's "
+        "public information, download a credit report, object to a record and apply for "
+        "credit repair online, free of charge.</p>",
+    ),
+    "penalty-disclosure-periods": (
+        "New disclosure periods for administrative penalties from 1 April",
+        "Penalties for minor, general and serious dishonesty are shown for different periods.",
+        "<p>Under the new rules, penalties for minor dishonesty are in principle not "
+        "published, and at most for 3 months where they must be; penalties for general "
+        "dishonesty are shown for 3 months to 1 year; penalties for serious dishonesty for 1 "
+        "to 3 years. Penalties of a warning only are not published.</p><p>Information stops "
+        "being shown when its period ends; after the shortest period, the subject may apply "
+        "for credit repair.</p>",
+    ),
+    "credit-repair-online": (
+        "Credit repair: online, free and within set time limits",
+        "Apply for credit repair online; the deciding department answers within 3 working days.",
+        "<p>Eligible subjects can apply for credit repair on the portal, upload proof of "
+        "rectification and sign a credit commitment. The deciding department decides within "
+        "3 working days of receiving the application, and the applicant learns the result "
+        "within 10 working days.</p><p>Credit repair is free of charge: do not trust anyone "
+        "offering it for a fee.</p>",
+    ),
+}
+POLICY_INDEX_EN = ("Policies", "Laws, regulations and policy documents on social credit.")
+POLICIES_EN = {
+    "guofa-2016-33": (
+        "Guiding Opinions of the State Council on Establishing and Improving the Joint "
+        "Incentive System for Trustworthiness and the Joint Punishment System for "
+        "Dishonesty",
+        "State Council",
+        "General requirements and main measures of joint incentives and joint penalties.",
+    ),
+    "guobanfa-2020-49": (
+        "Guiding Opinions of the General Office of the State Council on Further Improving the "
+        "System of Constraints on Dishonesty",
+        "General Office of the State Council",
+        "Identifying dishonest conduct, disclosing public credit information, the serious "
+        "dishonesty list and credit repair.",
+    ),
+    "ndrc-order-58": (
+        "Measures for Repairing Credit Information after Dishonest Conduct Is Corrected (Trial)",
+        "National Development and Reform Commission",
+        "How, when and on what conditions credit information is repaired.",
+    ),
+    "huizhou-disclosure-rules": (
+        "Huizhou Measures on the Disclosure of Public Credit Information (demo text)",
+        "Huizhou Social Credit System Leading Group Office",
+        "How this portal gathers, discloses and corrects public credit information (demo content).",
+    ),
+}
+ABOUT_EN = (
+    "About the portal",
+    "<p>The Huizhou Public Credit Information Portal (Credit Huizhou) is the city's single "
+    "window for public credit information, built as one database, one network and two "
+    "platforms: the public credit database, the credit website, and the platforms for "
+    "exchanging and for publishing credit information.</p>"
+    "<h2>Where the information comes from</h2><p>The information shown is submitted by the "
+    "departments of market regulation, taxation, the courts, human resources and social "
+    "security, ecology and environment, housing and urban-rural development and others, as "
+    "the law requires; the portal records and publishes it as submitted.</p>"
+    "<h2>Personal information</h2><p>Identity numbers of natural persons are always masked; "
+    "information on minors is never published; natural persons' information cannot be "
+    "downloaded in bulk.</p>"
+    "<h2>Objections and credit repair</h2><p>If you believe published information is wrong, "
+    "object to it from the record's page; eligible dishonesty records can be repaired. Both "
+    "are free of charge.</p>",
+)
+
+CHROME_EN = {
+    "organiser_en": "Huizhou Social Credit System Leading Group Office",
+    "address_en": "Huicheng District, Huizhou (demo address)",
+    "footer_note_en": "The credit information on this site is provided by the departments as "
+    "the law requires. If you believe it is wrong, object to it; objections and credit repair "
+    "are free of charge.",
+}
+
 ABOUT_BODY = (
     "<p>惠州市公共信用信息公示平台（信用惠州）是全市公共信用信息的统一公示窗口，"
     "按照“一库一网两平台”建设：一库为公共信用信息基础数据库，一网为信用门户网站，"
@@ -182,6 +332,7 @@ class Command(BaseCommand):
                 intro="社会信用相关法律法规和政策文件。",
             )
             for slug, title, authority, number, level, issued, effective, summary in POLICIES:
+                source = POLICY_SOURCES.get(slug, "")
                 self.child(
                     policy_index,
                     PolicyPage,
@@ -193,12 +344,71 @@ class Command(BaseCommand):
                     issued_on=issued or timezone.localdate(),
                     effective_on=effective,
                     summary=summary,
-                    body=f"<p>{summary}</p><p>全文以发布机关公布的文本为准。</p>",
+                    source_url=source,
+                    body="" if source else MUNICIPAL_RULES_BODY,
                 )
+            # Starter policies made before pages had a source link get theirs (only if blank).
+            for slug, url in POLICY_SOURCES.items():
+                PolicyPage.objects.filter(slug=slug, source_url="").update(source_url=url)
             about = self.child(home, StandardPage, "about", title="关于平台", body=ABOUT_BODY)
             self.featured(home, lists)
             self.chrome(home, lists, news_index, policy_index, about)
+            self.english_tree(home, lists, news_index, policy_index, about)
         self.stdout.write(f"Site ready: {Page.objects.live().descendant_of(home).count()} pages.")
+
+    # -- the English tree ------------------------------------------------------
+    def english_tree(self, home, lists, news_index, policy_index, about):
+        """The starter pages translated into English (served under /en/), each once."""
+        self.english, _ = Locale.objects.get_or_create(language_code="en")
+        home_en = self.translated(home, **HOME_EN)
+        lists_en = {}
+        for slug, page in lists.items():
+            title, intro, _blurb = LISTS_EN[slug]
+            lists_en[slug] = self.translated(page, title=title, intro=intro)
+        self.featured_en(home_en, lists_en)
+        title, intro = NEWS_INDEX_EN
+        self.translated(news_index, title=title, intro=intro)
+        for article in NewsPage.objects.child_of(news_index):
+            if article.slug in NEWS_EN:
+                title, summary, body = NEWS_EN[article.slug]
+                self.translated(
+                    article, title=title, summary=summary, body=body, source="Credit Huizhou"
+                )
+        title, intro = POLICY_INDEX_EN
+        self.translated(policy_index, title=title, intro=intro)
+        for policy in PolicyPage.objects.child_of(policy_index):
+            if policy.slug in POLICIES_EN:
+                title, authority, summary = POLICIES_EN[policy.slug]
+                fields = {"title": title, "issuing_authority": authority, "summary": summary}
+                if policy.slug == "huizhou-disclosure-rules":
+                    fields["body"] = MUNICIPAL_RULES_BODY_EN
+                self.translated(policy, **fields)
+        title, body = ABOUT_EN
+        self.translated(about, title=title, body=body)
+
+    def translated(self, page, **fields):
+        """`page`'s English translation: Wagtail's copy for the locale with English text,
+        published. An existing translation is left as editors made it."""
+        existing = page.get_translation_or_none(self.english)
+        if existing is not None:
+            return existing.specific
+        translation = page.specific.copy_for_translation(self.english)
+        for name, value in fields.items():
+            setattr(translation, name, value)
+        translation.save_revision().publish()
+        translation.refresh_from_db()
+        self.stdout.write(f"  translated {type(translation).__name__} {translation.url_path}")
+        return translation
+
+    def featured_en(self, home_en, lists_en):
+        """The English home features the English list pages with English blurbs."""
+        if home_en.featured_lists.filter(list_page__locale=self.english).exists():
+            return
+        home_en.featured_lists.all().delete()
+        for order, (slug, *_rest) in enumerate(LISTS):
+            HomeFeaturedList.objects.create(
+                page=home_en, list_page=lists_en[slug], blurb=LISTS_EN[slug][2], sort_order=order
+            )
 
     # -- pages -------------------------------------------------------------
     def home_page(self) -> HomePage:
@@ -253,18 +463,28 @@ class Command(BaseCommand):
 
     def chrome(self, home, lists, news_index, policy_index, about):
         site = Site.objects.get(is_default_site=True)
-        chrome, _ = SiteChrome.objects.get_or_create(
+        chrome, created = SiteChrome.objects.get_or_create(
             site=site,
             defaults={
                 "site_name_en": "Credit Huizhou",
                 "site_subtitle_en": "Huizhou Public Credit Information Portal",
                 "contact_phone": "0752-12345",
                 "address": "惠州市惠城区（演示地址）",
+                **CHROME_EN,
                 "icp_record": "粤ICP备00000000号（演示）",
                 "footer_note": "本网站公示的信用信息由各部门依法提供。如认为信息有误，"
                 "可通过异议申诉渠道提出；异议处理和信用修复均不收取任何费用。",
             },
         )
+        if not created:
+            # English fields added after the site was set up: fill only the blank ones.
+            blank = {
+                name: value
+                for name, value in CHROME_EN.items()
+                if not getattr(chrome, name) and getattr(chrome, name.removesuffix("_en"))
+            }
+            if blank:
+                SiteChrome.objects.filter(pk=chrome.pk).update(**blank)
         self.links(
             chrome.main_menu_items,
             MainMenuItem,

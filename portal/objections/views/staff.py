@@ -76,6 +76,7 @@ def case_list(request):
 @require_http_methods(["GET", "POST"])
 def case_detail(request, tracking_no: str):
     case = case_for(request.user, tracking_no)
+    services.register_case_view(request.user, case)
     overdue = case.is_overdue()
     actions = [
         t
@@ -156,6 +157,7 @@ def _step_done_message(case, step) -> str:
 
 @operator_required
 def evidence_download(request, tracking_no: str, evidence_id: int):
+    services.register_case_view(request.user, case_for(request.user, tracking_no))
     return evidence_response(request, request.user, tracking_no, evidence_id)
 
 

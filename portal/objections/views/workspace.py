@@ -14,6 +14,7 @@ from portal.objections import services
 from portal.objections.forms import AnswerForm
 from portal.objections.models import Case, Stage
 from portal.objections.views.common import case_for, evidence_response, role_required
+from portal.queries.models import Channel as QueryChannel
 
 WORKSPACE_LOGIN_URL = "/workspace/login/"
 
@@ -45,6 +46,7 @@ def case_list(request):
 @require_http_methods(["GET", "POST"])
 def case_detail(request, tracking_no: str):
     case = case_for(request.user, tracking_no)
+    services.register_case_view(request.user, case, channel=QueryChannel.WORKSPACE)
     choices = services.recommendation_choices(case.kind)
     form = AnswerForm(choices=choices)
     if request.method == "POST":
@@ -78,4 +80,6 @@ def case_detail(request, tracking_no: str):
 
 @officer_required
 def evidence_download(request, tracking_no: str, evidence_id: int):
+    case = case_for(request.user, tracking_no)
+    services.register_case_view(request.user, case, channel=QueryChannel.WORKSPACE)
     return evidence_response(request, request.user, tracking_no, evidence_id)
