@@ -25,6 +25,7 @@ class TestEmbedded(ImportedPeople):
     backend_kind = "fts"
 
 
+@pytest.mark.elasticsearch
 class TestElasticsearch(ImportedPeople):
     backend_kind = "elasticsearch"
 
