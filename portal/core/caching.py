@@ -1,6 +1,7 @@
 """Cache headers any app's views share (the public site's own rules are in cms.caching),
 and the SQLite cache that keeps the embedded mode's shared counters and pages."""
 
+import fcntl
 import os
 import pickle  # nosec B403  # the cache's own values, as Django's caches store them
 import sqlite3
@@ -57,17 +58,25 @@ class SQLiteCache(BaseCache):
         if not create and not os.path.exists(self._path):
             return None
         os.makedirs(self._dir, 0o700, exist_ok=True)
-        # Autocommit: each statement is its own transaction; a writer waits for another.
-        connection = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        # A cache: losing the last writes to a power cut costs nothing, but the file must
-        # stay sound, which WAL with NORMAL keeps (no fsync per write).
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS cache "
-            "(key TEXT PRIMARY KEY, value BLOB NOT NULL, expires REAL) WITHOUT ROWID"
-        )
-        connection.execute("CREATE INDEX IF NOT EXISTS cache_expires ON cache (expires)")
+        # Switching a new file to WAL takes SQLite's exclusive lock without waiting on the
+        # busy timeout, so workers opening the file at the same moment would get "database
+        # is locked": they take turns on a lock file for the few statements of the setup.
+        with open(os.path.join(self._dir, "setup.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                # Autocommit: each statement is its own transaction; a writer waits for another.
+                connection = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+                connection.execute("PRAGMA journal_mode=WAL")
+                # A cache: losing the last writes to a power cut costs nothing, but the file
+                # must stay sound, which WAL with NORMAL keeps (no fsync per write).
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.execute(
+                    "CREATE TABLE IF NOT EXISTS cache "
+                    "(key TEXT PRIMARY KEY, value BLOB NOT NULL, expires REAL) WITHOUT ROWID"
+                )
+                connection.execute("CREATE INDEX IF NOT EXISTS cache_expires ON cache (expires)")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         local.connection, local.pid = connection, os.getpid()
         return connection
 

@@ -117,3 +117,41 @@ def test_workers_counting_at_the_same_moment_lose_no_hit(tmp_path):
     # 600 hits were made: under a limit of 602 two more pass, and no third.
     last = count(0, 602, 3)
     assert int(last.communicate(timeout=120)[0]) == 2
+
+
+OPEN_AT_ONCE = """
+import django, sys, time
+django.setup()
+from django.core.cache import caches
+start = float(sys.argv[1])
+while time.time() < start:
+    time.sleep(0.0005)
+caches["counters"].add("first", 1)
+"""
+
+
+@pytest.mark.skipif(bool(os.environ.get("REDIS_URL")), reason="the embedded mode's file cache")
+def test_workers_opening_a_new_counter_file_at_once_all_get_in(tmp_path):
+    """Eight workers starting together on a fresh installation: none is told 'locked'."""
+    import time
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "DJANGO_SECRET_KEY": "test-only",
+    }
+    env.pop("REDIS_URL", None)
+    start = str(time.time() + 5)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AT_ONCE, start],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    errors = [w.communicate(timeout=120)[1] for w in workers]
+    assert [w.returncode for w in workers] == [0] * 8, errors
