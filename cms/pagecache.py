@@ -131,6 +131,7 @@ class Dependencies:
     def __init__(self):
         self.versions: dict[str, str] = {}
         self.max_seconds: int | None = None
+        self.keep = True
 
     def add(self, tags) -> None:
         new = [tag for tag in tags if tag not in self.versions]
@@ -173,6 +174,15 @@ def keep_at_most(request, seconds: int) -> None:
         dependencies.max_seconds = seconds if current is None else min(current, seconds)
 
 
+def do_not_keep(request) -> None:
+    """Serve this answer without keeping it: for pages whose addresses seldom repeat (free-text
+    searches), where writing each answer to the shared cache costs more than its rare hits
+    save."""
+    dependencies = getattr(request, "_portal_page_cache", None)
+    if dependencies is not None:
+        dependencies.keep = False
+
+
 # -- keeping and serving ---------------------------------------------------------------------
 def cache_key(request) -> str | None:
     path = request.get_full_path()
@@ -207,8 +217,10 @@ def is_public_answer(request, response) -> bool:
 
 def may_keep(request, response) -> bool:
     """Whether this rendered answer goes into the page cache."""
+    dependencies = getattr(request, "_portal_page_cache", None)
     return (
-        getattr(request, "_portal_page_cache", None) is not None
+        dependencies is not None
+        and dependencies.keep
         and getattr(request, "_portal_page_key", None) is not None
         and request.method == "GET"
         and is_public_answer(request, response)

@@ -120,6 +120,10 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
         # after a change may still show the old state: kept only as long as shared caches may.
         pagecache.depends_on(request, pagecache.RECORDS, pagecache.CATALOG)
         pagecache.keep_at_most(request, public_max_age())
+        if request.GET.get("q", "").strip():
+            # Free text makes nearly every address new: a kept copy is seldom asked for again
+            # (measured in docs/benchmarks.md). Browsing by facets repeats, and is kept.
+            pagecache.do_not_keep(request)
         context = run_search(request, self.search_url())
         context["hide_header_search"] = True
         results = context.get("results")

@@ -213,16 +213,25 @@ def test_hits_count_against_the_pages_rate_limit(client, subject, settings):
     assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
-def test_search_results_are_kept_briefly_and_dropped_on_any_record_change(
+def test_browsing_search_pages_are_kept_and_dropped_on_any_record_change(
     client, subject, django_capture_on_commit_callbacks
 ):
     make_record(subject)
-    url = "/search/?q=缓存测试"
+    url = f"/search/?department={subject.records.first().department.code}"
     client.get(url)
     assert queries_of(client, url)[1] == 0
     with django_capture_on_commit_callbacks(execute=True):
         change_record(make_record(OrganisationFactory()), reason="operator", comment="x")
     assert queries_of(client, url)[1] > 0
+
+
+def test_free_text_searches_are_served_but_not_kept(client, subject):
+    make_record(subject)
+    url = "/search/?q=缓存测试"
+    first = client.get(url)
+    assert first.status_code == 200 and first["Cache-Control"]
+    response, count = queries_of(client, url)
+    assert count > 0 and pagecache.HIT_HEADER not in response
 
 
 def test_an_evicted_tag_is_a_miss_never_a_match(client, subject):
