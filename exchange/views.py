@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -369,43 +370,36 @@ def batch_commit(request, pk):
     )
 
 
-@officer_required
-@require_POST
-def batch_promote(request, pk):
-    batch = own_batch(request, pk)
-    return _act(
-        request,
-        _batch_page(batch),
-        lambda: services.promote_dry_run(batch, actor=request.user),
-        refused=_("只有校验完成的试运行批次可以转为正式入库。"),
-        done=_("已转为正式批次，核对后即可入库。"),
-    )
+def _batch_button(service, *, refused, done):
+    """The view of a button on the batch page that only calls `service(batch, actor=...)`
+    on the department's own batch (messages as in _act)."""
+
+    @officer_required
+    @require_POST
+    def view(request, pk):
+        batch = own_batch(request, pk)
+        act = functools.partial(service, batch, actor=request.user)
+        # Translated now, in the officer's language (officer_required activated it).
+        return _act(request, _batch_page(batch), act, refused=str(refused), done=str(done))
+
+    return view
 
 
-@officer_required
-@require_POST
-def batch_discard(request, pk):
-    batch = own_batch(request, pk)
-    return _act(
-        request,
-        _batch_page(batch),
-        lambda: services.discard_batch(batch, actor=request.user),
-        refused=_("此批次当前不能放弃。"),
-        done=_("批次已放弃，未入库任何数据。"),
-    )
-
-
-@officer_required
-@require_POST
-def batch_retry(request, pk):
-    batch = own_batch(request, pk)
-    return _act(
-        request,
-        _batch_page(batch),
-        lambda: services.retry_batch(batch, actor=request.user),
-        refused=_("此批次仍在处理中，无需重试。"),
-        done=_("已重新提交处理。"),
-    )
+batch_promote = _batch_button(
+    services.promote_dry_run,
+    refused=gettext_lazy("只有校验完成的试运行批次可以转为正式入库。"),
+    done=gettext_lazy("已转为正式批次，核对后即可入库。"),
+)
+batch_discard = _batch_button(
+    services.discard_batch,
+    refused=gettext_lazy("此批次当前不能放弃。"),
+    done=gettext_lazy("批次已放弃，未入库任何数据。"),
+)
+batch_retry = _batch_button(
+    services.retry_batch,
+    refused=gettext_lazy("此批次仍在处理中，无需重试。"),
+    done=gettext_lazy("已重新提交处理。"),
+)
 
 
 @officer_required

@@ -117,7 +117,8 @@ def test_thresholds_raise_one_alert_each_per_user_and_day(settings):
     assert AuditEvent.objects.filter(action="queries.alert_raised").count() == 3
 
 
-def test_alerts_show_on_the_operators_dashboard_until_acknowledged(client, operator, settings):
+def _an_alert(settings) -> QueryAlert:
+    """One open alert: any query counts past a daily threshold of 0."""
     settings.PORTAL_QUERY_ALERT_PER_DAY = 0
     services.register(
         user=UserFactory(username="curious"),
@@ -126,7 +127,11 @@ def test_alerts_show_on_the_operators_dashboard_until_acknowledged(client, opera
         purpose="核查",
         now=at(a_weekday(), 10),
     )
-    alert = QueryAlert.objects.get()
+    return QueryAlert.objects.get()
+
+
+def test_alerts_show_on_the_operators_dashboard_until_acknowledged(client, operator, settings):
+    alert = _an_alert(settings)
     client.force_login(operator)
     dashboard = client.get("/admin/").content.decode()
     assert "异常查询告警" in dashboard and "curious" in dashboard
@@ -140,15 +145,7 @@ def test_alerts_show_on_the_operators_dashboard_until_acknowledged(client, opera
 def test_an_alert_is_acknowledged_from_the_dashboard_with_csrf_checks_on(operator, settings):
     """The panel is rendered apart from the page's context: its form must still carry the
     page's CSRF token, or the button is refused in a real browser."""
-    settings.PORTAL_QUERY_ALERT_PER_DAY = 0
-    services.register(
-        user=UserFactory(username="curious"),
-        channel="admin",
-        looked=[services.Looked("record:1")],
-        purpose="核查",
-        now=at(a_weekday(), 10),
-    )
-    alert = QueryAlert.objects.get()
+    alert = _an_alert(settings)
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(operator)
     dashboard = browser.get("/admin/").content.decode()
