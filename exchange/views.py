@@ -78,21 +78,36 @@ def logout_view(request):
     return redirect("exchange:login")
 
 
-def officer_required(view):
-    """A logged-in department officer; sets request.department."""
+def _workspace_user(has_role, refusal):
+    """A decorator for the workspace's views: a logged-in user with the role `has_role(user)`
+    checks (else a 403 saying `refusal`); sets request.department."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        activate_for(request)
-        user = request.user
-        if not user.is_authenticated:
-            return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")
-        if not user.is_department_officer:
-            raise PermissionDenied(_("部门工作台仅供部门数据专员使用。"))
-        request.department = user.department
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            activate_for(request)
+            user = request.user
+            if not user.is_authenticated:
+                return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")
+            if not has_role(user):
+                raise PermissionDenied(str(refusal))
+            request.department = user.department
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# A logged-in department officer.
+officer_required = _workspace_user(
+    lambda user: user.is_department_officer, gettext_lazy("部门工作台仅供部门数据专员使用。")
+)
+# A logged-in government user (共享信息查询人员) of a department.
+government_user_required = _workspace_user(
+    lambda user: getattr(user, "is_government_user", False),
+    gettext_lazy("共享信息查询仅供本部门的共享信息查询人员使用。"),
+)
 
 
 def own_batch(request, pk) -> Batch:
@@ -468,23 +483,6 @@ def token_revoke(request, pk):
         confirm_first=_("请勾选确认后再吊销令牌。"),
         done=_("令牌已吊销。"),
     )
-
-
-def government_user_required(view):
-    """A logged-in government user (共享信息查询人员) of a department."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        activate_for(request)
-        user = request.user
-        if not user.is_authenticated:
-            return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")
-        if not getattr(user, "is_government_user", False):
-            raise PermissionDenied(_("共享信息查询仅供本部门的共享信息查询人员使用。"))
-        request.department = user.department
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @government_user_required
