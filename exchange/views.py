@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -77,21 +78,36 @@ def logout_view(request):
     return redirect("exchange:login")
 
 
-def officer_required(view):
-    """A logged-in department officer; sets request.department."""
+def _workspace_user(has_role, refusal):
+    """A decorator for the workspace's views: a logged-in user with the role `has_role(user)`
+    checks (else a 403 saying `refusal`); sets request.department."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        activate_for(request)
-        user = request.user
-        if not user.is_authenticated:
-            return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")
-        if not user.is_department_officer:
-            raise PermissionDenied(_("部门工作台仅供部门数据专员使用。"))
-        request.department = user.department
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            activate_for(request)
+            user = request.user
+            if not user.is_authenticated:
+                return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")
+            if not has_role(user):
+                raise PermissionDenied(str(refusal))
+            request.department = user.department
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# A logged-in department officer.
+officer_required = _workspace_user(
+    lambda user: user.is_department_officer, gettext_lazy("部门工作台仅供部门数据专员使用。")
+)
+# A logged-in government user (共享信息查询人员) of a department.
+government_user_required = _workspace_user(
+    lambda user: getattr(user, "is_government_user", False),
+    gettext_lazy("共享信息查询仅供本部门的共享信息查询人员使用。"),
+)
 
 
 def own_batch(request, pk) -> Batch:
@@ -325,66 +341,80 @@ def batch_error_report(request, pk):
     return response
 
 
+def _act(request, back: str, act, *, done, refused: str = "", confirm_first: str = ""):
+    """The shape of the workspace's buttons on one of the department's own batches or tokens:
+    the confirmation box where `confirm_first` asks for one, the service `act`, one message
+    (`refused` when the batch's state does not allow the move, the service's own reason for
+    names not confirmed, else `done`, or `done(result)`), and back to `back` either way."""
+    if confirm_first and not request.POST.get("confirm"):
+        messages.error(request, confirm_first)
+        return redirect(back)
+    try:
+        result = act()
+    except services.TransitionError:
+        messages.error(request, refused)
+    except services.NamesUnconfirmed as exc:
+        messages.error(request, exc.message())
+    else:
+        messages.success(request, done(result) if callable(done) else done)
+    return redirect(back)
+
+
+def _batch_page(batch: Batch) -> str:
+    return reverse("exchange:batch_detail", args=[batch.pk])
+
+
+def _commit_started(batch: Batch) -> str:
+    if batch.status == BatchStatus.VALIDATED:
+        return _("本部门批次入库须经另一名数据专员审批，已提交审批。")
+    return _("已开始入库。")
+
+
 @officer_required
 @require_POST
 def batch_commit(request, pk):
     batch = own_batch(request, pk)
-    if not request.POST.get("confirm"):
-        messages.error(request, _("请勾选确认后再入库。"))
-        return redirect("exchange:batch_detail", pk=batch.pk)
-    try:
-        batch = services.request_commit(
-            batch, actor=request.user, names_confirmed=bool(request.POST.get("confirm_names"))
-        )
-    except services.TransitionError:
-        messages.error(request, _("此批次当前不能入库。"))
-    except services.NamesUnconfirmed as exc:
-        messages.error(request, exc.message())
-    else:
-        if batch.status == BatchStatus.VALIDATED:
-            messages.success(request, _("本部门批次入库须经另一名数据专员审批，已提交审批。"))
-        else:
-            messages.success(request, _("已开始入库。"))
-    return redirect("exchange:batch_detail", pk=batch.pk)
+    names_confirmed = bool(request.POST.get("confirm_names"))
+    return _act(
+        request,
+        _batch_page(batch),
+        lambda: services.request_commit(batch, actor=request.user, names_confirmed=names_confirmed),
+        confirm_first=_("请勾选确认后再入库。"),
+        refused=_("此批次当前不能入库。"),
+        done=_commit_started,
+    )
 
 
-@officer_required
-@require_POST
-def batch_promote(request, pk):
-    batch = own_batch(request, pk)
-    try:
-        services.promote_dry_run(batch, actor=request.user)
-    except services.TransitionError:
-        messages.error(request, _("只有校验完成的试运行批次可以转为正式入库。"))
-    else:
-        messages.success(request, _("已转为正式批次，核对后即可入库。"))
-    return redirect("exchange:batch_detail", pk=batch.pk)
+def _batch_button(service, *, refused, done):
+    """The view of a button on the batch page that only calls `service(batch, actor=...)`
+    on the department's own batch (messages as in _act)."""
+
+    @officer_required
+    @require_POST
+    def view(request, pk):
+        batch = own_batch(request, pk)
+        act = functools.partial(service, batch, actor=request.user)
+        # Translated now, in the officer's language (officer_required activated it).
+        return _act(request, _batch_page(batch), act, refused=str(refused), done=str(done))
+
+    return view
 
 
-@officer_required
-@require_POST
-def batch_discard(request, pk):
-    batch = own_batch(request, pk)
-    try:
-        services.discard_batch(batch, actor=request.user)
-    except services.TransitionError:
-        messages.error(request, _("此批次当前不能放弃。"))
-    else:
-        messages.success(request, _("批次已放弃，未入库任何数据。"))
-    return redirect("exchange:batch_detail", pk=batch.pk)
-
-
-@officer_required
-@require_POST
-def batch_retry(request, pk):
-    batch = own_batch(request, pk)
-    try:
-        services.retry_batch(batch, actor=request.user)
-    except services.TransitionError:
-        messages.error(request, _("此批次仍在处理中，无需重试。"))
-    else:
-        messages.success(request, _("已重新提交处理。"))
-    return redirect("exchange:batch_detail", pk=batch.pk)
+batch_promote = _batch_button(
+    services.promote_dry_run,
+    refused=gettext_lazy("只有校验完成的试运行批次可以转为正式入库。"),
+    done=gettext_lazy("已转为正式批次，核对后即可入库。"),
+)
+batch_discard = _batch_button(
+    services.discard_batch,
+    refused=gettext_lazy("此批次当前不能放弃。"),
+    done=gettext_lazy("批次已放弃，未入库任何数据。"),
+)
+batch_retry = _batch_button(
+    services.retry_batch,
+    refused=gettext_lazy("此批次仍在处理中，无需重试。"),
+    done=gettext_lazy("已重新提交处理。"),
+)
 
 
 @officer_required
@@ -446,29 +476,13 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk):
     token = get_object_or_404(DepartmentToken, pk=pk, department=request.department)
-    if not request.POST.get("confirm"):
-        messages.error(request, _("请勾选确认后再吊销令牌。"))
-        return redirect("exchange:token_list")
-    revoke_token(token, actor=request.user)
-    messages.success(request, _("令牌已吊销。"))
-    return redirect("exchange:token_list")
-
-
-def government_user_required(view):
-    """A logged-in government user (共享信息查询人员) of a department."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        activate_for(request)
-        user = request.user
-        if not user.is_authenticated:
-            return redirect(f"{reverse('exchange:login')}?next={request.get_full_path()}")
-        if not getattr(user, "is_government_user", False):
-            raise PermissionDenied(_("共享信息查询仅供本部门的共享信息查询人员使用。"))
-        request.department = user.department
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return _act(
+        request,
+        reverse("exchange:token_list"),
+        lambda: revoke_token(token, actor=request.user),
+        confirm_first=_("请勾选确认后再吊销令牌。"),
+        done=_("令牌已吊销。"),
+    )
 
 
 @government_user_required

@@ -34,11 +34,15 @@ def _period(request) -> tuple[services.Period, str]:
 
 
 def chart_data(labels: list[str], values: list[float], maximum: float) -> dict:
-    """What assessment/charts.js draws (the page's table shows the same figures)."""
+    """The spec js/charts.js draws, horizontal bars with their figures (the page's table
+    shows the same figures), and the height the chart needs."""
     return {
-        "labels": labels,
-        "values": values,
+        "type": "bar",
+        "categories": labels,
+        "series": [{"data": values}],
+        "horizontal": True,
         "max": maximum,
+        "value_labels": True,
         "height": 40 + 28 * len(labels),
     }
 

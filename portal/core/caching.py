@@ -1,6 +1,7 @@
 """Cache headers any app's views share (the public site's own rules are in cms.caching),
 and the SQLite cache that keeps the embedded mode's shared counters and pages."""
 
+import contextlib
 import fcntl
 import os
 import pickle  # nosec B403  # the cache's own values, as Django's caches store them
@@ -34,12 +35,16 @@ class SQLiteCache(BaseCache):
     Integers are stored as SQLite integers (so incr can add in SQL), anything else pickled.
     The file is made on the first write, not on reads: a command that never writes (a restore
     into an empty installation) leaves no trace. Every CULL_EVERY writes of a process, expired
-    entries are dropped and, past MAX_ENTRIES, the third expiring soonest (entries kept without
-    a timeout, such as the page cache's tags, last).
+    entries are dropped and, past MAX_ENTRIES, the 1/CULL_FREQUENCY expiring soonest (entries
+    kept without a timeout, such as the page cache's tags, last; 0 drops all, as in Django).
+    Culling and clear() also delete what the file-per-entry cache these folders held before
+    left behind (`*.djcache` entries, its lock file): nothing reads those any more.
     """
 
     CULL_EVERY = 100
     FILE_NAME = "cache.sqlite3"
+    LEFTOVER_SUFFIX = ".djcache"  # Django's FileBasedCache entries
+    LEFTOVER_NAMES = ("counters.lock",)  # that cache's lock file for add() and incr()
 
     def __init__(self, location, params):
         super().__init__(params)
@@ -137,23 +142,41 @@ class SQLiteCache(BaseCache):
 
     # -- writes --------------------------------------------------------------------------
     def _written(self, connection):
-        self._writes += 1
-        if (
-            self._writes - 1
-        ) % self.CULL_EVERY == 0:  # the first write of a process, then every CULL_EVERY
+        # Django's own caches cull on every write, and their _cull is bound to their storage
+        # (a database table, files): here a COUNT(*) of the table on every write would cost
+        # more than the write, so a process culls on its first write and then every CULL_EVERY.
+        if self._writes % self.CULL_EVERY == 0:
             self._cull(connection)
+        self._writes += 1
 
     def _cull(self, connection):
+        self._remove_leftovers()
         connection.execute(
             "DELETE FROM cache WHERE expires IS NOT NULL AND expires <= ?", (time.time(),)
         )
         (count,) = connection.execute("SELECT COUNT(*) FROM cache").fetchone()
         if count > self._max_entries:
+            frequency = self._cull_frequency
             connection.execute(
                 "DELETE FROM cache WHERE key IN (SELECT key FROM cache "
                 "ORDER BY expires IS NULL, expires LIMIT ?)",
-                (max(count // self._cull_frequency, 1),),
+                (max(count // frequency, 1) if frequency else count,),
             )
+
+    def _remove_leftovers(self):
+        try:
+            entries = os.scandir(self._dir)
+        except FileNotFoundError:
+            return
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if (
+                    name.endswith(self.LEFTOVER_SUFFIX) or name in self.LEFTOVER_NAMES
+                ) and entry.is_file(follow_symlinks=False):
+                    # Another worker may be removing the same file at the same moment.
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(entry.path)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         self.set_many({key: value}, timeout, version=version)
@@ -233,6 +256,7 @@ class SQLiteCache(BaseCache):
             self.delete(key, version=version)
 
     def clear(self):
+        self._remove_leftovers()
         connection = self._connection(create=False)
         if connection is not None:
             connection.execute("DELETE FROM cache")

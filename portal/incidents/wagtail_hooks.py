@@ -2,14 +2,19 @@
 
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
-from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from portal.admin_views import OpenItem, OpenItemsPanel
 from portal.incidents import services, views
 from portal.incidents.forms import IncidentForm
 from portal.incidents.models import GradePolicy, Incident
@@ -80,28 +85,52 @@ def incident_report_button(snippet, user, next_url=None):
         )
 
 
-class OpenIncidentsPanel(Component):
+def _deadline_cell(deadline, now):
+    if deadline is None:
+        return gettext("已按要求报告")
+    text = {"who": deadline.label, "when": date_format(localtime(deadline.due_at), "Y-m-d H:i")}
+    if not deadline.overdue(now):
+        return gettext("%(who)s：%(when)s 前") % text
+    return format_html(
+        '<strong class="incident-overdue" style="color: var(--w-color-critical-200);">{}</strong>',
+        gettext("已逾期：%(who)s（%(when)s）") % text,
+    )
+
+
+class OpenIncidentsPanel(OpenItemsPanel):
     """Unclosed incidents with grade, age and the next reporting deadline (overdue in red)."""
 
     name = "open_incidents"
-    template_name = "incidents/dashboard_panel.html"
+    heading = _("未关闭的安全事件")
+    columns = (_("事件"), _("等级"), _("状态"), _("已持续"), _("下一报告时限"))
     order = 50
 
-    def get_context_data(self, parent_context):
+    @classmethod
+    def any_open(cls):
+        return services.live_incidents_exist()
+
+    def items(self):
         now = timezone.now()
-        rows = [
-            {
-                "incident": incident,
-                "age": now - incident.detected_at,
-                "deadline": deadline,
-                "overdue": deadline is not None and deadline.overdue(now),
-            }
+        drill = format_html('<span class="w-status w-status--label">{}</span>', gettext("演练"))
+        return [
+            OpenItem(
+                [
+                    format_html(
+                        '<a href="{}">{}</a>{}',
+                        reverse("wagtailsnippets_incidents_incident:edit", args=[incident.pk]),
+                        incident.title,
+                        drill if incident.is_drill else "",
+                    ),
+                    incident.get_grade_display(),
+                    incident.get_status_display(),
+                    timesince(incident.detected_at, now),
+                    _deadline_cell(deadline, now),
+                ]
+            )
             for incident, deadline in services.live_incidents()
         ]
-        return {"rows": rows, "now": now}
 
 
 @hooks.register("construct_homepage_panels")
 def add_open_incidents_panel(request, panels):
-    if getattr(request.user, "is_operator", False) and services.live_incidents_exist():
-        panels.append(OpenIncidentsPanel())
+    OpenIncidentsPanel.add_to(request, panels)

@@ -1,15 +1,15 @@
 """The query register, alerts and monthly reports in the Wagtail admin, and the dashboard panel."""
 
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.ui.components import Component
 from wagtail.admin.widgets import ListingButton
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from portal.admin_views import ReadOnlyPermissionPolicy
+from portal.admin_views import OpenItem, OpenItemsPanel, ReadOnlyPermissionPolicy
 from portal.queries import services, views
 from portal.queries.models import QueryAlert, QueryRegistration, SecurityReport
 
@@ -85,18 +85,35 @@ def security_report_button(snippet, user, next_url=None):
         )
 
 
-class QueryAlertsPanel(Component):
-    """Unacknowledged abnormal-query alerts, newest first."""
+class QueryAlertsPanel(OpenItemsPanel):
+    """Unacknowledged abnormal-query alerts, newest first, each acknowledged from there."""
 
     name = "query_alerts"
-    template_name = "queries/dashboard_panel.html"
+    heading = _("异常查询告警")
+    columns = (_("日期"), _("查询人"), _("类型"), _("次数"))
+    close_label = _("已核实")
+    row_class = "query-alert"
     order = 55
 
-    def get_context_data(self, parent_context):
-        return {"alerts": list(services.open_alerts()[:50])}
+    @classmethod
+    def any_open(cls):
+        return services.open_alerts().exists()
+
+    def items(self):
+        return [
+            OpenItem(
+                [
+                    date_format(alert.day, "Y-m-d"),
+                    alert.user_label,
+                    alert.get_kind_display(),
+                    alert.count,
+                ],
+                close_url=reverse("query_alert_acknowledge", args=[alert.pk]),
+            )
+            for alert in services.open_alerts()[:50]
+        ]
 
 
 @hooks.register("construct_homepage_panels")
 def add_query_alerts_panel(request, panels):
-    if getattr(request.user, "is_operator", False) and services.open_alerts().exists():
-        panels.append(QueryAlertsPanel())
+    QueryAlertsPanel.add_to(request, panels)

@@ -41,7 +41,7 @@ def statistics_site(live_server):
 def _check_chart_beside_table(page, slug: str) -> None:
     chart = page.locator(f"#chart-{slug}")
     chart.locator("canvas").first.wait_for(state="attached", timeout=10_000)
-    assert chart.get_attribute("data-rendered") == "true"
+    assert chart.get_attribute("data-drawn") == "true"
     assert chart.is_visible()
     box = chart.bounding_box()
     assert box["height"] > 200 and box["width"] > 200

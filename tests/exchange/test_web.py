@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from exchange import services
 from exchange.models import Batch, BatchStatus
 from portal.catalog.models import CatalogField
 from portal.departments.models import DepartmentToken
@@ -124,6 +125,54 @@ def test_departments_never_see_each_others_batches(
         assert client.post(reverse(f"exchange:{name}", args=[batch.pk])).status_code == 404
     listing = client.get(reverse("exchange:batch_list")).content.decode()
     assert f"#{batch.pk}<" not in listing
+
+
+def _button(client, name, batch, **data):
+    """Press one of the batch page's buttons: back on the batch page, the messages it shows."""
+    response = client.post(reverse(f"exchange:{name}", args=[batch.pk]), data, follow=True)
+    assert response.redirect_chain == [(reverse("exchange:batch_detail", args=[batch.pk]), 302)]
+    return [(m.level_tag, str(m)) for m in response.context["messages"]]
+
+
+def test_each_batch_button_says_why_it_is_refused_and_changes_nothing(officer_client):
+    batch = load(penalty_csv([penalty_row()]))
+    assert batch.status == BatchStatus.COMMITTED
+    refusals = {
+        "batch_discard": "此批次当前不能放弃。",
+        "batch_retry": "此批次仍在处理中，无需重试。",
+    }
+    for name, said in refusals.items():
+        assert _button(officer_client, name, batch, confirm="1") == [("error", said)], name
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.COMMITTED and CreditRecord.objects.count() == 1
+    discarded = submit(penalty_csv([penalty_row()]))
+    services.discard_batch(discarded)
+    said = _button(officer_client, "batch_commit", discarded, confirm="1")
+    assert said == [("error", "此批次当前不能入库。")]
+    received_dry_run = submit(penalty_csv([penalty_row()]), dry_run=True)
+    said = _button(officer_client, "batch_promote", received_dry_run)
+    assert said == [("error", "只有校验完成的试运行批次可以转为正式入库。")]
+    received_dry_run.refresh_from_db()
+    assert received_dry_run.dry_run
+
+
+def test_each_batch_button_says_what_it_did(officer_client, django_capture_on_commit_callbacks):
+    dry = submit(penalty_csv([penalty_row()]), dry_run=True, source="web")
+    dry = services.validate_batch(dry.pk)
+    assert _button(officer_client, "batch_commit", dry) == [("error", "请勾选确认后再入库。")]
+    promoted = [("success", "已转为正式批次，核对后即可入库。")]
+    assert _button(officer_client, "batch_promote", dry) == promoted
+    with django_capture_on_commit_callbacks(execute=True):
+        said = _button(officer_client, "batch_commit", dry, confirm="1")
+    assert said == [("success", "已开始入库。")]
+    dry.refresh_from_db()
+    assert dry.status == BatchStatus.COMMITTED
+
+    other = services.validate_batch(submit(penalty_csv([penalty_row()])).pk)
+    said = _button(officer_client, "batch_discard", other)
+    assert said == [("success", "批次已放弃，未入库任何数据。")]
+    other.refresh_from_db()
+    assert other.status == BatchStatus.DISCARDED
 
 
 def test_templates_follow_the_catalog(officer_client):

@@ -2,9 +2,11 @@
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from portal.accounts import roles
@@ -115,7 +117,8 @@ def test_thresholds_raise_one_alert_each_per_user_and_day(settings):
     assert AuditEvent.objects.filter(action="queries.alert_raised").count() == 3
 
 
-def test_alerts_show_on_the_operators_dashboard_until_acknowledged(client, operator, settings):
+def _an_alert(settings) -> QueryAlert:
+    """One open alert: any query counts past a daily threshold of 0."""
     settings.PORTAL_QUERY_ALERT_PER_DAY = 0
     services.register(
         user=UserFactory(username="curious"),
@@ -124,7 +127,11 @@ def test_alerts_show_on_the_operators_dashboard_until_acknowledged(client, opera
         purpose="核查",
         now=at(a_weekday(), 10),
     )
-    alert = QueryAlert.objects.get()
+    return QueryAlert.objects.get()
+
+
+def test_alerts_show_on_the_operators_dashboard_until_acknowledged(client, operator, settings):
+    alert = _an_alert(settings)
     client.force_login(operator)
     dashboard = client.get("/admin/").content.decode()
     assert "异常查询告警" in dashboard and "curious" in dashboard
@@ -133,6 +140,25 @@ def test_alerts_show_on_the_operators_dashboard_until_acknowledged(client, opera
     alert.refresh_from_db()
     assert alert.acknowledged_by == operator.username
     assert "curious" not in client.get("/admin/").content.decode()
+
+
+def test_an_alert_is_acknowledged_from_the_dashboard_with_csrf_checks_on(operator, settings):
+    """The panel is rendered apart from the page's context: its form must still carry the
+    page's CSRF token, or the button is refused in a real browser."""
+    alert = _an_alert(settings)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(operator)
+    dashboard = browser.get("/admin/").content.decode()
+    panel = dashboard[dashboard.index('id="query-alerts-section"') :]
+    form = panel[panel.index('<tr class="query-alert">') : panel.index("</form>")]
+    assert f'action="/admin/queries/alerts/{alert.pk}/acknowledge/"' in form
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    answer = browser.post(
+        f"/admin/queries/alerts/{alert.pk}/acknowledge/", {"csrfmiddlewaretoken": token}
+    )
+    assert answer.status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == operator.username
 
 
 def test_a_purpose_is_required():

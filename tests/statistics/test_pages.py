@@ -33,7 +33,7 @@ def test_public_page_shows_aggregates_and_hides_small_groups(client, data_set):
     # Charts get their figures from a JSON block and a self-hosted script, never inline code.
     assert '<script id="statistics-charts" type="application/json">' in body
     assert "/static/vendor/echarts/echarts.min.js" in body
-    assert "/static/statistics/charts.js" in body
+    assert "/static/js/charts.js" in body
     assert "Cache-Control" in response.headers and "public" in response.headers["Cache-Control"]
 
 

@@ -1,5 +1,6 @@
 """The embedded mode's shared cache (portal.core.caching.SQLiteCache): Django's cache
-semantics, counters added to in SQL, and no file until something is written."""
+semantics, counters added to in SQL, no file until something is written, and nothing left
+behind of the file-per-entry cache its folders held before."""
 
 import time
 
@@ -73,3 +74,51 @@ def test_past_max_entries_the_soonest_expiring_go_first_and_tags_last(make_cache
     assert 20 <= len(kept) <= 31
     assert "page:39" in kept and "page:0" not in kept
     assert len(cache.get_many([f"tag:{n}" for n in range(5)])) == 5
+
+
+def test_cull_frequency_zero_empties_the_cache_past_max_entries_as_in_django(make_cache):
+    cache = make_cache(MAX_ENTRIES=5, CULL_FREQUENCY=0)
+    cache.CULL_EVERY = 1
+    for n in range(6):
+        cache.set(f"page:{n}", n, timeout=60)
+    cache.set("page:6", 6, timeout=60)  # culls the six before it: more than MAX_ENTRIES
+    assert cache.get_many([f"page:{n}" for n in range(7)]) == {"page:6": 6}
+
+
+def _old_file_cache(folder):
+    """What the file-per-entry cache (Django's FileBasedCache) left in a folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("40c40980323d1a5c9306781e97f2e5f5.djcache", "counters.lock"):
+        (folder / name).write_bytes(b"old")
+    (folder / "notes.txt").write_text("not the cache's")
+
+
+def test_clear_removes_what_the_old_file_cache_left(make_cache, tmp_path):
+    folder = tmp_path / "cache" / "counters"
+    _old_file_cache(folder)
+    make_cache().clear()  # before this cache wrote anything
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+    cache = make_cache()
+    cache.set("x", 1)
+    _old_file_cache(folder)
+    cache.clear()
+    assert not list(folder.glob("*.djcache")) and not (folder / "counters.lock").exists()
+    assert (folder / "notes.txt").exists() and (folder / "cache.sqlite3").exists()
+    assert cache.get("x") is None
+
+
+def test_culling_removes_them_on_a_process_first_write_then_every_cull_every(make_cache, tmp_path):
+    folder = tmp_path / "cache" / "counters"
+    _old_file_cache(folder)
+    cache = make_cache()
+    cache.CULL_EVERY = 3
+    cache.set("n", 0)  # a process's first write culls
+    assert not list(folder.glob("*.djcache"))
+    _old_file_cache(folder)
+    cache.add("a", 1)
+    cache.set("b", 2)
+    assert len(list(folder.glob("*.djcache"))) == 1  # the 2nd and 3rd writes do not
+    cache.set("c", 3)  # the 4th does
+    assert not list(folder.glob("*.djcache")) and not (folder / "counters.lock").exists()
+    assert cache.get_many(["n", "a", "b", "c"]) == {"n": 0, "a": 1, "b": 2, "c": 3}
