@@ -524,6 +524,7 @@ class PendingApproval(models.Model):
     def target_label(self) -> str:
         if self.record_id is not None:
             record = self.record
-            return f"{record.catalog_item.name} {record.decision_no}"
+            # A deleted record's number went with its content.
+            return f"{record.catalog_item.name} {record.decision_no or f'#{record.pk}'}"
         batch_id = self.batch_id or self.payload.get("batch")
         return str(_("批次 #%(id)s") % {"id": batch_id})
