@@ -400,7 +400,10 @@ class SharingGrant(models.Model):
     legal_basis = models.CharField(
         _("共享依据"),
         max_length=300,
-        help_text=_("授权该部门查询此类信息的法律、法规或规范性文件。"),
+        help_text=_(
+            "授权该部门查询此类信息的法律、法规或规范性文件：写明文件名称及文号，"
+            "引用条款的须与原文核对。"
+        ),
     )
     is_active = models.BooleanField(_("有效"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
