@@ -2,9 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import timesince
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +21,12 @@ from exchange.models import (
     SharingGrant,
 )
 from portal.audit.services import record_event
+from portal.queries import services as queries
+from portal.queries.models import Channel
+from portal.records.models import CreditRecord
+from portal.records.wagtail_hooks import looked_at
+from portal.records.withdrawals import BASIS_MAX, WithdrawalError
+from portal.subjects.models import public_code_for
 
 
 @admin.register(Batch)
@@ -182,6 +190,18 @@ class DecisionForm(forms.ModelForm):
         return data
 
 
+class RecordDeletionForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("删除理由"),
+        max_length=BASIS_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "说明为何删除（例如录入错误：主体填错）。删除须经另一名平台运营人员审批；"
+            "批准后该记录立即撤下公示，内容删除，审计日志保留删除记录。"
+        ),
+    )
+
+
 @admin.register(PendingApproval)
 class PendingApprovalAdmin(admin.ModelAdmin):
     """Every request for a second person's approval, with its age; operators decide the
@@ -239,6 +259,62 @@ class PendingApprovalAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.user = request.user
         return form
+
+    def get_urls(self):
+        return [
+            path(
+                "record/<int:record_id>/delete/",
+                self.admin_site.admin_view(self.record_deletion_view),
+                name="exchange_pendingapproval_record_deletion",
+            ),
+            *super().get_urls(),
+        ]
+
+    def record_deletion_view(self, request, record_id: int):
+        """An operator asks for one record's deletion, with a reason; a second operator
+        decides it on the request's page (exchange.approvals)."""
+        if not getattr(request.user, "is_operator", False):
+            raise PermissionDenied
+        record = get_object_or_404(
+            CreditRecord.objects.select_related("catalog_item", "department", "subject"),
+            pk=record_id,
+        )
+        looked = looked_at(record)
+        if looked is not None:
+            # Checking what is to be deleted is a staff view of the record like any other.
+            queries.register(
+                user=request.user,
+                channel=Channel.ADMIN,
+                looked=[looked],
+                purpose="核对拟删除的信用记录",  # stored as typed, in the source language
+            )
+        form = RecordDeletionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                approval = approvals.request_record_deletion(
+                    record, form.cleaned_data["reason"], request.user
+                )
+            except (approvals.ApprovalError, WithdrawalError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.warning(
+                    request,
+                    _("删除信用记录须经另一名平台运营人员审批，已提交审批申请 #%(id)s。")
+                    % {"id": approval.pk},
+                )
+                return redirect(
+                    reverse("admin:exchange_pendingapproval_change", args=[approval.pk])
+                )
+        subject = record.subject
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("申请删除信用记录"),
+            "opts": self.model._meta,
+            "record": record,
+            "subject_code": public_code_for(subject.kind, subject.code, subject.identity_masked),
+            "form": form,
+        }
+        return TemplateResponse(request, "exchange/admin/record_deletion.html", context)
 
     def has_add_permission(self, request):
         return False

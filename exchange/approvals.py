@@ -4,7 +4,8 @@ person, records the request, and carries it out once someone else approves.
 Per department and action the policy is data (ApprovalPolicy; DEFAULT_APPROVAL where a
 department has none): revoking or removing a record and deleting need a second officer of the
 same department, committing a batch does not unless the department says so. Operators'
-deletions (of batches in the admin) always need a second operator.
+deletions (of a batch, or of one record entered by mistake, in the admin) always need a
+second operator.
 
 A request changes nothing of its target. Approving carries the action out through the same
 service as without approval (withdraw_record, the batch commit), in the maker's name; the
@@ -31,6 +32,8 @@ from exchange.models import (
 )
 from portal.audit.services import record_event
 from portal.departments.models import Department
+from portal.objections.models import Case
+from portal.records.deletion import delete_record, deletion_problems
 from portal.records.models import CreditRecord
 from portal.records.withdrawals import (
     BASIS_MAX,
@@ -196,6 +199,45 @@ def request_batch_deletion(batch: Batch, maker) -> PendingApproval:
     )
 
 
+def request_record_deletion(record: CreditRecord, reason: str, maker) -> PendingApproval:
+    """An operator's deletion of one record (entered by mistake), with the reason, for a
+    second operator to approve. The record stays as it is until then.
+
+    Refused up front (WithdrawalError) when the record could not be deleted, and
+    (ApprovalError) when the maker is no operator or the record has a request waiting.
+    """
+    if not getattr(maker, "is_operator", False):
+        raise ApprovalError(_("只有平台运营人员可以申请删除信用记录。"))
+    reason = " ".join((reason or "").split())
+    problems = deletion_problems(record, reason) + open_case_problems(record)
+    if problems:
+        raise WithdrawalError(" ".join(str(p) for p in problems))
+    waiting = pending_withdrawal(record.pk)
+    if waiting is not None:
+        raise ApprovalError(
+            _("该记录已有待审批的申请（#%(id)s），请等待审批。") % {"id": waiting.pk}
+        )
+    return _create(
+        action=ApprovalAction.DELETION,
+        scope=ApprovalScope.OPERATORS,
+        department_id=record.department_id,
+        maker=_maker(maker),
+        record=record,
+        payload={"reason": reason, "catalog_item": record.catalog_item.code},
+    )
+
+
+def open_case_problems(record: CreditRecord) -> list:
+    """An objection or repair still open on the record settles it: deleting the record
+    underneath would leave the case without what it is about."""
+    case = Case.objects.open().filter(record_id=record.pk).only("tracking_no").first()
+    if case is None:
+        return []
+    return [
+        _("该记录有正在办理的异议或信用修复申请（%(no)s），须先办结。") % {"no": case.tracking_no}
+    ]
+
+
 # -- who sees and decides -------------------------------------------------------------------------
 def may_decide(approval: PendingApproval, user) -> bool:
     """Whether `user` is of the people who decide this kind of request (maker aside)."""
@@ -276,7 +318,7 @@ def approve(approval: PendingApproval, approver, *, today: dt.date | None = None
         check_approver(locked, approver)
         try:
             with transaction.atomic():
-                _carry_out(locked, today)
+                _carry_out(locked, today, approver)
         except WithdrawalError as exc:
             raise ApprovalError(str(exc)) from None
         _decided(locked, approver, ApprovalOutcome.APPROVED)
@@ -297,7 +339,19 @@ def refuse(approval: PendingApproval, approver, reason: str) -> PendingApproval:
     return locked
 
 
-def _carry_out(approval: PendingApproval, today) -> None:
+def _carry_out(approval: PendingApproval, today, approver=None) -> None:
+    if approval.action == ApprovalAction.DELETION and approval.record_id is not None:
+        problems = open_case_problems(approval.record)
+        if problems:
+            raise ApprovalError(" ".join(str(p) for p in problems))
+        delete_record(
+            approval.record,
+            approval.payload.get("reason", ""),
+            approval.maker,
+            approved_by=approver,
+            reference=f"approval:{approval.pk}",
+        )
+        return
     if approval.action in WITHDRAWAL_ACTIONS:
         payload = approval.payload
         withdraw_record(
@@ -321,6 +375,8 @@ def _carry_out(approval: PendingApproval, today) -> None:
     if approval.action == ApprovalAction.BATCH_COMMIT:
         try:
             services.request_commit(batch, actor=approval.maker, approved=True)
+        except services.NamesUnconfirmed as exc:
+            raise ApprovalError(exc.message()) from None
         except services.TransitionError:
             raise ApprovalError(
                 _("该批次当前为「%(status)s」，不能入库。") % {"status": batch.get_status_display()}

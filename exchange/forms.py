@@ -47,7 +47,10 @@ class SharedQueryForm(forms.Form):
     legal_basis = forms.CharField(
         label=_("法律依据"),
         max_length=300,
-        help_text=_("例如：《社会保险法》第八十六条；本部门依法履职所需。"),
+        help_text=_(
+            "写明所依据的法律、法规或规范性文件的名称（及文号、条款），"
+            "例如：《中华人民共和国社会保险法》。"
+        ),
     )
     # Any code is accepted here: one outside the grants is refused, and registered, by the
     # sharing rule (exchange/sharing.py), not silently dropped by the form.

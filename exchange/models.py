@@ -400,7 +400,10 @@ class SharingGrant(models.Model):
     legal_basis = models.CharField(
         _("共享依据"),
         max_length=300,
-        help_text=_("授权该部门查询此类信息的法律、法规或规范性文件。"),
+        help_text=_(
+            "授权该部门查询此类信息的法律、法规或规范性文件：写明文件名称及文号，"
+            "引用条款的须与原文核对。"
+        ),
     )
     is_active = models.BooleanField(_("有效"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -524,6 +527,7 @@ class PendingApproval(models.Model):
     def target_label(self) -> str:
         if self.record_id is not None:
             record = self.record
-            return f"{record.catalog_item.name} {record.decision_no}"
+            # A deleted record's number went with its content.
+            return f"{record.catalog_item.name} {record.decision_no or f'#{record.pk}'}"
         batch_id = self.batch_id or self.payload.get("batch")
         return str(_("批次 #%(id)s") % {"id": batch_id})

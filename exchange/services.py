@@ -333,7 +333,10 @@ def _validate(batch_id: int, *, today, actor, after_chunk) -> Batch:
                 _set_status(batch, BatchStatus.VALIDATED)
             batch.save()
             _audit_result(batch, actor, "committed" if fused else "validated")
-            if awaits_approval and batch.can_commit:
+            # Rows under codes registered to clearly different names are held for the
+            # officer to confirm (as without approval): only then is the approval asked for.
+            held = batch.name_mismatch_count and not batch.names_confirmed
+            if awaits_approval and batch.can_commit and not held:
                 approvals.request_batch_commit(batch, actor)
     except Exception as exc:
         _record_failure(batch_id, exc)
@@ -417,7 +420,8 @@ def request_commit(
     """An officer's (or API client's) decision to load a validated batch; runs in the background.
 
     Rows whose code is registered under a clearly different name must be confirmed first
-    (names_confirmed=True, else NamesUnconfirmed); an approver acts on a confirmed request.
+    (names_confirmed=True, else NamesUnconfirmed); an approval (approved=True) cannot
+    confirm them for the maker, so it is refused the same way while they are unconfirmed.
 
     Where the department's policy asks a second officer to approve commits, this only
     asks for the approval (exchange.approvals), which calls back with approved=True;
@@ -429,8 +433,8 @@ def request_commit(
         return batch  # asked twice: nothing more to do
     if batch.status != BatchStatus.VALIDATED:
         raise TransitionError(f"batch {batch.pk} is {batch.status}")
-    if batch.name_mismatch_count and not batch.names_confirmed and not approved:
-        if not names_confirmed:
+    if batch.name_mismatch_count and not batch.names_confirmed:
+        if approved or not names_confirmed:
             raise NamesUnconfirmed(batch.name_mismatch_count)
         confirm_names(batch, actor)
     if not approved and approvals.requires_approval(batch.department, ApprovalAction.BATCH_COMMIT):

@@ -27,17 +27,18 @@ from portal.subjects.identity import RESIDENT_ID, PersonIdentity
 from portal.subjects.models import Subject, SubjectKind
 
 # Grants installed with the starter catalog (docs/domain.md, Conditional sharing):
-# (department, catalog item, legal basis).
+# (department, catalog item, legal basis). The basis names real instruments in general
+# terms only; operators put the exact provisions and document numbers they rely on.
 STARTER_GRANTS = [
     (
         "HOUSING",
         "SOCIAL_INSURANCE_ARREARS",
-        "保障性住房准入资格审核（《公共租赁住房管理办法》第七条、第九条）",
+        "保障性住房准入资格审核（依据《公共租赁住房管理办法》等保障性住房管理规定）",
     ),
     (
         "FUND",
         "SOCIAL_INSURANCE_ARREARS",
-        "住房公积金缴存及贷款审核（《住房公积金管理条例》）",
+        "住房公积金缴存及贷款审核（依据《住房公积金管理条例》）",
     ),
 ]
 

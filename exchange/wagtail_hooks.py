@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
+from wagtail.admin.widgets import ListingButton
 
 from exchange.models import (
     ApprovalOutcome,
@@ -16,6 +17,7 @@ from exchange.models import (
     PendingApproval,
 )
 from portal.objections.models import Case
+from portal.records.models import CreditRecord
 
 
 def operator_todo(today=None) -> list[dict]:
@@ -66,3 +68,20 @@ class OperatorTodoPanel(Component):
 def add_operator_todo_panel(request, panels):
     if getattr(request.user, "is_operator", False):
         panels.append(OperatorTodoPanel())
+
+
+@hooks.register("register_snippet_listing_buttons")
+def record_deletion_button(snippet, user, next_url=None):
+    """On the records' listing, operators may ask for one record's deletion (approved by a
+    second operator: exchange.approvals)."""
+    if (
+        isinstance(snippet, CreditRecord)
+        and snippet.purged_at is None
+        and getattr(user, "is_operator", False)
+    ):
+        yield ListingButton(
+            _("申请删除"),
+            reverse("admin:exchange_pendingapproval_record_deletion", args=[snippet.pk]),
+            icon_name="bin",
+            priority=90,
+        )

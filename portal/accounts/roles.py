@@ -46,6 +46,11 @@ OPERATOR_PERMISSIONS = (
     "records.view_creditrecord",
     "records.view_recordversion",
     "audit.view_auditevent",
+    # The query register is evidence: operators read it (registrations, alerts, monthly
+    # security reports), nobody edits it.
+    "queries.view_queryregistration",
+    "queries.view_queryalert",
+    "queries.view_securityreport",
     "wagtailcore.add_site",
     "wagtailcore.change_site",
     "wagtailcore.view_site",

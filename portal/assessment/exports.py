@@ -13,7 +13,6 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
-from portal.assessment.models import DutyEvent
 from portal.assessment.services import (
     DepartmentAssessment,
     Period,
@@ -108,7 +107,7 @@ def late_rows(period: Period, results: list[DepartmentAssessment]) -> list[list]
                     late.deadline.isoformat(),
                     late.withdrawn_on.isoformat(),
                     late.working_days_late,
-                    str(DutyEvent.REVOCATION.label),
+                    late.event_label,
                 ]
             )
     return rows

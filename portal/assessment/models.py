@@ -29,6 +29,7 @@ class Frequency(models.TextChoices):
 class DutyEvent(models.TextChoices):
     DECISION = "decision", _("作出决定")
     REVOCATION = "revocation", _("撤销决定")
+    DELISTING = "delisting", _("移出名单")
 
 
 class ReportingDuty(models.Model):
@@ -97,7 +98,8 @@ class ReportingDuty(models.Model):
         super().clean()
         if self.frequency == Frequency.REALTIME and not self.deadline_working_days:
             raise ValidationError({"deadline_working_days": _("实时报送须填写报送时限。")})
-        if self.event == DutyEvent.REVOCATION and self.start_field != REVOCATION_START_FIELD:
+        withdrawals = (DutyEvent.REVOCATION, DutyEvent.DELISTING)
+        if self.event in withdrawals and self.start_field != REVOCATION_START_FIELD:
             raise ValidationError(
                 {"start_field": _("撤销事项自撤销或移出日期（withdrawal_date）起算。")}
             )

@@ -7,7 +7,9 @@ revocation duty for the record's catalog item (5 working days in the starter set
 day; a revocation sent without the day is untimed. Read from the register when asked:
 revocations are rare, and a changed duty applies at once.
 
-Removals from a list (移出) and withdrawals on other grounds have no duty here.
+Removals from a list (移出) are timed the same way against the department's removal duty
+(DutyEvent.DELISTING, 5 working days in the starter set, for lists published until revoked)
+and counted with the revocations. Withdrawals on other grounds have no duty here.
 """
 
 from __future__ import annotations
@@ -22,10 +24,17 @@ from portal.assessment.models import DutyEvent, ReportingDuty
 from portal.core.workdays import WorkingCalendar
 from portal.records.models import CreditRecord, Withdrawal, WithdrawalGround
 
+# The withdrawal grounds a department reports, with the duty that times each.
+DUTY_FOR_GROUND = {
+    WithdrawalGround.REVOCATION: DutyEvent.REVOCATION,
+    WithdrawalGround.DELISTING: DutyEvent.DELISTING,
+}
+
 
 @dataclass
 class LateRevocation:
-    """One revocation that left public view after its duty's deadline."""
+    """One revocation (or removal from a list) that left public view after its duty's
+    deadline."""
 
     withdrawal_id: int
     record_id: int
@@ -34,6 +43,11 @@ class LateRevocation:
     withdrawn_on: dt.date
     working_days_late: int
     record: CreditRecord | None = None
+    ground: str = WithdrawalGround.REVOCATION
+
+    @property
+    def event_label(self) -> str:
+        return str(DutyEvent(DUTY_FOR_GROUND[self.ground]).label)
 
 
 @dataclass
@@ -49,13 +63,14 @@ def revocation_tallies(
     """Per department id: the revocations that left public view in [start, end)."""
     rows = list(
         Withdrawal.objects.filter(
-            ground=WithdrawalGround.REVOCATION,
+            ground__in=list(DUTY_FOR_GROUND),
             withdrawn_at__gte=start,
             withdrawn_at__lt=end,
             record__department_id__in=department_ids,
         ).values(
             "id",
             "record_id",
+            "ground",
             "decided_on",
             "withdrawn_at",
             "record__department_id",
@@ -65,16 +80,19 @@ def revocation_tallies(
     if not rows:
         return {}
     duties = {
-        (duty.department_id, duty.catalog_item_id): duty
+        (duty.department_id, duty.catalog_item_id, duty.event): duty
         for duty in ReportingDuty.objects.filter(
-            department_id__in=department_ids, event=DutyEvent.REVOCATION, is_active=True
+            department_id__in=department_ids,
+            event__in=list(DUTY_FOR_GROUND.values()),
+            is_active=True,
         )
     }
     calendar = calendar or WorkingCalendar()
     tallies: dict[int, RevocationTally] = {}
     for row in sorted(rows, key=lambda r: r["id"]):
         department_id = row["record__department_id"]
-        duty = duties.get((department_id, row["record__catalog_item_id"]))
+        event = DUTY_FOR_GROUND[row["ground"]]
+        duty = duties.get((department_id, row["record__catalog_item_id"], event))
         if duty is None:
             continue
         tally = tallies.setdefault(department_id, RevocationTally())
@@ -93,6 +111,7 @@ def revocation_tallies(
                     deadline=deadline,
                     withdrawn_on=withdrawn_on,
                     working_days_late=calendar.working_days_between(deadline, withdrawn_on),
+                    ground=row["ground"],
                 )
             )
     return tallies

@@ -27,6 +27,7 @@ class PublicState(models.TextChoices):
     CORRECTED = "corrected", _("已更正")
     REVOKED = "revoked", _("已撤销")
     DELISTED = "delisted", _("已移出名单")
+    DELETED = "deleted", _("已删除")
     NOT_PUBLIC = "not_public", _("不予公开")
 
 
@@ -43,6 +44,9 @@ class RecordStatus(models.TextChoices):
     REPAIRED = "repaired", _("已修复")
     # Taken off a list (移出) by the source department: the entry ends, it was not annulled.
     DELISTED = "delisted", _("已移出名单")
+    # Deleted by operators (entered by mistake), on a second operator's approval: the
+    # content is purged, the row stays as a tombstone (portal.records.deletion).
+    DELETED = "deleted", _("已删除")
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ def derive_public_state(
         return PublicState.REVOKED
     if status == RecordStatus.DELISTED:
         return PublicState.DELISTED
+    if status == RecordStatus.DELETED:
+        return PublicState.DELETED
     if status == RecordStatus.CORRECTED:
         return PublicState.CORRECTED
     if status == RecordStatus.REPAIRED:

@@ -209,6 +209,8 @@ class WithdrawalGround(models.TextChoices):
     EXPIRY = "expiry", pgettext_lazy("withdrawal ground", "公示期满")
     REVOCATION = "revocation", pgettext_lazy("withdrawal ground", "撤销")
     DELISTING = "delisting", pgettext_lazy("withdrawal ground", "移出名单")
+    # An operator's deletion of a record entered by mistake, approved by a second operator.
+    DELETION = "deleted", pgettext_lazy("withdrawal ground", "删除")
 
 
 class Withdrawal(models.Model):

@@ -72,10 +72,19 @@ def list_due(today: dt.date | None = None) -> list[Due]:
     ]
 
 
-def purge_record(record: CreditRecord, now: dt.datetime) -> None:
-    """Empty one record's content and its versions', leaving a tombstone in the audit trail."""
+def purge_record(
+    record: CreditRecord,
+    now: dt.datetime,
+    *,
+    event: str = "records.purged",
+    actor=None,
+    note: dict | None = None,
+) -> None:
+    """Empty one record's content and its versions', leaving a tombstone in the audit trail
+    (`event`, with `note` added: an operator's deletion says who asked, why, who approved)."""
     versions = RecordVersion.objects.filter(record=record)
     tombstone = {
+        **(note or {}),
         "catalog_item": record.catalog_item.code,
         "department": record.department.code,
         "subject": record.subject_id,
@@ -105,7 +114,7 @@ def purge_record(record: CreditRecord, now: dt.datetime) -> None:
         ]
     )
     versions.update(snapshot=PURGED_SNAPSHOT, comment="")
-    record_event("records.purged", target=record, data=tombstone)
+    record_event(event, actor=actor, target=record, data=tombstone)
 
 
 def purge_records(today: dt.date | None = None, chunk: int = 500) -> int:

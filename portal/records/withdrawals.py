@@ -11,6 +11,8 @@ scheduled expiry, re-applying a catalog rule and the department import's update.
 `withdraw_record` is the one way a source department revokes a record (撤销, the
 decision was annulled) or takes it off a list (移出): the import's 撤销/移出 rows
 and the workspace form both call it, and so can an approval step placed before it.
+Operators' deletion of a record entered by mistake (portal.records.deletion) takes
+the same path with the ground DELETION and its reason as the basis.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ STATUS_FOR_GROUND = {
     WithdrawalGround.REVOCATION: RecordStatus.REVOKED,
     WithdrawalGround.DELISTING: RecordStatus.DELISTED,
 }
+# Operators' deletion: any record not deleted yet, whatever its status.
+DELETION_STATUS = RecordStatus.DELETED
 BASIS_MAX = 500
 DOCUMENT_NO_MAX = 200
 
@@ -59,6 +63,8 @@ def ground_for(state: str, reason: str) -> str:
         return WithdrawalGround.DELISTING
     if state == PublicState.EXPIRED:
         return WithdrawalGround.EXPIRY
+    if state == PublicState.DELETED:
+        return WithdrawalGround.DELETION
     if state == PublicState.REVOKED and reason in (ChangeReason.BATCH, ChangeReason.DEPARTMENT):
         return WithdrawalGround.REVOCATION
     # Objection decisions (corrected or taken down), a correction that leaves the record
@@ -124,6 +130,22 @@ def withdrawal_problems(
     return problems
 
 
+def deletion_problems(record: CreditRecord, reason: str) -> list:
+    """Why an operator's deletion of this record cannot be made; empty when it can."""
+    problems = []
+    if not (reason or "").strip():
+        problems.append(_("请填写删除理由。"))
+    elif len(" ".join(reason.split())) > BASIS_MAX:
+        problems.append(_("删除理由不能超过 %(max)d 个字。") % {"max": BASIS_MAX})
+    if record.status == RecordStatus.DELETED or record.purged_at is not None:
+        problems.append(_("该记录的内容已删除。"))
+    elif record.under_objection:
+        # The objection's decision settles the record; deleting it underneath would leave
+        # the case without the record it is about.
+        problems.append(_("该记录有正在办理的异议，须先办结异议。"))
+    return problems
+
+
 def decided_on_problems(record: CreditRecord, decided_on, today: dt.date | None = None) -> list:
     """The optional date of the revocation or removal: not after today, not before the
     decision it ends."""
@@ -151,7 +173,8 @@ def withdraw_record(
     today: dt.date | None = None,
     decided_on: dt.date | None = None,
 ) -> CreditRecord:
-    """Revoke a record (ground REVOCATION) or take it off its list (DELISTING).
+    """Revoke a record (ground REVOCATION) or take it off its list (DELISTING); or, for
+    portal.records.deletion only, mark it deleted (DELETION, `basis` the reason).
 
     The record leaves public view at once and keeps its history: a new version
     through change_record, audited, with the withdrawal noted in the register (and
@@ -169,19 +192,25 @@ def withdraw_record(
             .select_related("catalog_item", "subject")
             .get(pk=record.pk)
         )
-        problems = withdrawal_problems(locked, ground, basis, document_no, decided_on, today)
+        label = WithdrawalGround(ground).label if ground in WithdrawalGround else ""
+        if ground == WithdrawalGround.DELETION:
+            problems = deletion_problems(locked, basis)
+            reason, status, comment = ChangeReason.OPERATOR, DELETION_STATUS, f"{label}：{basis}"
+        else:
+            problems = withdrawal_problems(locked, ground, basis, document_no, decided_on, today)
+            reason, status = ChangeReason.DEPARTMENT, STATUS_FOR_GROUND.get(ground)
+            comment = f"{label}：{document_no}；{basis}"
         if problems:
             raise WithdrawalError(" ".join(str(p) for p in problems))
         if len(basis) > BASIS_MAX or len(document_no) > DOCUMENT_NO_MAX:
             raise WithdrawalError(_("依据或文书号过长。"))
-        label = WithdrawalGround(ground).label
         return change_record(
             locked,
-            reason=ChangeReason.DEPARTMENT,
+            reason=reason,
             reference=reference or f"withdrawal:{document_no}"[:64],
             actor=actor,
-            comment=f"{label}：{document_no}；{basis}",
+            comment=comment,
             today=today,
             withdrawal=WithdrawalNote(ground, basis, document_no, decided_on, always=True),
-            status=STATUS_FOR_GROUND[ground],
+            status=status,
         )

@@ -170,7 +170,7 @@ def test_uncommitted_batches_get_no_figures(db):
     assert Batch.objects.filter(pk=batch.pk).exists()
 
 
-def test_starter_duties_cover_double_publicity_items(db):
+def test_starter_duties_cover_double_publicity_items_and_removals_from_lists(db):
     duties = ReportingDuty.objects.filter(department__code="TAX").order_by(
         "catalog_item__code", "event"
     )
@@ -179,6 +179,8 @@ def test_starter_duties_cover_double_publicity_items(db):
         ("ADM_LICENSE", "revocation", 5),
         ("ADM_PENALTY", "decision", 7),
         ("ADM_PENALTY", "revocation", 5),
+        # 欠税公告 is published until revoked: its removal (移出) is reported within 5.
+        ("TAX_ARREARS", "delisting", 5),
     ]
     out = io.StringIO()
     call_command("install_duties", stdout=out)

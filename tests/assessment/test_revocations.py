@@ -174,3 +174,40 @@ def test_the_drill_down_lists_late_revocations(client, market, alone):
     page = client.get(reverse("assessment_department", args=["MARKET"])).content.decode()
     assert 'id="late-revocation-list"' in page
     assert row["decision_no"] in page and decided.isoformat() in page
+
+
+def test_removals_from_a_list_have_a_five_day_duty_and_late_ones_show(client):
+    """A list published until revoked (欠税公告) has the removal duty like revocations;
+    a removal decided long before it was sent counts late, with its own label."""
+    from portal.assessment.models import DutyEvent, ReportingDuty
+    from portal.records.models import WithdrawalGround
+    from portal.records.withdrawals import withdraw_record
+    from tests.factories import make_record
+
+    tax = department("TAX")
+    duty = ReportingDuty.objects.get(
+        department=tax, catalog_item__code="TAX_ARREARS", event=DutyEvent.DELISTING
+    )
+    assert (duty.deadline_working_days, duty.start_field) == (5, "withdrawal_date")
+    # Lists only: a penalty is revoked, not removed from a list.
+    assert not ReportingDuty.objects.filter(
+        catalog_item__code="ADM_PENALTY", event=DutyEvent.DELISTING
+    ).exists()
+
+    today = timezone.localdate()
+    late = make_record(item_code="TAX_ARREARS", department_code="TAX", data={"tax_type": "增值税"})
+    timely = make_record(
+        item_code="TAX_ARREARS", department_code="TAX", data={"tax_type": "增值税"}
+    )
+    for record, decided in ((late, today - dt.timedelta(days=45)), (timely, today)):
+        withdraw_record(
+            record,
+            WithdrawalGround.DELISTING,
+            "欠税已缴清",
+            f"惠税移〔2026〕{record.pk}号",
+            decided_on=max(decided, record.decision_date),
+        )
+    (entry,) = services.assess(services.current_month(), department_codes=["TAX"])
+    assert (entry.revocations_timed, entry.revocations_late) == (2, 1)
+    (listed,) = services.late_revocations(services.current_month(), tax)
+    assert listed.record_id == late.pk and listed.event_label == "移出名单"

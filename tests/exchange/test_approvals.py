@@ -22,7 +22,7 @@ from portal.records.disclosure import PublicState, RecordStatus
 from portal.records.models import CreditRecord, Withdrawal, WithdrawalGround
 from tests.exchange.conftest import penalty_csv, penalty_row, submit
 from tests.exchange.test_withdrawal_rows import action_csv, revoke_row
-from tests.factories import UserFactory, make_record
+from tests.factories import OrganisationFactory, UserFactory, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -281,6 +281,38 @@ def test_an_auto_commit_upload_waits_for_approval_where_commits_need_one(market)
     assert batch.status == BatchStatus.VALIDATED and CreditRecord.objects.count() == 0
     approval = PendingApproval.objects.get()
     assert approval.action == ApprovalAction.BATCH_COMMIT and approval.maker is None
+
+
+def test_an_auto_commit_upload_needing_approval_still_holds_rows_under_other_names(
+    market, officer, second_officer, django_capture_on_commit_callbacks
+):
+    """A code registered to a clearly different name needs the maker's confirmation before
+    any approval is asked for; the approver cannot stand in for it."""
+    approvals.set_policy(market, ApprovalAction.BATCH_COMMIT, True)
+    registered = OrganisationFactory(name="惠州市华兴建筑有限公司")
+    row = penalty_row(uscc=registered.uscc, subject_name="惠州市绿源餐饮管理有限公司")
+    batch = services.validate_batch(submit(penalty_csv([row]), auto_commit=True, user=officer).pk)
+    assert (batch.status, batch.name_mismatch_count) == (BatchStatus.VALIDATED, 1)
+    assert not PendingApproval.objects.exists()  # nothing for a second officer to wave through
+
+    # A request made without the names confirmed (as before this rule) is not carried out.
+    unconfirmed = approvals.request_batch_commit(batch, officer)
+    with pytest.raises(approvals.ApprovalError, match="名称明显不同"):
+        approvals.approve(unconfirmed, second_officer)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.VALIDATED and not CreditRecord.objects.exists()
+    approvals.refuse(unconfirmed, second_officer, "请先核对主体代码")
+
+    # The maker confirms the codes when asking to commit; then the approval loads it.
+    with pytest.raises(services.NamesUnconfirmed):
+        services.request_commit(batch, actor=officer)
+    services.request_commit(batch, actor=officer, names_confirmed=True)
+    approval = PendingApproval.objects.get(outcome=ApprovalOutcome.PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        approvals.approve(approval, second_officer)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.COMMITTED and batch.names_confirmed
+    assert CreditRecord.objects.get().subject == registered
 
 
 # -- operators' deletions ----------------------------------------------------------------------

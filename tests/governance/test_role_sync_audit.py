@@ -52,3 +52,17 @@ def test_a_role_created_by_the_sync_is_audited_once():
     created = AuditEvent.objects.filter(action="accounts.role_created", pk__gt=last)
     assert [e.data["role"] for e in created] == [roles.REVIEWERS]
     assert verify_chain().ok
+
+
+def test_operators_are_given_reading_of_the_query_register_and_nothing_more():
+    from tests.factories import UserFactory
+
+    roles.sync_role_permissions()
+    operator = UserFactory(role=roles.OPERATORS)
+    for model in ("queryregistration", "queryalert", "securityreport"):
+        assert operator.has_perm(f"queries.view_{model}")
+        # Evidence: nobody edits or removes it.
+        assert not operator.has_perm(f"queries.change_{model}")
+        assert not operator.has_perm(f"queries.delete_{model}")
+    officer = UserFactory(role=roles.DEPARTMENT_OFFICERS)
+    assert not officer.has_perm("queries.view_queryregistration")

@@ -209,3 +209,14 @@ def test_a_sharing_key_only_queries(client):
     assert not Batch.objects.exists()
     listing = client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}")
     assert listing.status_code == 403
+
+
+def test_the_starter_grants_name_instruments_without_made_up_article_numbers():
+    from exchange.models import SharingGrant
+    from exchange.sharing import STARTER_GRANTS
+
+    for _department, _item, basis in STARTER_GRANTS:
+        assert "《" in basis and "》" in basis  # a named instrument
+        assert "第" not in basis and "条" not in basis.split("》")[-1]  # no article cited
+    installed = set(SharingGrant.objects.values_list("legal_basis", flat=True))
+    assert installed == {basis for _d, _i, basis in STARTER_GRANTS}
