@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from portal.core.languages import localised_name
 from portal.records import visibility
-from portal.subjects.districts import DISTRICT_NAMES
+from portal.subjects.districts import district_name
 from search.documents import SUBJECT_KEYS
 
 # Subject columns repeated in every record: shown once, at the top of the profile.
@@ -46,7 +47,7 @@ def published_profile(code: str, today: dt.date | None = None) -> dict | None:
             item.code,
             {
                 "item_code": item.code,
-                "item_name": item.name,
+                "item_name": localised_name(item),
                 "list_type": item.list_type or "",
                 "records": [],
             },
@@ -60,7 +61,7 @@ def published_profile(code: str, today: dt.date | None = None) -> dict | None:
         "kind": identity.kind,
         "kind_label": identity.kind_label,
         "district": identity.district,
-        "district_label": DISTRICT_NAMES.get(identity.district, ""),
+        "district_label": district_name(identity.district),
         "legal_representative": identity.legal_representative,
         "registered_on": identity.registered_on.isoformat() if identity.registered_on else None,
         "former_names": [n.name for n in subject.names.all() if n.name != subject.name],

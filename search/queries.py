@@ -6,10 +6,11 @@ from django.utils.translation import gettext
 
 from portal.catalog.models import CatalogItem, ListType
 from portal.core.codes import CodeError, validate_uscc
+from portal.core.languages import is_english, localised_choices
 from portal.core.text import normalise_code
 from portal.departments.models import Department
 from portal.subjects import name_keys
-from portal.subjects.districts import DISTRICT_NAMES
+from portal.subjects.districts import district_name
 from portal.subjects.models import SubjectKind
 from search.analysis import highlight
 from search.documents import SUBJECT, IndexDoc
@@ -91,7 +92,8 @@ def to_hit(doc: IndexDoc, terms: list[str], score: float, q: str = "") -> Hit:
             text = (
                 matched
                 if matched == doc.subject_name
-                else f"{doc.subject_name}（曾用名：{matched}）"
+                else gettext("%(name)s（曾用名：%(former)s）")
+                % {"name": doc.subject_name, "former": matched}
             )
         marked = highlight(text, terms)
     else:
@@ -108,6 +110,7 @@ def to_hit(doc: IndexDoc, terms: list[str], score: float, q: str = "") -> Hit:
         item_code=doc.item_code,
         item_name=doc.item_name,
         department=doc.department_name,
+        department_code=doc.department_code,
         decision_date=doc.decision_date,
         highlight=marked,
         score=score,
@@ -121,7 +124,9 @@ def to_hit(doc: IndexDoc, terms: list[str], score: float, q: str = "") -> Hit:
 
 
 class FacetLabels:
-    """Human labels for facet values, looked up once per query."""
+    """Human labels for facet values in the reader's language (the index holds codes and
+    Chinese names; English pages show the English names kept as data), looked up once
+    per query."""
 
     def __init__(self):
         self._items = None
@@ -131,18 +136,34 @@ class FacetLabels:
         if facet == "kind":
             return str(SubjectKind(value).label) if value in SubjectKind.values else value
         if facet == "district":
-            return DISTRICT_NAMES.get(value, value)
+            return district_name(value)
         if facet == "list":
             return str(ListType(value).label) if value in ListType.values else value
         if facet == "item":
             if self._items is None:
-                self._items = dict(CatalogItem.objects.values_list("code", "name"))
+                rows = CatalogItem.objects.values_list("code", "name", "name_en")
+                self._items = dict(localised_choices(rows))
             return self._items.get(value, value)
         if facet == "department":
             if self._departments is None:
-                self._departments = dict(Department.objects.values_list("code", "name"))
+                rows = Department.objects.values_list("code", "name", "name_en")
+                self._departments = dict(localised_choices(rows))
             return self._departments.get(value, value)
         return value
+
+
+def localise_hits(hits: list[Hit]) -> list[Hit]:
+    """Hits with their catalog item and department named in the reader's language: the
+    documents carry the Chinese names, English pages show the English ones."""
+    if not is_english():
+        return hits
+    labels = FacetLabels()
+    for hit in hits:
+        if hit.item_code:
+            hit.item_name = labels.label("item", hit.item_code)
+        if hit.department_code:
+            hit.department = labels.label("department", hit.department_code)
+    return hits
 
 
 def facet_lists(counts: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, str, int]]]:

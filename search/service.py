@@ -91,6 +91,7 @@ class Hit:
     item_code: str = ""
     item_name: str = ""
     department: str = ""  # department name
+    department_code: str = ""
     decision_date: dt.date | None = None
     highlight: str = ""  # safe HTML: escaped text with <mark> around the matches
     score: float = 0.0
@@ -112,6 +113,7 @@ class Hit:
             "item_code": self.item_code,
             "item_name": self.item_name,
             "department": self.department,
+            "department_code": self.department_code,
             "decision_date": self.decision_date.isoformat() if self.decision_date else None,
             "decision_no": self.decision_no,
             "kind": self.kind,
@@ -163,11 +165,12 @@ def search_public(query: SearchQuery) -> SearchResults:
     straight to that subject (SearchResults.exact_code is set and it is the only hit)."""
     from search.analysis import query_terms
     from search.backends import get_backend
-    from search.queries import exact_code_results, facet_lists
+    from search.queries import exact_code_results, facet_lists, localise_hits
 
     query = query.clean()
     direct = exact_code_results(query)
     if direct is not None:
+        localise_hits(direct.hits)
         return direct
     if query.q and not query_terms(query.q):
         # Punctuation alone (%, _, *) is taken literally, and no name is only that:
@@ -175,6 +178,7 @@ def search_public(query: SearchQuery) -> SearchResults:
         return SearchResults(0, [], facet_lists({}), query.page, query.per_page)
     backend = get_backend()
     results = backend.search(query)
+    localise_hits(results.hits)
     if results.total == 0 and query.q:
         results.did_you_mean = did_you_mean(query.q, backend)
     return results

@@ -5,6 +5,8 @@ a subject's credit profile, one record) are routes of the home page, so they
 render inside the same site with the header, menus and footer editors keep.
 """
 
+from urllib.parse import urlsplit
+
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -382,6 +384,14 @@ class PolicyPage(PublicCacheMixin, Page):
 
     def body_text(self) -> str:
         return strip_tags(self.body or "").strip()
+
+    @property
+    def source_site(self) -> str:
+        """The source link's host when it points at a site or a section of one (its path ends
+        in "/"), not at the document itself: the link then names the site, not "the original"."""
+        parts = urlsplit(self.source_url or "")
+        at_folder = parts.path == "" or parts.path.endswith("/")
+        return parts.netloc if parts.netloc and at_folder else ""
 
     @property
     def lead(self) -> str:

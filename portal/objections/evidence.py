@@ -24,7 +24,12 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
 )
-ALLOWED_LABEL = "PDF、JPG、PNG"
+ALLOWED_TYPES = ("PDF", "JPG", "PNG")
+
+
+def allowed_label() -> str:
+    """The accepted file types as the reader writes a list ("PDF、JPG、PNG", "PDF, JPG, PNG")."""
+    return _("、").join(ALLOWED_TYPES)
 
 
 def max_bytes() -> int:
@@ -110,7 +115,7 @@ def check_upload(upload) -> CheckedFile:
     if detected is None:
         raise ValidationError(
             _("文件“%(name)s”的内容不是 %(allowed)s 格式（系统按文件内容而非文件名判断类型）。")
-            % {"name": name, "allowed": ALLOWED_LABEL},
+            % {"name": name, "allowed": allowed_label()},
             code="bad_type",
         )
     content_type, extension = detected

@@ -46,7 +46,7 @@ class EvidenceField(forms.FileField):
 
 def evidence_help() -> str:
     return _("可上传 %(types)s 文件，最多 %(count)d 个，每个不超过 %(size)s。") % {
-        "types": evidence.ALLOWED_LABEL,
+        "types": evidence.allowed_label(),
         "count": evidence.max_files(),
         "size": evidence.human_size(evidence.max_bytes()),
     }

@@ -10,32 +10,24 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.catalog.models import CatalogItem
+from portal.core.languages import localised_choices
 from portal.departments.models import Department
 from portal.measures.models import Measure, Scenario
 from portal.statistics.models import Figure
 from portal.statistics.refresh import ALL, RECORD_DIMENSIONS
 from portal.statistics.suppression import OTHER, PUBLIC_MIN_SUBJECTS
-from portal.subjects.districts import DISTRICTS
+from portal.subjects.districts import district_choices
 from portal.subjects.industries import SECTION_NAMES
 from portal.subjects.models import SubjectKind
 
 # How the public page writes a figure it may not show.
 HIDDEN = f"<{PUBLIC_MIN_SUBJECTS}"
 MONTHS_SHOWN = 24
-
-# English names of the districts (the Chinese ones are in portal.subjects.districts).
-DISTRICT_LABELS = {
-    "441302": gettext_lazy("惠城区"),
-    "441303": gettext_lazy("惠阳区"),
-    "441322": gettext_lazy("博罗县"),
-    "441323": gettext_lazy("惠东县"),
-    "441324": gettext_lazy("龙门县"),
-}
 
 DIMENSION_TITLES = {
     "department": gettext_lazy("按提供部门"),
@@ -99,16 +91,8 @@ class Table:
         ]
 
 
-def _english() -> bool:
-    return (translation.get_language() or "").startswith("en")
-
-
-def _named(objects, attribute="name") -> dict:
-    english = _english()
-    return {
-        o.code: (getattr(o, f"{attribute}_en", "") if english else "") or getattr(o, attribute)
-        for o in objects
-    }
+def _named(model) -> dict:
+    return dict(localised_choices(model.objects.values_list("code", "name", "name_en")))
 
 
 class Labels:
@@ -116,13 +100,13 @@ class Labels:
 
     def __init__(self):
         self.by_dimension = {
-            "department": _named(Department.objects.all()),
-            "catalog_item": _named(CatalogItem.objects.all()),
-            "district": {code: str(DISTRICT_LABELS.get(code, name)) for code, name in DISTRICTS},
+            "department": _named(Department),
+            "catalog_item": _named(CatalogItem),
+            "district": dict(district_choices()),
             "subject_kind": {kind.value: str(kind.label) for kind in SubjectKind},
             "industry": {letter: f"{letter} {name}" for letter, name in SECTION_NAMES.items()},
-            "scenario": _named(Scenario.objects.all()),
-            "measure": _named(Measure.objects.all()),
+            "scenario": _named(Scenario),
+            "measure": _named(Measure),
         }
 
     def __call__(self, dimension: str, key: str) -> str:

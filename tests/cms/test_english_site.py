@@ -5,6 +5,7 @@ submitted (subject names, decision numbers, free text) or a name of the
 language itself.
 """
 
+import datetime as dt
 import re
 from html import escape
 from html.parser import HTMLParser
@@ -128,7 +129,14 @@ def test_policy_page_shows_its_summary_once_and_the_full_text_or_source(client, 
     national = page_text(client.get("/policies/guofa-2016-33/"))
     summary = "建立完善守信联合激励和失信联合惩戒制度的总体要求和主要措施。"
     assert national.count(summary) == 1
-    assert 'href="https://www.gov.cn/zhengce/content/2016-06/12/content_5081222.htm"' in national
+    # Only confirmed addresses are linked: the State Council's site, and on the page where
+    # on it the document is; the NDRC's list of its orders.
+    assert 'href="https://www.gov.cn/"' in national
+    assert "发布机关网站：www.gov.cn" in national and "国务院政策文件库" in national
+    order = page_text(client.get("/en/policies/ndrc-order-58/"))
+    assert 'href="https://www.ndrc.gov.cn/xxgk/zcfb/fzggwl/"' in order
+    assert "The issuing authority's website: www.ndrc.gov.cn" in order
+    assert "NDRC Order No. 58 of 2023" in order
     municipal = page_text(client.get("/policies/huizhou-disclosure-rules/"))
     assert "第五条" in municipal  # the demo rules in full
     english = page_text(client.get("/en/policies/huizhou-disclosure-rules/"))
@@ -142,5 +150,38 @@ def test_policy_needs_full_text_or_a_source_link(site):
 
     policy = PolicyPage.objects.get(slug="guofa-2016-33", locale__language_code="zh-hans")
     policy.source_url = ""
+    policy.full_clean()  # the page says where the text is published
+    policy.body = ""
     with pytest.raises(ValidationError):
         policy.full_clean()
+
+
+def test_setup_replaces_unconfirmed_policy_links_of_earlier_sites(site):
+    import io
+
+    from django.core.management import call_command
+
+    from cms.models import PolicyPage
+
+    old = "https://www.gov.cn/zhengce/content/2016-06/12/content_5081222.htm"
+    for page in PolicyPage.objects.filter(slug="guofa-2016-33"):
+        draft = page.get_latest_revision_as_object()
+        draft.source_url, draft.body = old, ""
+        draft.save_revision().publish()
+    order = PolicyPage.objects.get(slug="ndrc-order-58", locale__language_code="zh-hans")
+    order.effective_on = dt.date(2023, 3, 1)
+    order.save_revision().publish()
+    edited = PolicyPage.objects.get(slug="guobanfa-2020-49", locale__language_code="zh-hans")
+    edited.source_url = "https://www.gov.cn/zhengce/edited-by-an-editor.htm"
+    edited.save_revision().publish()
+
+    call_command("setup_site", stdout=io.StringIO())
+
+    for page in PolicyPage.objects.filter(slug="guofa-2016-33"):
+        latest = page.get_latest_revision_as_object()
+        assert (page.source_url, latest.source_url) == ("https://www.gov.cn/",) * 2
+        assert "国发〔2016〕33号" in page.body_text()
+    order.refresh_from_db()
+    assert order.effective_on == dt.date(2023, 5, 1)  # the order's own preamble
+    edited.refresh_from_db()
+    assert edited.source_url == "https://www.gov.cn/zhengce/edited-by-an-editor.htm"

@@ -121,7 +121,7 @@ POLICIES = [
         "国家发展改革委令2023年第58号",
         PolicyLevel.NATIONAL,
         dt.date(2023, 1, 13),
-        dt.date(2023, 3, 1),
+        dt.date(2023, 5, 1),
         "信用信息修复的方式、条件、程序和时限。",
     ),
     (
@@ -136,11 +136,45 @@ POLICIES = [
     ),
 ]
 
-# Where the official text of a starter policy is published (the page links to it).
+# Where the official text of a starter policy is published. Only addresses confirmed
+# against what the issuers publish are linked: the NDRC lists its orders at the address
+# below; the State Council documents' own pages could not be confirmed, so their pages
+# link www.gov.cn and say where on it the document is.
 POLICY_SOURCES = {
+    "guofa-2016-33": "https://www.gov.cn/",
+    "guobanfa-2020-49": "https://www.gov.cn/",
+    "ndrc-order-58": "https://www.ndrc.gov.cn/xxgk/zcfb/fzggwl/",
+}
+# Addresses earlier starter sites linked without confirmation: replaced where still unchanged.
+RETIRED_SOURCES = {
     "guofa-2016-33": "https://www.gov.cn/zhengce/content/2016-06/12/content_5081222.htm",
     "guobanfa-2020-49": "https://www.gov.cn/zhengce/content/2020-12/18/content_5570954.htm",
-    "ndrc-order-58": "https://www.ndrc.gov.cn/xxgk/zcfb/fzggwl/",
+}
+# Dates earlier starter sites got wrong: (slug, field) -> (wrong, right). The order's
+# preamble says it takes effect on 1 May 2023.
+CORRECTED_DATES = {("ndrc-order-58", "effective_on"): (dt.date(2023, 3, 1), dt.date(2023, 5, 1))}
+# Where on the issuer's site the full text is (Chinese, English): the body of the page.
+POLICY_WHERE = {
+    "guofa-2016-33": (
+        "<p>全文由国务院在中国政府网（www.gov.cn）公布，可在其“政策”栏目的国务院政策文件库"
+        "按发文字号“国发〔2016〕33号”检索。</p>",
+        "<p>The full text is published by the State Council on the Chinese Government website "
+        "(www.gov.cn): search the State Council policy library in its Policies section for "
+        "document number 国发〔2016〕33号.</p>",
+    ),
+    "guobanfa-2020-49": (
+        "<p>全文由国务院办公厅在中国政府网（www.gov.cn）公布，可在其“政策”栏目的国务院政策文件库"
+        "按发文字号“国办发〔2020〕49号”检索。</p>",
+        "<p>The full text is published by the General Office of the State Council on the Chinese "
+        "Government website (www.gov.cn): search the State Council policy library in its "
+        "Policies section for document number 国办发〔2020〕49号.</p>",
+    ),
+    "ndrc-order-58": (
+        "<p>全文由国家发展和改革委员会以委令形式公布，列于该委网站“发展改革委令”栏目"
+        "（国家发展改革委令2023年第58号）。</p>",
+        "<p>The full text is published by the National Development and Reform Commission as "
+        "NDRC Order No. 58 of 2023, listed among the Commission's orders on its website.</p>",
+    ),
 }
 # The demo municipal rules are this portal's own text: their page carries it in full.
 MUNICIPAL_RULES_BODY = (
@@ -345,16 +379,36 @@ class Command(BaseCommand):
                     effective_on=effective,
                     summary=summary,
                     source_url=source,
-                    body="" if source else MUNICIPAL_RULES_BODY,
+                    body=POLICY_WHERE[slug][0] if source else MUNICIPAL_RULES_BODY,
                 )
-            # Starter policies made before pages had a source link get theirs (only if blank).
-            for slug, url in POLICY_SOURCES.items():
-                PolicyPage.objects.filter(slug=slug, source_url="").update(source_url=url)
+            self.correct_policy_sources()
             about = self.child(home, StandardPage, "about", title="关于平台", body=ABOUT_BODY)
             self.featured(home, lists)
             self.chrome(home, lists, news_index, policy_index, about)
             self.english_tree(home, lists, news_index, policy_index, about)
         self.stdout.write(f"Site ready: {Page.objects.live().descendant_of(home).count()} pages.")
+
+    def correct_policy_sources(self):
+        """Starter policies of earlier sites: a blank or retired source link gets the confirmed
+        one, and a blank body the note saying where the text is (in the page's language),
+        published as a new revision so editors see it. What editors changed is left alone."""
+        for page in PolicyPage.objects.filter(slug__in=POLICY_SOURCES).select_related("locale"):
+            slug = page.slug
+            draft = page.get_latest_revision_as_object()
+            changed = False
+            if draft.source_url in ("", RETIRED_SOURCES.get(slug)):
+                draft.source_url, changed = POLICY_SOURCES[slug], True
+            if not draft.body_text():
+                chinese, english = POLICY_WHERE[slug]
+                draft.body = english if page.locale.language_code == "en" else chinese
+                changed = True
+            for (date_slug, field), (wrong, right) in CORRECTED_DATES.items():
+                if date_slug == slug and getattr(draft, field) == wrong:
+                    setattr(draft, field, right)
+                    changed = True
+            if changed:
+                draft.save_revision().publish()
+                self.stdout.write(f"  corrected policy source {page.url_path}")
 
     # -- the English tree ------------------------------------------------------
     def english_tree(self, home, lists, news_index, policy_index, about):
@@ -382,6 +436,8 @@ class Command(BaseCommand):
                 fields = {"title": title, "issuing_authority": authority, "summary": summary}
                 if policy.slug == "huizhou-disclosure-rules":
                     fields["body"] = MUNICIPAL_RULES_BODY_EN
+                elif policy.slug in POLICY_WHERE:
+                    fields["body"] = POLICY_WHERE[policy.slug][1]
                 self.translated(policy, **fields)
         title, body = ABOUT_EN
         self.translated(about, title=title, body=body)
