@@ -257,3 +257,22 @@ def test_one_subjects_statement_is_not_shown_beside_another_record(client, opera
     assert WORDS not in text(client.get(f"/records/{second.pk}/"))
     api = json.loads(client.get(f"/api/v1/records/{second.pk}").content)
     assert api["statement"] is None
+
+
+def test_english_pages_say_the_same(client, record, operator):
+    from portal.objections import services
+
+    page = text(client.get(f"/en/statements/new/?record={record.pk}"))
+    assert "File a statement" in page and "does not represent the views" in page
+    assert "提交本人声明" not in page
+    response = client.post(
+        f"/en/statements/new/?record={record.pk}", statement_post(page, explanation="长" * 501)
+    )
+    assert "at most 500 characters; this one has 501" in text(response)
+    case, _ = file_statement(record)
+    services.transition(case, "publish", actor=operator)
+    english = text(client.get(f"/en/records/{record.pk}/"))
+    assert "The subject's own statement" in english and WORDS in english
+    assert "does not represent the views of the platform" in english
+    api = json.loads(client.get(f"/api/v1/records/{record.pk}", HTTP_ACCEPT_LANGUAGE="en").content)
+    assert api["statement"]["text"] == WORDS
