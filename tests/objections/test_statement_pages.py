@@ -276,3 +276,19 @@ def test_english_pages_say_the_same(client, record, operator):
     assert "does not represent the views of the platform" in english
     api = json.loads(client.get(f"/api/v1/records/{record.pk}", HTTP_ACCEPT_LANGUAGE="en").content)
     assert api["statement"]["text"] == WORDS
+
+
+def test_the_operator_sees_the_statement_a_new_one_would_replace(client, record, operator):
+    from portal.objections import services
+
+    first, _ = file_statement(record, explanation="第一份声明。")
+    services.transition(first, "publish", actor=operator)
+    second, _ = file_statement(record, explanation="第二份声明。")
+    client.force_login(operator)
+    html = text(client.get(f"/staff/cases/{second.tracking_no}/"))
+    assert "该记录当前展示的声明" in html and "第一份声明。" in html
+    assert f"statement:{first.tracking_no}" in html and "证明材料" not in html
+    client.post(f"/staff/cases/{second.tracking_no}/", {"action": "publish", "comment": ""})
+    client.logout()
+    page = text(client.get(f"/records/{record.pk}/"))
+    assert "第二份声明。" in page and "第一份声明。" not in page
