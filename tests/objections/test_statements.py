@@ -208,3 +208,27 @@ def test_clean_text_is_the_one_rule_for_length():
     assert statements.clean_text(" 说明 ") == "说明"
     with pytest.raises(statements.StatementError):
         statements.clean_text("x" * 501)
+
+
+def test_the_report_prints_the_statement_under_its_record_and_counts_it(record, operator):
+    import io
+
+    import pypdf
+
+    from portal.reports import services as reports
+
+    plain = reports.collect(record.subject)
+    case, _ = file_statement(record, explanation="说" * 500)
+    publish(case, operator)
+    content = reports.collect(record.subject)
+    (entry,) = [e for e in content.entries if e.record_id == record.pk]
+    assert entry.statement == "说" * 500
+    # The digest covers what the report states, the statement included.
+    assert content.digest() != plain.digest()
+    _report, pdf = reports.issue_report(record.subject)
+    printed = "".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
+    ).replace("\n", "")
+    assert "本人声明（信用主体本人的陈述，不代表本平台或认定部门的意见）：" in printed
+    assert "说" * 500 in printed
+    assert "标注“本人声明”的内容由信用主体本人提交" in printed
