@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from cms.localise import is_english, localised_path
 from portal.catalog.models import CatalogItem, Category, ListType, ReportSection
-from portal.records import visibility
+from portal.records import statements, visibility
 from portal.records.disclosure import PublicState
 from portal.records.models import CreditRecord
 from portal.subjects.models import Subject
@@ -130,10 +130,10 @@ ROW_FIELDS = (
 def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) -> Profile:
     """The profile: identity, list badges and records grouped by item (latest first).
 
-    With `item_code`, only that item's records, paginated. Four queries for any
+    With `item_code`, only that item's records, paginated. Five queries for any
     number of records: counts per item, the items, whether their titles are
-    public, and the latest rows per item (a window function ranks them inside
-    the database).
+    public, the latest rows per item (a window function ranks them inside
+    the database) and the subject's statements beside them.
     """
     records = visibility.public_records().filter(subject=subject)
     counts = {
@@ -167,6 +167,7 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
         total = counts[selected.pk]["n"]
         rows = _without_hidden_titles(list(current.object_list), untitled)
         profile.groups = [ItemGroup(selected, total, rows, current)]
+        _with_statements(rows, items)
         return profile
     ranked = latest.annotate(
         rank=Window(RowNumber(), partition_by=[F("catalog_item_id")], order_by=newest_first)
@@ -178,7 +179,19 @@ def build_profile(subject: Subject, item_code: str = "", page: int | str = 1) ->
         by_item.setdefault(record.catalog_item_id, []).append(record)
     for item in items:
         profile.groups.append(ItemGroup(item, counts[item.pk]["n"], by_item.get(item.pk, [])))
+    _with_statements([r for group in profile.groups for r in group.records], items)
     return profile
+
+
+def _with_statements(records: list, items: list) -> None:
+    """Each shown row with the subject's statement the public may read beside it (one query,
+    none when no shown row is of an adverse item)."""
+    adverse = {item.pk for item in items if item.is_adverse}
+    shown = visibility.public_statements(
+        record.pk for record in records if record.catalog_item_id in adverse
+    )
+    for record in records:
+        record.shown_statement = shown.get(record.pk)
 
 
 def _without_hidden_titles(records, untitled: set) -> list:
@@ -215,9 +228,14 @@ def record_fields(record: CreditRecord) -> list[tuple[str, str]]:
 
 def record_actions(record: CreditRecord) -> dict:
     """What the public may do about a record: object to it always, apply for repair where
-    the item allows it."""
+    the item allows it, attach the subject's statement where the rules allow one."""
     repairable = record.catalog_item.repairable
     return {
+        "statement_url": (
+            f"{localised_path('/statements/new/')}?record={record.pk}"
+            if statements.accepts_statement(record)
+            else ""
+        ),
         "objection_url": f"{localised_path('/objections/new/')}?record={record.pk}",
         "repair_url": f"{localised_path('/repair/new/')}?record={record.pk}" if repairable else "",
         "repair_from": record.repair_from if repairable else None,

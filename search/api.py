@@ -5,8 +5,9 @@ GET /api/v1/search?q=&kind=&item=&department=&district=&year=&list=&page=&per_pa
         "facets": {...}}  (a hit of a near name has "match_reasons": ["同音字", …])
 GET /api/v1/subjects/<code> -> a subject's published profile, or 404
 GET /api/v1/suggest?q= -> {"suggestions": [{"name", "code"}]}
-GET /api/v1/records/<id> -> one published record; 410 with when and why if it was
-    withdrawn; 404 if it never existed or was never public
+GET /api/v1/records/<id> -> one published record (with `statement`: the subject's own
+    approved statement, or null); 410 with when and why if it was withdrawn; 404 if it
+    never existed or was never public
 GET /api/v1/withdrawals?since=&limit= and /api/v1/withdrawals.atom -> the withdrawal feed
 
 Rate-limited per client (HTTP 429 with Retry-After and a sentence saying why).
@@ -186,7 +187,8 @@ BAD_CURSOR = inline_serializer(
 @extend_schema(
     responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 410: WITHDRAWN_RECORD},
     tags=["search"],
-    description="一条公示中的信用记录。已撤下公示的记录返回 410 及撤下时间和原因（不含记录内容）；"
+    description="一条公示中的信用记录（statement 为经平台审核的信用主体本人声明，"
+    "不代表本平台或认定部门的意见；没有则为 null）。已撤下公示的记录返回 410 及撤下时间和原因（不含记录内容）；"
     "从未存在或从未公示的记录返回 404。",
 )
 @api_view(["GET"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from portal.core.languages import localised_name
 from portal.records import visibility
 from portal.subjects.districts import district_name
@@ -39,6 +41,7 @@ def published_profile(code: str, today: dt.date | None = None) -> dict | None:
     )
     groups: dict[str, dict] = {}
     lists: set[str] = set()
+    statements = visibility.public_statements(r.pk for r in records if r.catalog_item.is_adverse)
     for record in records:
         item = record.catalog_item
         if item.list_type:
@@ -52,7 +55,7 @@ def published_profile(code: str, today: dt.date | None = None) -> dict | None:
                 "records": [],
             },
         )
-        group["records"].append(_record(record))
+        group["records"].append(_record(record, statements.get(record.pk)))
     identity = visibility.public_identity(subject)
     return {
         "code": subject.code,
@@ -71,7 +74,18 @@ def published_profile(code: str, today: dt.date | None = None) -> dict | None:
     }
 
 
-def _record(record) -> dict:
+def _statement(statement) -> dict | None:
+    if statement is None:
+        return None
+    return {
+        "text": statement.text,
+        "published_at": statement.published_at.isoformat(),
+        # Said with every statement: the words are the subject's, not the authority's.
+        "note": _("信用主体本人的陈述，经平台审核后展示，不代表本平台或认定部门的意见。"),
+    }
+
+
+def _record(record, statement=None) -> dict:
     data = record.data or {}
     shown = []
     for f in visibility.public_fields(record.catalog_item):
@@ -93,6 +107,8 @@ def _record(record) -> dict:
         "public_state": record.public_state,
         "under_objection": record.public_state == "under_objection",
         "fields": shown,
+        # The subject's own statement (本人声明) beside the record, or null.
+        "statement": _statement(statement),
     }
 
 
@@ -102,7 +118,7 @@ def published_record(record_id: int) -> dict | None:
     if record is None:
         return None
     identity = visibility.public_identity(record.subject)
-    shown = _record(record)
+    shown = _record(record, visibility.public_statement(record))
     shown.update(
         item_code=record.catalog_item.code,
         item_name=record.catalog_item.name,

@@ -201,6 +201,7 @@ class HomePage(PublicCacheMixin, RoutablePageMixin, Page):
                 "subject": record.subject,
                 "fields": profiles.record_fields(record),
                 "actions": profiles.record_actions(record),
+                "statement": visibility.public_statement(record),
             },
         )
 

@@ -13,11 +13,13 @@ from portal.catalog.models import FieldType
 from portal.objections import challenge, evidence
 from portal.objections.models import (
     REPAIR_RELATIONS,
+    STATEMENT_RELATIONS,
     DeadlineSettings,
     Ground,
     Relation,
     WorkdayOverride,
 )
+from portal.records import statements
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -147,6 +149,35 @@ class RepairForm(ApplicantForm):
         ]
         self.fields["files"].required = True
         self.fields["explanation"].label = _("纠正失信行为、履行法定义务的情况")
+
+
+class StatementForm(ApplicantForm):
+    """The subject's statement: its own words beside the record, no evidence files."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["files"]
+        self.fields["relation"].choices = [
+            (value, label) for value, label in Relation.choices if value in STATEMENT_RELATIONS
+        ]
+        explanation = self.fields["explanation"]
+        explanation.label = _("声明内容")
+        explanation.max_length = None
+        explanation.validators = []
+        explanation.widget.attrs.pop("maxlength", None)
+        explanation.help_text = _(
+            "最多 %(max)d 个字。声明经平台审核后，以信用主体本人的名义展示在该记录旁，"
+            "不代表本平台或认定部门的意见。请勿填写身份证号码、手机号码等个人信息，"
+            "平台会自动遮蔽。"
+        ) % {"max": statements.MAX_LENGTH}
+
+    def clean_explanation(self):
+        text = self.cleaned_data.get("explanation", "")
+        try:
+            statements.clean_text(text)
+        except statements.StatementError as error:
+            raise ValidationError(str(error)) from error
+        return text
 
 
 class SecretForm(forms.Form):

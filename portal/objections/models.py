@@ -1,4 +1,5 @@
-"""Objection (异议) and credit-repair (信用修复) cases (docs/domain.md, Objections and credit repair).
+"""Objection (异议), credit-repair (信用修复) and statement (本人声明) cases (docs/domain.md,
+Objections and credit repair; Statements).
 
 A case concerns one credit record. Its stage changes only through
 portal.objections.services.transition, which checks the transition map in
@@ -23,6 +24,8 @@ from portal.subjects.models import Subject
 class CaseKind(models.TextChoices):
     OBJECTION = "objection", _("异议申诉")
     REPAIR = "repair", _("信用修复")
+    # The subject's own statement beside an adverse record, shown after an operator's check.
+    STATEMENT = "statement", _("本人声明")
 
 
 class Stage(models.TextChoices):
@@ -48,6 +51,8 @@ class Decision(models.TextChoices):
     UPHELD = "upheld", _("维持原记录")
     APPROVED = "approved", _("准予修复")
     REJECTED = "rejected", _("不予修复")
+    PUBLISHED = "published", _("审核通过，予以展示")
+    DECLINED = "declined", _("审核不通过，不予展示")
 
 
 class Ground(models.TextChoices):
@@ -72,6 +77,8 @@ class Relation(models.TextChoices):
 
 # Only the subject itself, or someone acting for it, may apply for repair.
 REPAIR_RELATIONS = (Relation.SUBJECT, Relation.LEGAL_REP, Relation.AGENT)
+# A statement is the subject's own words: the same people file it.
+STATEMENT_RELATIONS = REPAIR_RELATIONS
 
 
 class Recommendation(models.TextChoices):

@@ -1,7 +1,8 @@
-"""Filing and handling objection and repair cases (plain functions, no HTTP).
+"""Filing and handling objection, repair and statement cases (plain functions, no HTTP).
 
 - objection_problems(record) / repair_problems(record, today) — why a record
-  cannot be objected to or repaired (empty list: it can).
+  cannot be objected to or repaired (empty list: it can); filing_problems(kind,
+  record) for any kind (a statement asks portal.records.statements).
 - submit_case(kind, record, ..., files) -> (case, secret): the tracking number
   and the one-time secret the applicant follows the case with.
 - find_case(tracking_no, secret) -> Case | None: constant-time, reveals nothing.
@@ -29,6 +30,7 @@ from portal.objections import evidence as evidence_files
 from portal.objections.models import (
     OPEN_STAGES,
     REPAIR_RELATIONS,
+    STATEMENT_RELATIONS,
     Case,
     CaseKind,
     CaseTransition,
@@ -47,11 +49,17 @@ from portal.queries.models import Channel as QueryChannel
 from portal.records.disclosure import RecordStatus
 from portal.records.models import CreditRecord
 from portal.records.services import change_record
+from portal.records.statements import (
+    StatementError,
+    publish_statement,
+    statement_problems,
+)
+from portal.records.statements import clean_text as clean_statement
 from portal.subjects.models import SubjectKind
 
 # Tracking numbers and secrets avoid look-alike characters (0/O, 1/I/L).
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-_PREFIX = {CaseKind.OBJECTION: "YY", CaseKind.REPAIR: "XF"}
+_PREFIX = {CaseKind.OBJECTION: "YY", CaseKind.REPAIR: "XF", CaseKind.STATEMENT: "SM"}
 _SECRET_LENGTH = 12
 
 COMMITMENT_TEXT = (
@@ -122,6 +130,32 @@ def repair_problems(record: CreditRecord, today: dt.date | None = None) -> list[
     if Case.objects.filter(record=record, kind=CaseKind.REPAIR).open().exists():
         problems.append(_("该记录已有正在办理的信用修复申请。"))
     return problems
+
+
+def open_statement(record: CreditRecord) -> Case | None:
+    """The statement on `record` still waiting for its check, if any."""
+    return (
+        Case.objects.filter(record=record, kind=CaseKind.STATEMENT)
+        .open()
+        .order_by("submitted_at", "id")
+        .first()
+    )
+
+
+def filing_problems(kind: str, record: CreditRecord, today: dt.date | None = None) -> list[str]:
+    """Why a case of `kind` cannot be filed on `record` (before the applicant writes anything)."""
+    if kind == CaseKind.REPAIR:
+        return repair_problems(record, today)
+    if kind == CaseKind.STATEMENT:
+        problems = statement_problems(record)
+        waiting = open_statement(record) if not problems else None
+        if waiting is not None:
+            problems.append(
+                _("该记录已有待审核的本人声明（受理编号 %(number)s），请等待审核结果后再提交。")
+                % {"number": waiting.tracking_no}
+            )
+        return problems
+    return objection_problems(record)
 
 
 # --- Secrets and tracking numbers -------------------------------------------------
@@ -232,6 +266,17 @@ def submit_case(
             problems.append(_("信用修复须签署信用承诺书。"))
         if not files:
             problems.append(_("信用修复须上传已纠正失信行为、履行义务的证明材料。"))
+    elif kind == CaseKind.STATEMENT:
+        problems = filing_problems(kind, record, today)
+        if relation not in STATEMENT_RELATIONS:
+            problems.append(_("本人声明须由信用主体本人、法定代表人或受委托的代理人提交。"))
+        if files:
+            problems.append(_("本人声明不附证明材料；如需更正记录，请提出异议。"))
+        try:
+            # Stored as it will be published: masked, so the clear number is never kept.
+            explanation = clean_statement(explanation)
+        except StatementError as error:
+            problems.append(str(error))
     else:
         raise ValueError(f"unknown case kind {kind!r}")
     if relation not in Relation.values:
@@ -361,7 +406,8 @@ def _corrected_data(record: CreditRecord, corrections: dict) -> dict:
 
 
 def _apply_to_record(case: Case, step: Transition, actor, comment: str, corrections, today):
-    """The decision's effect on the record, always through change_record."""
+    """The decision's effect on the record, always through change_record (a statement's
+    through publish_statement: the record itself does not change)."""
     record = CreditRecord.objects.select_related("catalog_item").get(pk=case.record_id)
     reason = "objection" if case.kind == CaseKind.OBJECTION else "repair"
     common = {
@@ -386,6 +432,13 @@ def _apply_to_record(case: Case, step: Transition, actor, comment: str, correcti
             change_record(record, under_objection=contested, **common)
     elif step.action == "approve":
         change_record(record, status=RecordStatus.REPAIRED, **common)
+    elif step.action == "publish":
+        try:
+            publish_statement(record, case.explanation, reference=common["reference"], actor=actor)
+        except StatementError as error:
+            raise CaseError(
+                _("%(problem)s 请执行“审核不通过”并说明原因。") % {"problem": error}
+            ) from error
 
 
 def transition(

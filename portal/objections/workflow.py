@@ -9,6 +9,12 @@
 A forwarded case whose department let the deadline pass can be recalled (收回):
 it goes back to `checking` and the platform decides it itself.
 
+A statement (本人声明) has a shorter path: the operator checks it at once,
+
+    submitted ─publish (展示) / decline (不予展示, with a reason)─▶ closed
+
+and only a published one is shown beside its record (portal.records.statements).
+
 A step not in this map is refused with a message that names the current stage.
 Who may take each step is part of the map too: operators run the platform side,
 an officer of the record's source department answers a forwarded case.
@@ -52,6 +58,7 @@ def _t(action, label, sources, target, **kw) -> Transition:
 _DECIDABLE = (Stage.CHECKING, Stage.ANSWERED)
 _OBJECTION = frozenset({CaseKind.OBJECTION})
 _REPAIR = frozenset({CaseKind.REPAIR})
+_STATEMENT = frozenset({CaseKind.STATEMENT})
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -120,6 +127,26 @@ TRANSITIONS: dict[str, Transition] = {
             Stage.CLOSED,
             public_comment=True,
             comment_required=False,
+        ),
+        _t(
+            "publish",
+            _("审核通过，展示声明"),
+            [Stage.SUBMITTED],
+            Stage.CLOSED,
+            kinds=_STATEMENT,
+            decision=Decision.PUBLISHED,
+            public_comment=True,
+            comment_required=False,
+        ),
+        _t(
+            "decline",
+            _("审核不通过"),
+            [Stage.SUBMITTED],
+            Stage.CLOSED,
+            kinds=_STATEMENT,
+            decision=Decision.DECLINED,
+            public_comment=True,
+            needs_confirmation=True,
         ),
         # Urging (催办) keeps the stage; it is recorded like any other step.
         _t("urge", _("催办"), [Stage.FORWARDED], Stage.FORWARDED, comment_required=False),

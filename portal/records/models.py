@@ -259,3 +259,42 @@ class Withdrawal(models.Model):
 
     def __str__(self):
         return f"{self.record_id} {self.get_ground_display()} {self.withdrawn_at:%Y-%m-%d}"
+
+
+class RecordStatement(models.Model):
+    """The subject's own statement (本人声明) beside one of its adverse records, as published
+    after an operator's check (portal.records.statements). One current statement per record:
+    a later one, once checked, replaces it. The text was masked (portal.core.pii) on the way
+    in; whether the public may read it is decided by portal.records.visibility."""
+
+    record = models.ForeignKey(
+        CreditRecord,
+        verbose_name=_("信用记录"),
+        on_delete=models.CASCADE,
+        related_name="statements",
+        db_index=False,
+    )
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("信用主体"), on_delete=models.PROTECT, related_name="statements"
+    )
+    text = models.TextField(_("声明内容"))
+    # The case the statement came through (statement:SM…), shown to operators.
+    reference = models.CharField(_("来源"), max_length=64)
+    published_at = models.DateTimeField(_("展示时间"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["record"]
+        verbose_name = _("本人声明")
+        verbose_name_plural = _("本人声明")
+        constraints = [models.UniqueConstraint(fields=["record"], name="one_statement_per_record")]
+
+    def __str__(self):
+        return f"{self.record_id} {self.reference}"

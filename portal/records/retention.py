@@ -4,7 +4,8 @@ Each catalog item says how many years its records are kept once their disclosure
 window has ended, or once they were revoked, corrected or repaired (empty: kept
 without limit; adverse starter items five years, docs/domain.md). The purge
 empties the record's fields and its versions' snapshots, keeps the row and its
-id (so references and counts still hold) and leaves a tombstone in the audit
+id (so references and counts still hold), deletes the subject's statement beside it
+(its text is the record's content too) and leaves a tombstone in the audit
 trail: which record, item, department and subject, the dates, and the digest of
 the content that went. Idempotent: purged records are never looked at again.
 """
@@ -22,7 +23,7 @@ from django.utils import timezone
 from portal.audit.services import record_event
 from portal.catalog.models import CatalogItem
 from portal.records.disclosure import RecordStatus
-from portal.records.models import ChangeReason, CreditRecord, RecordVersion
+from portal.records.models import ChangeReason, CreditRecord, RecordStatement, RecordVersion
 from portal.records.services import announce
 
 PURGED_SNAPSHOT = {"purged": True}
@@ -95,6 +96,7 @@ def purge_record(
         "retention_years": record.catalog_item.retention_years,
         "content_hash": record.content_hash,
         "versions": versions.count(),
+        "statement": RecordStatement.objects.filter(record=record).exists(),
     }
     record.data = {}
     record.title = ""
@@ -114,6 +116,7 @@ def purge_record(
         ]
     )
     versions.update(snapshot=PURGED_SNAPSHOT, comment="")
+    RecordStatement.objects.filter(record=record).delete()
     record_event(event, actor=actor, target=record, data=tombstone)
 
 

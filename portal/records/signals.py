@@ -10,6 +10,7 @@ Two signals carry the same record ids (never objects):
 
 from django.dispatch import Signal
 
-# record_ids: list[int]; reason: a ChangeReason value.
+# record_ids: list[int]; reason: a ChangeReason value, or "statement" when only the subject's
+# statement beside the records changed (records_changed alone: nothing to index).
 records_changing = Signal()
 records_changed = Signal()

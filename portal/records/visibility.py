@@ -27,6 +27,10 @@ reports), so one rule answers them all; docs/visibility.md states it in words.
   number fields never (a person's number appears only as the subject's
   masked code). The record's title copies its item's title field, so it is
   shown only when that field is public.
+- A subject's statement (本人声明) is read beside its record only while the record
+  is public and its item adverse: a record that leaves public view takes its
+  statement with it. It is the subject's own words, checked by an operator and
+  masked of personal numbers on the way in (portal.records.statements).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from django.db.models import F, Q
 from portal.catalog.models import CatalogField, CatalogItem, FieldType, Openness
 from portal.core.text import normalise_code
 from portal.records.disclosure import PUBLIC_STATES
-from portal.records.models import CreditRecord, Withdrawal, WithdrawalGround
+from portal.records.models import CreditRecord, RecordStatement, Withdrawal, WithdrawalGround
 from portal.subjects.models import Subject, SubjectKind, public_code_for
 
 # Field types that never appear among a record's public fields.
@@ -91,6 +95,25 @@ def find_public_record(record_id: int) -> CreditRecord | None:
         .select_related("subject", "catalog_item", "department")
         .first()
     )
+
+
+# -- statements -----------------------------------------------------------------------------
+def public_statements(record_ids) -> dict[int, RecordStatement]:
+    """The published statements the public may read beside these records, by record id: only
+    for records public now, of adverse items (one query for any number of records)."""
+    ids = list(record_ids)
+    if not ids:
+        return {}
+    shown = public_records().filter(pk__in=ids, catalog_item__is_adverse=True)
+    return {
+        statement.record_id: statement
+        for statement in RecordStatement.objects.filter(record__in=shown.values("pk"))
+    }
+
+
+def public_statement(record: CreditRecord) -> RecordStatement | None:
+    """The statement the public may read beside one record, or None."""
+    return public_statements([record.pk]).get(record.pk)
 
 
 # -- withdrawn records ----------------------------------------------------------------------

@@ -35,6 +35,9 @@ BRAND = colors.HexColor("#0b4ea2")
 GRID = colors.HexColor("#b8c4d6")
 SHADE = colors.HexColor("#eef3fa")
 REPAIRED = colors.HexColor("#5a5a5a")
+STATEMENT_SHADE = colors.HexColor("#f5f5f3")
+# Printed before a subject's statement: whose words they are.
+STATEMENT_LABEL = "本人声明（信用主体本人的陈述，不代表本平台或认定部门的意见）："
 # The widest label ("统一社会信用代码", 8 characters at 8.5 pt) plus the cell padding.
 LABEL_WIDTH = 33 * mm
 # Room a section needs at the foot of a page: its heading, the table header and two rows.
@@ -67,6 +70,7 @@ def _styles(font: str) -> dict:
         # columns are wide enough, and they never break inside a word.
         "label": ParagraphStyle("label", parent=base, fontSize=8.5, leading=12, wordWrap=None),
         "muted": ParagraphStyle("muted", parent=base, fontSize=8.5, leading=12, textColor=REPAIRED),
+        "statement": ParagraphStyle("statement", parent=base, fontSize=8.5, leading=12),
     }
 
 
@@ -204,6 +208,7 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
         rows = [
             [_p(h, styles["label"]) for h in ("类别", "文书号", "决定日期", "部门", "内容", "状态")]
         ]
+        statement_rows = []
         for entry in entries:
             style = styles["muted"] if entry.repaired else styles["cell"]
             detail = entry.title or ""
@@ -223,6 +228,12 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
                     _p(entry.state_label, style),
                 ]
             )
+            if entry.statement:
+                # The subject's own words, on a row of their own under the record, marked so.
+                statement_rows.append(len(rows))
+                rows.append(
+                    [_p(f"{STATEMENT_LABEL}{entry.statement}", styles["statement"])] + [""] * 5
+                )
         entries_table = Table(
             rows,
             colWidths=[20 * mm, 32 * mm, 23 * mm, 30 * mm, 53 * mm, 16 * mm],
@@ -235,6 +246,8 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
                     ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ]
+                + [("SPAN", (0, row), (-1, row)) for row in statement_rows]
+                + [("BACKGROUND", (0, row), (-1, row), STATEMENT_SHADE) for row in statement_rows]
             )
         )
         story += block + [entries_table]
@@ -263,6 +276,11 @@ def _render(content, code, checksum, issued_at, verify_link) -> bytes:
         "可扫描二维码，或在本平台“报告核验”页面输入报告编号和校验码、上传本文件，核验报告真伪及是否被篡改。",
         "如对报告内容有异议，可通过本平台对相关记录提出异议申请。",
     ]
+    if any(entry.statement for entry in content.entries):
+        notes.append(
+            "标注“本人声明”的内容由信用主体本人提交，经平台审核后随记录展示，反映其本人意见，"
+            "不改变记录内容，也不代表本平台或认定部门的意见。"
+        )
     if content.kind == ReportKind.SPECIALISED:
         notes.insert(
             1,

@@ -53,6 +53,8 @@ class Entry:
     state: str  # PublicState value
     details: list = field(default_factory=list)  # [(label, value)]
     repair_note: str = ""
+    # The subject's own statement beside the record (本人声明), as the public reads it.
+    statement: str = ""
 
     @property
     def repaired(self) -> bool:
@@ -123,6 +125,10 @@ class ReportContent:
             ],
             "hashes": self._record_hashes,
         }
+        statements = {str(e.record_id): e.statement for e in self.entries if e.statement}
+        if statements:
+            # Only when there are any, so reports without statements keep their digest form.
+            canonical["statements"] = statements
         payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -187,10 +193,14 @@ def collect(
             raise ReportError(_("专项信用报告的查询期间为 1 至 5 年。"))
         start, end = today - relativedelta(years=int(years)) + dt.timedelta(days=1), today
     records = _covered_records(subject, start, end)
+    statements = visibility.public_statements(r.pk for r in records if r.catalog_item.is_adverse)
     grouped = {section.key: [] for section in sections.SECTIONS}
     hashes = {}
     for record in records:
-        grouped[sections.section_of(record.catalog_item)].append(_entry(record, today))
+        entry = _entry(record, today)
+        if record.pk in statements and not entry.repaired:
+            entry.statement = statements[record.pk].text
+        grouped[sections.section_of(record.catalog_item)].append(entry)
         hashes[str(record.pk)] = [record.version, record.content_hash]
     content = ReportContent(
         subject=subject,

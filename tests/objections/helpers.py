@@ -48,3 +48,14 @@ def file_repair(record, **overrides):
     }
     values.update(overrides)
     return services.submit_case(CaseKind.REPAIR, record, **values)
+
+
+def file_statement(record, **overrides):
+    values = {
+        "applicant_name": "赵六",
+        "applicant_email": "zhaoliu@example.com",
+        "relation": Relation.SUBJECT,
+        "explanation": "罚款已于次月全额缴纳，相关问题已整改完毕。",
+    }
+    values.update(overrides)
+    return services.submit_case(CaseKind.STATEMENT, record, **values)

@@ -1,4 +1,4 @@
-"""The public side: filing an objection or a repair application, following a case.
+"""The public side: filing an objection, a repair application or a statement, following a case.
 
 Nothing here needs an account. A case is shown only to a browser that gave
 its tracking number and secret; a wrong secret and an unknown number get the
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from portal.audit.services import record_event
 from portal.core.ratelimit import client_key, hit, too_many_requests
 from portal.objections import evidence, services
-from portal.objections.forms import ObjectionForm, RepairForm, SecretForm
+from portal.objections.forms import ObjectionForm, RepairForm, SecretForm, StatementForm
 from portal.objections.models import CaseKind, Stage
 from portal.records import visibility
 from portal.records.models import CreditRecord
@@ -80,11 +80,7 @@ def _file(request, kind: str, form_class, template: str):
         # Reached from the site menu: explain how to pick the record first.
         return render(request, "objections/start.html", {"kind": kind})
     record = _public_record(request)
-    problems = (
-        services.repair_problems(record)
-        if kind == CaseKind.REPAIR
-        else services.objection_problems(record)
-    )
+    problems = services.filing_problems(kind, record)
     context = {"record": record, "kind": kind, "problems": problems}
     if problems:
         return render(request, template, context)
@@ -114,7 +110,7 @@ def _file(request, kind: str, form_class, template: str):
                     relation=data["relation"],
                     ground=data.get("ground", ""),
                     explanation=data["explanation"],
-                    files=data["files"],
+                    files=data.get("files", ()),
                     commitment_signed_by=data.get("commitment_signed_by", ""),
                     language=get_language() or settings.LANGUAGE_CODE,
                     client=client_key(request),
@@ -156,6 +152,12 @@ def objection_new(request):
 @require_http_methods(["GET", "POST"])
 def repair_new(request):
     return _file(request, CaseKind.REPAIR, RepairForm, "objections/repair_form.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def statement_new(request):
+    return _file(request, CaseKind.STATEMENT, StatementForm, "objections/statement_form.html")
 
 
 def _lookup(request, tracking_no: str = ""):
@@ -229,6 +231,14 @@ def case_status(request, tracking_no: str):
 
 def _stage_path(case) -> list[dict]:
     """The usual stages of a case, marked done / current, for the progress list."""
+    if case.kind == CaseKind.STATEMENT:
+        # Checked once by an operator: submitted, checked, closed.
+        steps = [_("提交"), _("审核"), _("办结")]
+        position = 0 if case.stage == Stage.SUBMITTED else 2
+        return [
+            {"label": label, "done": i < position, "current": i == position}
+            for i, label in enumerate(steps)
+        ]
     order = [Stage.SUBMITTED, Stage.ACCEPTED, Stage.FORWARDED, Stage.DECIDED, Stage.CLOSED]
     labels = {
         Stage.SUBMITTED: _("提交"),

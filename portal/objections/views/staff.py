@@ -28,6 +28,7 @@ from portal.objections.models import (
 from portal.objections.views.common import case_for, evidence_response, role_required
 from portal.objections.workdays import library_covers, library_version, uncovered_years
 from portal.objections.workflow import OPERATOR, TRANSITIONS, allowed_actions
+from portal.records.models import RecordStatement
 
 operator_required = role_required(lambda user: user.is_operator)
 
@@ -139,6 +140,12 @@ def case_detail(request, tracking_no: str):
         "today": timezone.localdate(),
         "overdue": overdue,
         "other_cases": Case.objects.filter(record=case.record).exclude(pk=case.pk),
+        # A statement waiting for its check replaces the one shown: the operator compares.
+        "current_statement": (
+            RecordStatement.objects.filter(record=case.record).first()
+            if case.kind == CaseKind.STATEMENT and case.is_open
+            else None
+        ),
     }
     return render(request, "objections/staff/case_detail.html", context)
 
