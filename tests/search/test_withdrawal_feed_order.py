@@ -164,6 +164,8 @@ def test_a_reader_misses_nothing_while_a_long_batch_commit_holds_an_earlier_id(m
     finally:
         go.set()
         t1.join(60)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
     assert not t1.is_alive() and not failures, failures
 
     late = Withdrawal.objects.exclude(record_id=other.pk).get()
