@@ -40,7 +40,8 @@ from portal.core.names import normalise_name
 from portal.core.text import normalise_text
 from portal.departments.models import Department
 from portal.records.disclosure import RecordStatus, disclosure_window
-from portal.records.models import CreditRecord, RecordVersion, Withdrawal
+from portal.records.feed_positions import save_withdrawals
+from portal.records.models import CreditRecord, RecordVersion
 from portal.records.services import announce
 from portal.records.withdrawals import withdraw_record, withdrawal_for
 from portal.records.writing import (
@@ -896,6 +897,6 @@ class ChunkLoader:
                 for r in records
             ]
         )
-        Withdrawal.objects.bulk_create(withdrawals)
+        save_withdrawals(withdrawals)
         self.counts.updated += len(records)
         return [r.pk for r in records]

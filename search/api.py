@@ -146,7 +146,9 @@ WITHDRAWN_RECORD = inline_serializer(
 FEED_ENTRY = inline_serializer(
     "WithdrawalEntry",
     {
-        "id": serializers.IntegerField(help_text="条目编号，作为下一页的 since"),
+        "id": serializers.IntegerField(
+            help_text="条目在订阅中的序号，按进入订阅的先后递增，作为下一页的 since"
+        ),
         **_withdrawal_fields(),
         "subject_code": serializers.CharField(
             help_text="统一社会信用代码；自然人为遮蔽后的证件号码"
@@ -241,7 +243,8 @@ def _bad_cursor(error):
     responses={200: FEED_PAGE, 400: BAD_CURSOR},
     tags=["withdrawals"],
     description="撤下公示订阅（JSON）：信用修复、更正、公示期满、撤销、移出名单而撤下公示的记录，"
-    "按登记先后排列。用 next_since 作为下一页的 since，可持续增量获取；转载过这些记录的网站应同步删除。",
+    "按进入订阅的先后排列。撤下在提交后片刻才进入订阅，序号在此时分配，不会排在已读过的条目之前；"
+    "用 next_since 作为下一页的 since，可持续增量获取，不会漏读；转载过这些记录的网站应同步删除。",
 )
 @api_view(["GET"])
 @authentication_classes([])
@@ -264,7 +267,8 @@ def _withdrawals(request):
         400: BAD_CURSOR,
     },
     tags=["withdrawals"],
-    description='撤下公示订阅（Atom），内容与 JSON 订阅相同；下一页见 rel="next" 链接。',
+    description="撤下公示订阅（Atom），内容与 JSON 订阅相同，撤下同样在提交后片刻才出现；"
+    '下一页见 rel="next" 链接。',
 )
 @api_view(["GET"])
 @authentication_classes([])

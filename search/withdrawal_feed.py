@@ -3,9 +3,11 @@
 Commercial credit sites that copied a record read it to take their copy down.
 Each entry says only what portal.records.visibility lets the public see of a
 withdrawal: the record's id, its subject's public code (a person's masked),
-the ground and the time. The cursor is the last entry's id (`since`): entries
-are numbered as they are written, so a reader that keeps the last id it saw
-misses nothing and sees nothing twice.
+the ground and the time. An entry's `id` and the cursor (`since`) are its feed
+position, given only after the withdrawal has committed and never below one
+given before (portal.records.feed_positions explains why row ids would not do):
+a reader that keeps the last position it saw misses nothing and sees nothing
+twice. A withdrawal appears on the feed a moment after it commits.
 """
 
 from __future__ import annotations
@@ -52,13 +54,17 @@ def parse_cursor(since, limit) -> tuple[int, int]:
 
 
 def feed_page(since: int = 0, limit: int = DEFAULT_LIMIT) -> FeedPage:
-    """The withdrawals after entry `since`, at most `limit` of them."""
-    rows = list(visibility.public_withdrawals().filter(pk__gt=since)[: limit + 1])
+    """The withdrawals after position `since`, at most `limit` of them; only numbered ones."""
+    rows = list(
+        visibility.public_withdrawals()
+        .filter(feed_position__isnull=False, feed_position__gt=since)
+        .order_by("feed_position")[: limit + 1]
+    )
     entries = [visibility.public_withdrawal(row) for row in rows[:limit]]
     return FeedPage(
         entries=entries,
         since=since,
-        next_since=entries[-1].id if entries else since,
+        next_since=entries[-1].position if entries else since,
         has_more=len(rows) > limit,
         limit=limit,
     )
@@ -66,7 +72,7 @@ def feed_page(since: int = 0, limit: int = DEFAULT_LIMIT) -> FeedPage:
 
 def entry_json(entry, record_url: str) -> dict:
     return {
-        "id": entry.id,
+        "id": entry.position,
         "record_id": entry.record_id,
         "subject_code": entry.subject_code,
         "natural_person": entry.is_natural_person,
@@ -119,7 +125,7 @@ def page_atom(page: FeedPage, *, feed_url: str, site_url: str, record_url, next_
                 "ground": entry.ground_label,
                 "when": when.strftime("%Y-%m-%d %H:%M"),
             },
-            unique_id=f"{feed_url.split('?')[0]}#{entry.id}",
+            unique_id=f"{feed_url.split('?')[0]}#{entry.position}",
             unique_id_is_permalink=False,
             pubdate=when,
             updateddate=when,

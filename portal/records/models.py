@@ -249,6 +249,12 @@ class Withdrawal(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The entry's place on the public feed, given only after the row has committed, one
+    # writer at a time (portal.records.feed_positions): ids are handed out at INSERT, so
+    # a later id can commit first and a reader following ids would skip the earlier one.
+    feed_position = models.PositiveBigIntegerField(
+        _("订阅序号"), null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         ordering = ["id"]

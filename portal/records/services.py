@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from portal.audit.services import record_event
 from portal.records.disclosure import PUBLIC_STATES, PublicState, RecordStatus
-from portal.records.models import CreditRecord, RecordVersion, Withdrawal
+from portal.records.feed_positions import save_withdrawals
+from portal.records.models import CreditRecord, RecordVersion
 from portal.records.signals import records_changed, records_changing
 from portal.records.withdrawals import WithdrawalNote, withdrawal_for
 from portal.records.writing import (
@@ -72,8 +73,7 @@ def change_record(
             reference=reference,
             note=withdrawal,
         )
-        if withdrawn is not None:
-            withdrawn.save()
+        save_withdrawals([withdrawn])
         record_event(
             f"record.{reason}",
             actor=actor,
@@ -122,7 +122,7 @@ def refresh_public_states(today: dt.date | None = None, chunk: int = 2000) -> in
                 batch, ["public_state", "version", "state_changed_at", "updated_at"]
             )
             RecordVersion.objects.bulk_create(versions)
-            Withdrawal.objects.bulk_create([w for w in withdrawals if w is not None])
+            save_withdrawals(withdrawals)
             record_event(
                 "record.expired",
                 data={
@@ -215,7 +215,7 @@ def reapply_disclosure_rule(
                 ],
             )
             RecordVersion.objects.bulk_create(versions)
-            Withdrawal.objects.bulk_create(withdrawals)
+            save_withdrawals(withdrawals)
             announce([v.record_id for v in versions], "operator")
     record_event(
         "catalog.rule_reapplied",

@@ -21,3 +21,11 @@ def purge_records() -> int:
     from portal.records.retention import purge_records as purge
 
     return purge()
+
+
+@shared_task(name="portal.records.tasks.assign_feed_positions")
+def assign_feed_positions() -> int:
+    """Scheduled: number withdrawals whose writer stopped before numbering them (idempotent)."""
+    from portal.records.feed_positions import assign_feed_positions as assign
+
+    return assign()

@@ -121,13 +121,16 @@ def public_statement(record: CreditRecord) -> RecordStatement | None:
 class PublicWithdrawal:
     """How the public sees one withdrawal: never the record's content."""
 
-    id: int  # the register's order: the feed's cursor
+    id: int  # the register's row
     record_id: int
     ground: str
     withdrawn_at: dt.datetime
     subject_code: str  # the USCC, or a person's masked identity number
     subject_name: str  # an organisation's; never a person's
     is_natural_person: bool
+    # The entry's place on the feed and its cursor; None for a moment after the
+    # withdrawal commits, until it is numbered (portal.records.feed_positions).
+    position: int | None = None
 
     @property
     def ground_label(self) -> str:
@@ -145,6 +148,7 @@ def public_withdrawal(withdrawal: Withdrawal) -> PublicWithdrawal:
         subject_code=public_code_for(subject.kind, subject.code, subject.identity_masked),
         subject_name="" if person else subject.name,
         is_natural_person=person,
+        position=withdrawal.feed_position,
     )
 
 
@@ -154,6 +158,7 @@ def public_withdrawals():
         Withdrawal.objects.select_related("subject")
         .only(
             "id",
+            "feed_position",
             "record_id",
             "ground",
             "withdrawn_at",

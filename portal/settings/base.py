@@ -322,6 +322,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.records.tasks.refresh_public_states",
         "schedule": 60 * 60,
     },
+    # Withdrawals not yet on the public feed (their writer stopped between commit and
+    # numbering): numbered, so the feed never waits long for them (idempotent).
+    "withdrawal-feed-positions": {
+        "task": "portal.records.tasks.assign_feed_positions",
+        "schedule": 60,
+    },
     # Records past their catalog item's retention: content purged, tombstone audited (idempotent).
     "purge-records": {
         "task": "portal.records.tasks.purge_records",

@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET  # nosec B405  # parses the portal's own feed in tests
 
 import pytest
+from django.test import TestCase
 
 from portal.accounts import roles
 from portal.objections import services as cases
@@ -148,11 +149,17 @@ def test_the_case_page_says_whether_the_record_is_still_published(client, operat
 
 
 # -- the feed --------------------------------------------------------------------------------
+def committed():
+    """Run what the writers' commits run (the feed numbers an entry after its commit)."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def _withdraw_many(count):
     records = []
     for n in range(count):
         record = make_record()
-        withdraw_record(record, WithdrawalGround.REVOCATION, "复议撤销", f"惠复决〔2026〕{n}号")
+        with committed():
+            withdraw_record(record, WithdrawalGround.REVOCATION, "复议撤销", f"惠复决〔2026〕{n}号")
         records.append(record)
     return records
 
@@ -184,10 +191,11 @@ def test_the_feed_refuses_a_bad_cursor_clearly(client):
 
 def test_the_feed_leaks_no_content_and_masks_natural_persons(client, operator):
     person = PersonFactory(name="周九")
-    record, _case, _secret = repaired_record(operator, person)
     company = OrganisationFactory(name="惠州市订阅测试有限公司")
     other = make_record(company)
-    withdraw_record(other, WithdrawalGround.DELISTING, "已履行", "惠复决〔2026〕9号")
+    with committed():
+        record, _case, _secret = repaired_record(operator, person)
+        withdraw_record(other, WithdrawalGround.DELISTING, "已履行", "惠复决〔2026〕9号")
     response = client.get("/api/v1/withdrawals")
     text = response.content.decode()
     entries = {e["record_id"]: e for e in json.loads(text)["entries"]}

@@ -82,7 +82,7 @@ def test_operators_edit_the_policy_in_the_admin_and_it_is_audited(client, market
 
 
 def test_a_revocation_in_the_workspace_waits_for_a_second_officer(
-    client, officer, second_officer, tax_officer
+    client, officer, second_officer, tax_officer, django_capture_on_commit_callbacks
 ):
     record = make_record(department_code="MARKET")
     client.force_login(officer)
@@ -121,7 +121,8 @@ def test_a_revocation_in_the_workspace_waits_for_a_second_officer(
     listing = client.get(reverse("exchange:approval_list")).content.decode()
     assert record.decision_no in listing and "officer" in listing
     assert "已等待" in listing
-    done = decide(client, approval, "approve")
+    with django_capture_on_commit_callbacks(execute=True):  # the feed numbers it on commit
+        done = decide(client, approval, "approve")
     assert done.status_code == 302
     approval.refresh_from_db()
     assert (approval.outcome, approval.decided_by) == (ApprovalOutcome.APPROVED, second_officer)
