@@ -112,7 +112,7 @@ def test_existing_entries_keep_their_row_id_as_position():
     rows = [new_withdrawal() for _ in range(3)]
     Withdrawal.objects.filter(pk=rows[1].pk).delete()  # ids with a gap
     executor = MigrationExecutor(connection)
-    executor.migrate([("records", "0007_alter_creditrecord_public_state_and_more")])
+    executor.migrate([("records", "0008_record_statements")])
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     positions = dict(Withdrawal.objects.values_list("pk", "feed_position"))

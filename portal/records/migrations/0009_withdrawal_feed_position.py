@@ -15,7 +15,7 @@ def number_existing_entries(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0007_alter_creditrecord_public_state_and_more'),
+        ('records', '0008_record_statements'),
     ]
 
     operations = [
