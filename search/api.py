@@ -15,6 +15,7 @@ Rate-limited per client (HTTP 429 with Retry-After and a sentence saying why).
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +25,7 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 
 from portal.core.ratelimit import rate_limited
 from portal.records import visibility
+from portal.records.models import WithdrawalGround
 from search import withdrawal_feed
 from search.backends import SearchUnavailable
 from search.profiles import published_record
@@ -122,13 +124,18 @@ def _record_address(request, record_id: int) -> str:
     return request.build_absolute_uri(f"/records/{record_id}/")
 
 
+# Read when the schema is rendered, in its language: the grounds are the model's, every one.
+_grounds_help = lazy(
+    lambda: "撤下原因：" + "、".join(f"{g.value} {g.label}" for g in WithdrawalGround), str
+)
+
+
 def _withdrawal_fields() -> dict:
     return {
         "record_id": serializers.IntegerField(),
         "ground": serializers.ChoiceField(
-            choices=["repair", "correction", "expiry", "revocation", "delisting"],
-            help_text="撤下原因：repair 信用修复、correction 更正、expiry 公示期满、"
-            "revocation 撤销、delisting 移出名单",
+            choices=WithdrawalGround.values,
+            help_text=_grounds_help(),
         ),
         "ground_label": serializers.CharField(),
         "withdrawn_at": serializers.DateTimeField(),
