@@ -63,6 +63,28 @@ def test_a_batch_page_is_registered_once_per_reload_window(client, officer):
     assert registration.natural_person and registration.department == department("MARKET")
 
 
+def test_a_batchs_rows_read_through_the_api_are_registered_under_the_key(client):
+    """The API's batch detail, errors, rows and error report show what the workspace's
+    batch pages show: reading them is a staff view too, registered under the key."""
+    from portal.departments.models import DepartmentToken
+
+    token, key = DepartmentToken.issue(department("MARKET"), "报送系统")
+    batch = submit("a,b\n1,2\n")
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    for suffix in ("", "errors/", "rows/"):
+        assert (
+            client.get(f"/api/v1/exchange/batches/{batch.pk}/{suffix}", **auth).status_code == 200
+        )
+    registration = QueryRegistration.objects.get()
+    assert (registration.user, registration.channel, registration.target) == (
+        None,
+        "exchange_api",
+        f"batch:{batch.pk}",
+    )
+    assert registration.user_label == f"token:{token.prefix}:报送系统"
+    assert registration.natural_person and registration.department == department("MARKET")
+
+
 def test_a_reload_after_the_window_is_a_new_query(client, officer, settings):
     settings.PORTAL_QUERY_REPEAT_SECONDS = 0
     batch = submit("a,b\n1,2\n", user=officer)
