@@ -166,6 +166,27 @@ def test_the_admin_listings_register_the_persons_shown(client, operator):
 
 
 # -- reading back a screening lookup ------------------------------------------------------------------
+def test_the_admin_choosers_register_the_persons_they_show(client, operator):
+    """The chooser modals list and search subjects and records as the listings do: a person
+    found there by name or identity number is a registered query."""
+    number = next_resident_id()
+    person = PersonFactory(identity_number=number, name="陈小明")
+    record = make_record(person)
+    OrganisationFactory()
+    client.force_login(operator)
+    found = client.get("/admin/snippets/choose/subjects/subject/results/", {"q": "陈小明"})
+    assert found.status_code == 200 and "陈小明" in found.content.decode()
+    registration = QueryRegistration.objects.get()
+    assert (registration.user, registration.channel, registration.target) == (
+        operator,
+        "admin",
+        f"subject:{person.pk}",
+    )
+    assert registration.natural_person and registration.purpose == "在选择器中浏览信用主体"
+    assert client.get("/admin/snippets/choose/records/creditrecord/").status_code == 200
+    assert QueryRegistration.objects.filter(target=f"record:{record.pk}").exists()
+
+
 def test_reading_back_an_old_lookup_registers_its_persons(client, operator):
     reviewer = UserFactory(role=roles.REVIEWERS)
     number = next_resident_id()
