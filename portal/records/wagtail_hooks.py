@@ -44,6 +44,14 @@ def looked_at(obj) -> queries.Looked | None:
 class RegisteredInspectView(InspectView):
     """The inspect page, opened only with a stated purpose where the query register needs one."""
 
+    # While the purpose is asked for, the header names the kind of thing, not the person.
+    withheld = False
+
+    def get_page_subtitle(self):
+        if self.withheld:
+            return str(self.model._meta.verbose_name)
+        return super().get_page_subtitle()
+
     def get(self, request, *args, **kwargs):
         looked = looked_at(self.object)
         if looked is not None:
@@ -55,6 +63,7 @@ class RegisteredInspectView(InspectView):
                     purpose=request.GET.get("purpose", ""),
                 )
             except ValidationError as error:
+                self.withheld = True
                 self.template_name = "queries/purpose_form.html"
                 context = self.get_context_data(**kwargs)
                 if "purpose" in request.GET:
