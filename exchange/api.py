@@ -29,6 +29,7 @@ from rest_framework.views import APIView, exception_handler
 from exchange import services, sharing
 from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, CandidateKind, RowError
+from exchange.registration import register_batch_view
 from exchange.report import error_report_xlsx
 from exchange.views import XLSX, gave_up_note, providable_items, silence_note, template_response
 from importers.messages import render
@@ -92,6 +93,16 @@ class DepartmentAPIView(APIView):
             pk=pk,
             department=request.department,
         )
+
+    def read_batch(self, request, pk) -> Batch:
+        """The batch, for a read of its rows: registered in the query register as the
+        workspace's batch pages are (exchange.registration), under the key."""
+        return self.registered(request, self.batch(request, pk))
+
+    def registered(self, request, batch: Batch) -> Batch:
+        user, label = actor_of(request)
+        register_batch_view(user, batch, channel=QueryChannel.EXCHANGE_API, user_label=label)
+        return batch
 
 
 class Pages(PageNumberPagination):
@@ -444,7 +455,8 @@ def _flag(value) -> bool:
 class BatchDetailView(DepartmentAPIView):
     @extend_schema(summary="A batch: status, counts and progress", responses=BatchSerializer)
     def get(self, request, pk):
-        return Response(BatchSerializer(self.batch(request, pk), context={"request": request}).data)
+        batch = self.read_batch(request, pk)
+        return Response(BatchSerializer(batch, context={"request": request}).data)
 
 
 class BatchErrorsView(DepartmentAPIView):
@@ -453,7 +465,7 @@ class BatchErrorsView(DepartmentAPIView):
         responses=RowErrorSerializer(many=True),
     )
     def get(self, request, pk):
-        batch = self.batch(request, pk)
+        batch = self.read_batch(request, pk)
         paginator = Pages()
         page = paginator.paginate_queryset(
             batch.row_errors.order_by("row", "id"), request, view=self
@@ -467,7 +479,7 @@ class BatchRowsView(DepartmentAPIView):
         responses=BatchRowSerializer(many=True),
     )
     def get(self, request, pk):
-        batch = self.batch(request, pk)
+        batch = self.read_batch(request, pk)
         paginator = Pages()
         page = paginator.paginate_queryset(batch.rows.order_by("row"), request, view=self)
         return paginator.get_paginated_response(BatchRowSerializer(page, many=True).data)
@@ -484,6 +496,7 @@ class BatchReportView(DepartmentAPIView):
         batch = self.batch(request, pk)
         if batch.status in ("received", "validating", "failed"):
             raise ApiError(409, "not_validated", _("此批次没有行错误报告。"))
+        self.registered(request, batch)
         content = error_report_xlsx(batch)
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.xlsx"'

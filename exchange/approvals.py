@@ -92,6 +92,14 @@ def _maker(user):
     return user if getattr(user, "pk", None) else None
 
 
+def _key_of(approval: PendingApproval):
+    """The department key a request was made through (no person as maker), else None."""
+    if approval.maker_id is not None or approval.batch_id is None:
+        return None
+    batch = approval.batch
+    return batch.token if batch is not None and batch.token_id else None
+
+
 def _create(**fields) -> PendingApproval:
     try:
         with transaction.atomic():
@@ -109,9 +117,15 @@ def _create(**fields) -> PendingApproval:
             "record": approval.record_id,
             "batch": approval.batch_id,
             **{k: v for k, v in approval.payload.items() if k != "batch"},
+            **_key_label(approval),
         },
     )
     return approval
+
+
+def _key_label(approval: PendingApproval) -> dict:
+    key = _key_of(approval)
+    return {"token": f"{key.prefix}:{key.label}"} if key is not None else {}
 
 
 def pending_withdrawal(record_id: int) -> PendingApproval | None:
@@ -249,11 +263,21 @@ def may_decide(approval: PendingApproval, user) -> bool:
     )
 
 
+def maker_ids(approval: PendingApproval) -> set[int]:
+    """The people behind a request: its maker; for one a department key made, the person
+    who issued the key (otherwise an officer could issue a key, ask through it and approve
+    the request themselves)."""
+    if approval.maker_id is not None:
+        return {approval.maker_id}
+    key = _key_of(approval)
+    return {key.created_by_id} if key is not None and key.created_by_id else set()
+
+
 def check_approver(approval: PendingApproval, user) -> None:
     """Raise ApprovalError unless `user` may decide `approval` now."""
     if not approval.is_pending:
         raise ApprovalError(_("该申请已经审批过，不能再次审批。"))
-    if approval.maker_id is not None and approval.maker_id == getattr(user, "pk", None):
+    if getattr(user, "pk", None) in maker_ids(approval):
         raise ApprovalError(_("审批人不能是申请人本人，须由另一名人员审批。"))
     if not may_decide(approval, user):
         if approval.scope == ApprovalScope.OPERATORS:
@@ -281,7 +305,7 @@ def age(approval: PendingApproval, now: dt.datetime | None = None) -> dt.timedel
 def _locked(approval: PendingApproval) -> PendingApproval:
     return (
         PendingApproval.objects.select_for_update(of=("self",))
-        .select_related("maker", "record", "batch", "department")
+        .select_related("maker", "record", "batch__token", "department")
         .get(pk=approval.pk)
     )
 

@@ -31,13 +31,18 @@ def batch_looked(batch: Batch) -> queries.Looked | None:
     return queries.Looked(batch.reference, None, persons, shared)
 
 
-def register_batch_view(user, batch: Batch) -> list:
+def register_batch_view(
+    user, batch: Batch, *, channel: str = Channel.WORKSPACE, user_label: str = ""
+) -> list:
+    """Register a view of the batch's rows: an officer's in the workspace, or a department
+    key's through the API (`user` None, `user_label` naming the key)."""
     looked = batch_looked(batch)
     if looked is None:
         return []
     return queries.register(
         user=user,
-        channel=Channel.WORKSPACE,
+        user_label=user_label,
+        channel=channel,
         looked=[looked],
         # Stored as an officer would type it.
         purpose=f"核对本部门报送批次 #{batch.pk}",

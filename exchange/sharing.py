@@ -66,8 +66,12 @@ def granted_items(department) -> dict[int, SharingGrant]:
     """The shared-only items the department may query: {catalog item id: grant}."""
     if department is None:
         return {}
+    # A department switched off keeps its grant rows but queries nothing (its keys stop too).
     grants = SharingGrant.objects.filter(
-        department=department, is_active=True, catalog_item__openness=Openness.SHARED
+        department=department,
+        department__is_active=True,
+        is_active=True,
+        catalog_item__openness=Openness.SHARED,
     ).select_related("catalog_item")
     return {grant.catalog_item_id: grant for grant in grants}
 

@@ -654,7 +654,9 @@ def _errors_onto(form, batch) -> None:
 def _own_approvals(request):
     return PendingApproval.objects.filter(
         scope=ApprovalScope.DEPARTMENT, department=request.department
-    ).select_related("maker", "decided_by", "record__catalog_item", "record__subject", "batch")
+    ).select_related(
+        "maker", "decided_by", "record__catalog_item", "record__subject", "batch__token"
+    )
 
 
 @officer_required
@@ -704,7 +706,7 @@ def approval_detail(request, pk):
             approval=approval,
             refuse_form=refuse_form,
             error=error,
-            is_maker=approval.maker_id == request.user.pk,
+            is_maker=request.user.pk in approvals.maker_ids(approval),
             ground_label=_ground_label(approval),
         ),
         status=400 if error else 200,

@@ -17,6 +17,8 @@ class Channel(models.TextChoices):
     REVIEW = "review", _("联合奖惩查询")
     SHARED = "shared", _("共享信息查询")
     API = "api", _("共享查询接口")
+    # A department key reading its batches' rows (/api/v1/exchange/batches/...).
+    EXCHANGE_API = "exchange_api", _("报送接口")
 
 
 class QueryRegistration(models.Model):

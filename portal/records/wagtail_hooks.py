@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import (
     IndexView,
     InspectView,
@@ -43,6 +44,14 @@ def looked_at(obj) -> queries.Looked | None:
 class RegisteredInspectView(InspectView):
     """The inspect page, opened only with a stated purpose where the query register needs one."""
 
+    # While the purpose is asked for, the header names the kind of thing, not the person.
+    withheld = False
+
+    def get_page_subtitle(self):
+        if self.withheld:
+            return str(self.model._meta.verbose_name)
+        return super().get_page_subtitle()
+
     def get(self, request, *args, **kwargs):
         looked = looked_at(self.object)
         if looked is not None:
@@ -54,6 +63,7 @@ class RegisteredInspectView(InspectView):
                     purpose=request.GET.get("purpose", ""),
                 )
             except ValidationError as error:
+                self.withheld = True
                 self.template_name = "queries/purpose_form.html"
                 context = self.get_context_data(**kwargs)
                 if "purpose" in request.GET:
@@ -86,6 +96,41 @@ class RegisteredIndexView(IndexView):
         return context
 
 
+# The choosers (the modal a form opens to pick one, searchable by name and code) show the
+# same people as the listings: registered the same way, the purpose implied by the modal.
+CHOOSER_PURPOSES = {
+    Subject: "在选择器中浏览信用主体",
+    CreditRecord: "在选择器中浏览信用记录",
+    RecordVersion: "在选择器中浏览记录版本",
+}
+
+
+class RegisteredChoicesMixin:
+    def get_results_page(self, request):
+        page = super().get_results_page(request)
+        page.object_list = list(page.object_list)
+        queries.register(
+            user=request.user,
+            channel=Channel.ADMIN,
+            looked=[item for item in map(looked_at, page.object_list) if item is not None],
+            purpose=CHOOSER_PURPOSES[self.model],
+        )
+        return page
+
+
+class RegisteredChooseView(RegisteredChoicesMixin, ChooseView):
+    pass
+
+
+class RegisteredChooseResultsView(RegisteredChoicesMixin, ChooseResultsView):
+    pass
+
+
+class RegisteredChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = RegisteredChooseView
+    choose_results_view_class = RegisteredChooseResultsView
+
+
 class SubjectViewSet(SnippetViewSet):
     model = Subject
     icon = "user"
@@ -97,6 +142,7 @@ class SubjectViewSet(SnippetViewSet):
     inspect_view_enabled = True
     inspect_view_class = RegisteredInspectView
     index_view_class = RegisteredIndexView
+    chooser_viewset_class = RegisteredChooserViewSet
     inspect_view_fields = [
         "code",
         "kind",
@@ -131,6 +177,7 @@ class CreditRecordViewSet(SnippetViewSet):
     inspect_view_enabled = True
     inspect_view_class = RegisteredInspectView
     index_view_class = RegisteredIndexView
+    chooser_viewset_class = RegisteredChooserViewSet
     inspect_view_fields = [
         "subject",
         "catalog_item",
@@ -178,6 +225,7 @@ class RecordVersionViewSet(SnippetViewSet):
     inspect_view_enabled = True
     inspect_view_class = RegisteredInspectView
     index_view_class = RegisteredIndexView
+    chooser_viewset_class = RegisteredChooserViewSet
     inspect_view_fields = [
         "record",
         "number",

@@ -3,6 +3,7 @@ officer must approve; the request changes nothing until someone other than its m
 it, and then the action is carried out in the maker's name; both are audited."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from exchange import approvals, services
@@ -371,7 +372,7 @@ def test_an_api_commit_waits_for_approval_and_says_so(
     body = response.json()
     assert (body["status"], body["awaiting_commit_approval"]) == ("validated", True)
     approval = PendingApproval.objects.get()
-    assert approval.maker is None  # a token, not a person: any officer may approve
+    assert approval.maker is None  # a key, not a person: any officer but its issuer approves
     with django_capture_on_commit_callbacks(execute=True):
         approvals.approve(approval, second_officer)
     detail = client.get(f"/api/v1/exchange/batches/{batch.pk}/", **auth).json()
@@ -380,3 +381,44 @@ def test_an_api_commit_waits_for_approval_and_says_so(
         1,
         False,
     )
+
+
+def test_the_officer_who_issued_a_key_cannot_approve_what_the_key_asked(
+    client, officer, second_officer, market, django_capture_on_commit_callbacks
+):
+    """A request made through a department key has no person as maker; the officer who
+    issued the key is the person behind it, so they may not be its second pair of eyes."""
+    from portal.departments.services import issue_token
+
+    original = penalty_row()
+    services.validate_batch(submit(action_csv([original]), auto_commit=True).pk)
+    record = CreditRecord.objects.get(decision_no=original["decision_no"])
+    _token, key = issue_token(market, "报送系统", actor=officer)
+    client.post(
+        "/api/v1/exchange/batches/",
+        {
+            "catalog": "ADM_PENALTY",
+            "file": SimpleUploadedFile("rows.csv", action_csv([revoke_row(original)])),
+            "commit": "true",
+        },
+        HTTP_AUTHORIZATION=f"Token {key}",
+    )
+    services.validate_batch(Batch.objects.latest("id").pk)
+    approval = PendingApproval.objects.get()
+    assert approval.maker is None
+    requested = AuditEvent.objects.get(action="approval.requested")
+    assert requested.data["token"].endswith("报送系统")
+
+    with pytest.raises(approvals.ApprovalError, match="申请人本人"):
+        approvals.approve(approval, officer)
+    client.force_login(officer)
+    assert decide(client, approval, "approve").status_code == 400
+    record.refresh_from_db()
+    assert record.public_state == PublicState.PUBLISHED
+    approval.refresh_from_db()
+    assert approval.is_pending
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approvals.approve(approval, second_officer)
+    record.refresh_from_db()
+    assert record.status == RecordStatus.REVOKED

@@ -50,6 +50,10 @@ def test_opening_a_persons_record_in_the_admin_asks_for_a_purpose_and_registers_
     assert 'name="purpose"' in asked.content.decode()
     assert "罚款1.5万元" not in asked.content.decode()
     assert not QueryRegistration.objects.exists()
+    # Not even the person's name shows before the purpose is given.
+    subject_page = client.get(f"/admin/snippets/subjects/subject/inspect/{person.pk}/")
+    assert 'name="purpose"' in subject_page.content.decode()
+    assert "陈小明" not in asked.content.decode() + subject_page.content.decode()
 
     shown = client.get(url, {"purpose": "核查异议材料"})
     assert shown.status_code == 200 and "罚款1.5万元" in shown.content.decode()

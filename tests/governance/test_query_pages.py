@@ -63,6 +63,28 @@ def test_a_batch_page_is_registered_once_per_reload_window(client, officer):
     assert registration.natural_person and registration.department == department("MARKET")
 
 
+def test_a_batchs_rows_read_through_the_api_are_registered_under_the_key(client):
+    """The API's batch detail, errors, rows and error report show what the workspace's
+    batch pages show: reading them is a staff view too, registered under the key."""
+    from portal.departments.models import DepartmentToken
+
+    token, key = DepartmentToken.issue(department("MARKET"), "报送系统")
+    batch = submit("a,b\n1,2\n")
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    for suffix in ("", "errors/", "rows/"):
+        assert (
+            client.get(f"/api/v1/exchange/batches/{batch.pk}/{suffix}", **auth).status_code == 200
+        )
+    registration = QueryRegistration.objects.get()
+    assert (registration.user, registration.channel, registration.target) == (
+        None,
+        "exchange_api",
+        f"batch:{batch.pk}",
+    )
+    assert registration.user_label == f"token:{token.prefix}:报送系统"
+    assert registration.natural_person and registration.department == department("MARKET")
+
+
 def test_a_reload_after_the_window_is_a_new_query(client, officer, settings):
     settings.PORTAL_QUERY_REPEAT_SECONDS = 0
     batch = submit("a,b\n1,2\n", user=officer)
@@ -144,6 +166,27 @@ def test_the_admin_listings_register_the_persons_shown(client, operator):
 
 
 # -- reading back a screening lookup ------------------------------------------------------------------
+def test_the_admin_choosers_register_the_persons_they_show(client, operator):
+    """The chooser modals list and search subjects and records as the listings do: a person
+    found there by name or identity number is a registered query."""
+    number = next_resident_id()
+    person = PersonFactory(identity_number=number, name="陈小明")
+    record = make_record(person)
+    OrganisationFactory()
+    client.force_login(operator)
+    found = client.get("/admin/snippets/choose/subjects/subject/results/", {"q": "陈小明"})
+    assert found.status_code == 200 and "陈小明" in found.content.decode()
+    registration = QueryRegistration.objects.get()
+    assert (registration.user, registration.channel, registration.target) == (
+        operator,
+        "admin",
+        f"subject:{person.pk}",
+    )
+    assert registration.natural_person and registration.purpose == "在选择器中浏览信用主体"
+    assert client.get("/admin/snippets/choose/records/creditrecord/").status_code == 200
+    assert QueryRegistration.objects.filter(target=f"record:{record.pk}").exists()
+
+
 def test_reading_back_an_old_lookup_registers_its_persons(client, operator):
     reviewer = UserFactory(role=roles.REVIEWERS)
     number = next_resident_id()

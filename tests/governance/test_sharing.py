@@ -220,3 +220,15 @@ def test_the_starter_grants_name_instruments_without_made_up_article_numbers():
         assert "第" not in basis and "条" not in basis.split("》")[-1]  # no article cited
     installed = set(SharingGrant.objects.values_list("legal_basis", flat=True))
     assert installed == {basis for _d, _i, basis in STARTER_GRANTS}
+
+
+def test_a_deactivated_department_gets_nothing_through_its_grants(
+    client, government_user, arrears, person_number
+):
+    """A department switched off (merged, dissolved) keeps its grant rows, but its
+    government users' queries are refused and registered as refused, as its keys are."""
+    Department = type(department("HOUSING"))
+    Department.objects.filter(code="HOUSING").update(is_active=False)
+    client.force_login(government_user)
+    assert "8600" not in ask(client, person_number).content.decode()
+    assert QueryRegistration.objects.get().refused
