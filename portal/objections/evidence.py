@@ -122,6 +122,9 @@ def check_upload(upload) -> CheckedFile:
     problem = _image_problem(upload) if content_type.startswith("image/") else None
     if problem == "too_many_pixels":
         raise ValidationError(
+            # The English counts millions where the Chinese counts 万, so each uses its own placeholder and the
+            # extraction must not hold the translation to the msgid's placeholders.
+            # xgettext:no-python-format
             _("图片“%(name)s”的像素超过 %(limit)d 万，请缩小后再上传。")
             % {
                 "name": name,
