@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
@@ -85,7 +86,8 @@ class Recipient(models.TextChoices):
 
 
 class EntryKind(models.TextChoices):
-    NOTE = "note", _("记录")
+    # A note in the incident log, not a credit record: English needs another word than for the record.
+    NOTE = "note", pgettext_lazy("incident log entry", "记录")
     DETECTED = "detected", _("自动检测发现")
     STILL_FAILING = "still_failing", _("检测仍未通过")
     RECOVERED = "recovered", _("检测恢复正常")

@@ -134,3 +134,28 @@ def test_translations_keep_every_placeholder():
                 if given != wanted and not (may_drop and given <= wanted):
                     problems.append(f"{where(path, ROOT)}: {label(entry)} -> {translation}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_string_has_the_same_english_in_every_catalogue():
+    # Django merges all catalogues into one: only one English per string is ever shown (the project's
+    # locale/ first, then apps in INSTALLED_APPS order); a string that needs another word in another
+    # place takes a context (pgettext).
+    english = {}
+    for path in english_catalogues(ROOT):
+        for entry in polib.pofile(str(path)):
+            if entry.translated():
+                translation = (
+                    tuple(sorted(entry.msgstr_plural.items()))
+                    if entry.msgid_plural
+                    else entry.msgstr
+                )
+                english.setdefault((entry.msgctxt, entry.msgid), {}).setdefault(
+                    translation, []
+                ).append(where(path, ROOT))
+    conflicts = [f"{label_of(key)}: {found}" for key, found in english.items() if len(found) > 1]
+    assert not conflicts, "\n".join(conflicts)
+
+
+def label_of(key):
+    context, msgid = key
+    return f"{context} | {msgid}" if context else msgid
