@@ -92,7 +92,7 @@ def test_news_policy_and_standard_pages_render(client, site):
     assert "国发〔2016〕33号" in policies
     assert "演示文本" not in policies  # municipal one filtered out
     policy = page_text(client.get("/policies/ndrc-order-58/"))
-    assert "国家发展改革委令2023年第58号" in policy and "2023-03-01" in policy
+    assert "国家发展改革委令2023年第58号" in policy and "2023-05-01" in policy
     assert "个人信息保护" in page_text(client.get("/about/"))
 
 
