@@ -519,6 +519,8 @@ class BatchCommitView(DepartmentAPIView):
             batch = services.request_commit(
                 batch, actor=user, names_confirmed=_flag(request.data.get("confirm_names"))
             )
+        except services.AlreadyDone:
+            pass  # a replayed request: the same answer as the first time
         except services.TransitionError as exc:
             raise ApiError(409, "invalid_state", _("此批次当前不能入库。")) from exc
         except services.NamesUnconfirmed as exc:
@@ -540,6 +542,8 @@ class BatchPromoteView(DepartmentAPIView):
         user, _label = actor_of(request)
         try:
             batch = services.promote_dry_run(batch, actor=user)
+        except services.AlreadyDone:
+            pass  # a replayed request: the same answer as the first time
         except services.TransitionError as exc:
             raise ApiError(
                 409, "invalid_state", _("只有校验完成的试运行批次可以转为正式入库。")

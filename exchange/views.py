@@ -345,7 +345,8 @@ def _act(request, back: str, act, *, done, refused: str = "", confirm_first: str
     """The shape of the workspace's buttons on one of the department's own batches or tokens:
     the confirmation box where `confirm_first` asks for one, the service `act`, one message
     (`refused` when the batch's state does not allow the move, the service's own reason for
-    names not confirmed, else `done`, or `done(result)`), and back to `back` either way."""
+    names not confirmed or for a move that was already made, else `done`, or
+    `done(result)`), and back to `back` either way."""
     if confirm_first and not request.POST.get("confirm"):
         messages.error(request, confirm_first)
         return redirect(back)
@@ -355,6 +356,8 @@ def _act(request, back: str, act, *, done, refused: str = "", confirm_first: str
         messages.error(request, refused)
     except services.NamesUnconfirmed as exc:
         messages.error(request, exc.message())
+    except services.AlreadyDone as exc:
+        messages.warning(request, exc.message())
     else:
         messages.success(request, done(result) if callable(done) else done)
     return redirect(back)
