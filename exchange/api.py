@@ -27,12 +27,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from exchange import services, sharing
-from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, CandidateKind, RowError
 from exchange.report import error_report_xlsx
 from exchange.views import XLSX, gave_up_note, providable_items, silence_note, template_response
 from importers.messages import render
 from portal.catalog.models import CatalogItem
+from portal.core.languages import activate_for
 from portal.departments.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
 from portal.queries.models import Channel as QueryChannel
 

@@ -32,7 +32,6 @@ from exchange.forms import (
     UploadForm,
     WithdrawForm,
 )
-from exchange.i18n import activate_for
 from exchange.models import (
     ApprovalAction,
     ApprovalOutcome,
@@ -50,6 +49,7 @@ from exchange.report import error_report_xlsx
 from importers.schema import ImportSchema
 from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
+from portal.core.languages import activate_for
 from portal.core.text import normalise_code
 from portal.departments.models import DepartmentToken
 from portal.departments.services import issue_token, revoke_token
