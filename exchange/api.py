@@ -27,13 +27,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from exchange import services, sharing
-from exchange.i18n import activate_for
 from exchange.models import Batch, BatchRow, BatchSource, CandidateKind, RowError
 from exchange.registration import register_batch_view
 from exchange.report import error_report_xlsx
 from exchange.views import XLSX, gave_up_note, providable_items, silence_note, template_response
 from importers.messages import render
 from portal.catalog.models import CatalogItem
+from portal.core.languages import activate_for
 from portal.departments.auth import DepartmentTokenAuthentication, IsDepartment, actor_of
 from portal.queries.models import Channel as QueryChannel
 
@@ -532,6 +532,8 @@ class BatchCommitView(DepartmentAPIView):
             batch = services.request_commit(
                 batch, actor=user, names_confirmed=_flag(request.data.get("confirm_names"))
             )
+        except services.AlreadyDone:
+            pass  # a replayed request: the same answer as the first time
         except services.TransitionError as exc:
             raise ApiError(409, "invalid_state", _("此批次当前不能入库。")) from exc
         except services.NamesUnconfirmed as exc:
@@ -553,6 +555,8 @@ class BatchPromoteView(DepartmentAPIView):
         user, _label = actor_of(request)
         try:
             batch = services.promote_dry_run(batch, actor=user)
+        except services.AlreadyDone:
+            pass  # a replayed request: the same answer as the first time
         except services.TransitionError as exc:
             raise ApiError(
                 409, "invalid_state", _("只有校验完成的试运行批次可以转为正式入库。")

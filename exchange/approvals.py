@@ -401,6 +401,8 @@ def _carry_out(approval: PendingApproval, today, approver=None) -> None:
             services.request_commit(batch, actor=approval.maker, approved=True)
         except services.NamesUnconfirmed as exc:
             raise ApprovalError(exc.message()) from None
+        except services.AlreadyDone:
+            pass  # loaded meanwhile: what the request asked for is done
         except services.TransitionError:
             raise ApprovalError(
                 _("该批次当前为「%(status)s」，不能入库。") % {"status": batch.get_status_display()}

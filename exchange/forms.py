@@ -2,6 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from exchange.uploads import human_size
+from importers.messages import localised_label
+from portal.core.languages import is_english, localised_name
+
+
+def item_label(item) -> str:
+    """A catalog item as a choice: its name in the reader's language and its code."""
+    if is_english():
+        return f"{localised_name(item)} ({item.code})"
+    return f"{item.name}（{item.code}）"
 
 
 class UploadForm(forms.Form):
@@ -22,9 +31,7 @@ class UploadForm(forms.Form):
                 "CSV（UTF-8、UTF-8 带 BOM 或 GBK）或 XLSX，单个文件不超过 %(limit)s；"
                 "表头使用模板的字段名称或字段键。"
             ) % {"limit": human_size(max_bytes)}
-        self.fields["catalog_item"].choices = [
-            (item.code, f"{item.name}（{item.code}）") for item in items
-        ]
+        self.fields["catalog_item"].choices = [(item.code, item_label(item)) for item in items]
         self.fields["file"].widget.attrs["accept"] = ".csv,.xlsx"
 
     def clean_catalog_item(self):
@@ -131,7 +138,7 @@ class RecordEntryForm(forms.Form):
         for spec in schema.fields:
             attrs = {"data-required": "true"} if spec.required else {}
             common = {
-                "label": spec.label,
+                "label": localised_label(spec.label, spec.label_en),
                 "required": False,
                 "help_text": spec.help_text,
             }

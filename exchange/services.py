@@ -54,6 +54,32 @@ class TransitionError(Exception):
     """A move that exchange.models.TRANSITIONS does not allow."""
 
 
+class AlreadyDone(Exception):
+    """A move asked for again, or one the batch does not need: nothing was done. Callers
+    that replay (the API, an approval) treat it as success; a person is told plainly."""
+
+    def __init__(self, batch: Batch, reason: str):
+        super().__init__(f"batch {batch.pk}: {reason}")
+        self.batch = batch
+        self.reason = reason
+
+    def message(self) -> str:
+        """Why nothing was done, in the active language."""
+        if self.reason == "committed":
+            return gettext("此批次已于 %(time)s 入库，本次未重复入库，未作任何改动。") % {
+                "time": timezone.localtime(self.batch.committed_at).strftime("%Y-%m-%d %H:%M")
+                if self.batch.committed_at
+                else "—"
+            }
+        if self.reason == "committing":
+            return gettext("此批次正在入库，本次未重复提交，未作任何改动。")
+        if self.reason == "awaiting_approval":
+            return gettext(
+                "此批次的入库申请已在等待本部门另一名数据专员审批，本次未重复提交，未作任何改动。"
+            )
+        return gettext("此批次已是正式批次（不是试运行），无需转换，未作任何改动；核对后即可入库。")
+
+
 def check_item(department: Department, item: CatalogItem) -> None:
     if not item.is_active:
         raise SubmissionError("item_inactive", {"code": item.code}, status=404)
@@ -205,7 +231,7 @@ def promote_dry_run(batch: Batch, actor=None) -> Batch:
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         if not locked.dry_run:
-            return locked
+            raise AlreadyDone(locked, "not_dry_run")
         if locked.status != BatchStatus.VALIDATED:
             raise TransitionError(f"batch {batch.pk} is {locked.status}")
         locked.dry_run = False
@@ -426,13 +452,17 @@ def request_commit(
     Where the department's policy asks a second officer to approve commits, this only
     asks for the approval (exchange.approvals), which calls back with approved=True;
     the batch stays validated meanwhile (`awaiting_approval` says so).
+
+    Asked again once committed, while committing or while the approval waits: AlreadyDone.
     """
     if batch.dry_run:
         raise TransitionError("dry run")
-    if batch.status == BatchStatus.COMMITTED or batch.status == BatchStatus.COMMITTING:
-        return batch  # asked twice: nothing more to do
+    if batch.status in (BatchStatus.COMMITTED, BatchStatus.COMMITTING):
+        raise AlreadyDone(batch, batch.status)
     if batch.status != BatchStatus.VALIDATED:
         raise TransitionError(f"batch {batch.pk} is {batch.status}")
+    if not approved and awaiting_approval(batch) is not None:
+        raise AlreadyDone(batch, "awaiting_approval")
     if batch.name_mismatch_count and not batch.names_confirmed:
         if approved or not names_confirmed:
             raise NamesUnconfirmed(batch.name_mismatch_count)
@@ -734,6 +764,7 @@ def give_up_batch(batch: Batch, now=None) -> Batch:
 
 
 __all__ = [
+    "AlreadyDone",
     "BatchSource",
     "SubmissionError",
     "batch_progress",

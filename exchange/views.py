@@ -32,7 +32,6 @@ from exchange.forms import (
     UploadForm,
     WithdrawForm,
 )
-from exchange.i18n import activate_for
 from exchange.models import (
     ApprovalAction,
     ApprovalOutcome,
@@ -50,6 +49,7 @@ from exchange.report import error_report_xlsx
 from importers.schema import ImportSchema
 from importers.templates import template_csv, template_filename, template_xlsx
 from portal.catalog.models import CatalogItem
+from portal.core.languages import activate_for
 from portal.core.text import normalise_code
 from portal.departments.models import DepartmentToken
 from portal.departments.services import issue_token, revoke_token
@@ -345,7 +345,8 @@ def _act(request, back: str, act, *, done, refused: str = "", confirm_first: str
     """The shape of the workspace's buttons on one of the department's own batches or tokens:
     the confirmation box where `confirm_first` asks for one, the service `act`, one message
     (`refused` when the batch's state does not allow the move, the service's own reason for
-    names not confirmed, else `done`, or `done(result)`), and back to `back` either way."""
+    names not confirmed or for a move that was already made, else `done`, or
+    `done(result)`), and back to `back` either way."""
     if confirm_first and not request.POST.get("confirm"):
         messages.error(request, confirm_first)
         return redirect(back)
@@ -355,6 +356,8 @@ def _act(request, back: str, act, *, done, refused: str = "", confirm_first: str
         messages.error(request, refused)
     except services.NamesUnconfirmed as exc:
         messages.error(request, exc.message())
+    except services.AlreadyDone as exc:
+        messages.warning(request, exc.message())
     else:
         messages.success(request, done(result) if callable(done) else done)
     return redirect(back)

@@ -21,6 +21,7 @@ from portal.assessment.models import (
 from portal.assessment.services import current_month
 from portal.audit.models import AuditEvent
 from portal.audit.services import record_event, verify_chain
+from portal.core.languages import is_english
 from portal.objections.models import Case
 from search import rebuild
 from search.models import OutboxEntry
@@ -59,9 +60,17 @@ def missed_duties(today: dt.date | None = None) -> list[tuple[str, str, int]]:
             is_active=True, event=DutyEvent.DECISION, department__is_active=True
         )
         .exclude(frequency=Frequency.QUARTERLY)
-        .values_list("department_id", "catalog_item_id", "department__code", "department__name")
+        .values_list(
+            "department_id",
+            "catalog_item_id",
+            "department__code",
+            "department__name",
+            "department__name_en",
+        )
     )
-    for department_id, item_id, code, name in duties:
+    english = is_english()
+    for department_id, item_id, code, name, name_en in duties:
+        name = name_en if english and name_en else name  # in the reader's language
         if (department_id, item_id) not in reported:
             missing[(code, name)] = missing.get((code, name), 0) + 1
     return sorted(((c, n, k) for (c, n), k in missing.items()), key=lambda x: (-x[2], x[0]))

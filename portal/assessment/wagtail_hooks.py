@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -14,6 +15,7 @@ from exchange.models import Batch
 from portal.admin_views import ReadOnlyPermissionPolicy
 from portal.assessment import audit_views, dashboard, views
 from portal.assessment.models import AssessmentWeights, ReportingDuty
+from portal.core.languages import localised_name
 
 # Batches change only through the exchange services: no edit, no delete, no bulk delete.
 register_permission_policy(Batch, ReadOnlyPermissionPolicy(Batch), exact_class=True)
@@ -54,10 +56,16 @@ class BatchViewSet(SnippetViewSet):
     model = Batch
     icon = "upload"
     menu_label = _("报送批次")
+    # Labels, not codes: the status in words, the department in the reader's language.
     list_display = [
         "__str__",
-        "department",
-        "status",
+        Column(
+            "department",
+            label=_("部门"),
+            accessor=lambda batch: localised_name(batch.department),
+            sort_key="department__code",
+        ),
+        Column("status", label=_("状态"), accessor="get_status_display", sort_key="status"),
         "rows_total",
         "accepted",
         "rejected",

@@ -1,13 +1,23 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.languages import is_english, localised_name
 from portal.measures.models import Measure, Outcome, Scenario
 from portal.measures.reader import ListFileError, max_bytes, read_list
 from portal.measures.screening import single_input
 
 
+class ScenarioChoiceField(forms.ModelChoiceField):
+    """Scenarios by name in the reader's language, with their code."""
+
+    def label_from_instance(self, obj):
+        if is_english():
+            return f"{localised_name(obj)} ({obj.code})"
+        return str(obj)
+
+
 class LookupForm(forms.Form):
-    scenario = forms.ModelChoiceField(
+    scenario = ScenarioChoiceField(
         label=_("应用场景"),
         queryset=Scenario.objects.filter(is_active=True),
         empty_label=_("请选择"),
@@ -72,7 +82,7 @@ class FeedbackForm(forms.Form):
 
 class LogSearchForm(forms.Form):
     text = forms.CharField(label=_("关键词"), required=False, help_text=_("主体名称、代码或事由"))
-    scenario = forms.ModelChoiceField(
+    scenario = ScenarioChoiceField(
         label=_("应用场景"),
         queryset=Scenario.objects.all(),
         required=False,

@@ -8,14 +8,24 @@ kept in the snapshot hold bare item codes; `catalog_labels()` names those.
 from django.utils.translation import gettext as _
 
 from portal.catalog.models import CatalogItem
+from portal.core.languages import is_english
 
 
 def catalog_labels() -> dict[str, tuple[str, str]]:
-    """Item code -> (name, list type), for snapshots that kept only codes."""
+    """Item code -> (name in the reader's language, list type), for snapshots that kept only
+    codes, and for English pages (a snapshot keeps the Chinese name it was made with)."""
+    english = is_english()
     return {
-        code: (name, kind)
-        for code, name, kind in CatalogItem.objects.values_list("code", "name", "list_type")
+        code: (name_en if english and name_en else name, kind)
+        for code, name, name_en, kind in CatalogItem.objects.values_list(
+            "code", "name", "name_en", "list_type"
+        )
     }
+
+
+def _prefer_labels(labels) -> bool:
+    """English pages name items from the catalog's English names, not the snapshot's."""
+    return bool(labels) and is_english()
 
 
 def group_by_item(entries, *, keep_entries: bool = True, labels=None) -> list[dict]:
@@ -31,9 +41,11 @@ def group_by_item(entries, *, keep_entries: bool = True, labels=None) -> list[di
         group = groups.get(code)
         if group is None:
             name, kind = labels.get(code, (code, ""))
+            if not (_prefer_labels(labels) and code in labels):
+                name = entry.get("name") or name
             group = groups[code] = {
                 "list": code,
-                "name": entry.get("name") or name,
+                "name": name,
                 "list_type": entry.get("list_type", kind),
                 "count": 0,
             }
@@ -54,7 +66,9 @@ def groups_text(groups: list[dict]) -> str:
 
 def triggered_names(measure: dict, labels=None) -> list[str]:
     """The names of the lists that triggered a measure (codes in lookups made before)."""
-    if measure.get("triggered_by_names"):
+    if measure.get("triggered_by_names") and not (
+        _prefer_labels(labels) and measure.get("triggered_by")
+    ):
         return measure["triggered_by_names"]
     labels = labels or {}
     return [labels.get(code, (code, ""))[0] for code in measure.get("triggered_by", [])]

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import record_event
+from portal.core.languages import activate_for
 from portal.measures import exports, services
 from portal.measures.forms import FeedbackForm, LogSearchForm, LookupForm
 from portal.measures.models import Channel, Lookup, LookupRow, Match
@@ -46,6 +47,7 @@ def _guard(check):
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            activate_for(request)
             if not check(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

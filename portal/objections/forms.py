@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalog.models import FieldType
+from portal.core.languages import is_english
 from portal.objections import challenge, evidence
 from portal.objections.models import (
     REPAIR_RELATIONS,
@@ -265,7 +266,9 @@ class CorrectionForm(forms.Form):
 
 
 def _correction_field(spec, key, value) -> forms.Field:
-    label = spec.label if spec is not None else key
+    label = key
+    if spec is not None:
+        label = spec.label_en if is_english() and spec.label_en else spec.label
     kind = spec.field_type if spec is not None else FieldType.TEXT
     options = {"label": label, "required": False}
     if kind == FieldType.DATE:

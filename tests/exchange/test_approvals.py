@@ -259,8 +259,17 @@ def test_a_department_can_require_approval_of_batch_commits(
     assert not CreditRecord.objects.filter(decision_no=row["decision_no"]).exists()
     approval = PendingApproval.objects.get(action=ApprovalAction.BATCH_COMMIT)
     assert (approval.batch, approval.maker) == (batch, officer)
-    # Asking again makes no second request; the commit button is gone meanwhile.
-    client.post(reverse("exchange:batch_commit", args=[batch.pk]), {"confirm": "1"})
+    # Asking again makes no second request, and says so; the commit button is gone meanwhile.
+    again = client.post(
+        reverse("exchange:batch_commit", args=[batch.pk]), {"confirm": "1"}, follow=True
+    )
+    said = [(m.level_tag, str(m)) for m in again.context["messages"]]
+    assert said == [
+        (
+            "warning",
+            "此批次的入库申请已在等待本部门另一名数据专员审批，本次未重复提交，未作任何改动。",
+        )
+    ]
     assert PendingApproval.objects.count() == 1
     page = client.get(reverse("exchange:batch_detail", args=[batch.pk])).content.decode()
     assert "正在等待" in page and reverse("exchange:batch_commit", args=[batch.pk]) not in page

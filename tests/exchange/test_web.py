@@ -4,10 +4,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from exchange import services
 from exchange.models import Batch, BatchStatus
+from portal.audit.models import AuditEvent
 from portal.catalog.models import CatalogField
 from portal.departments.models import DepartmentToken
 from portal.records.models import CreditRecord
@@ -173,6 +175,45 @@ def test_each_batch_button_says_what_it_did(officer_client, django_capture_on_co
     assert said == [("success", "批次已放弃，未入库任何数据。")]
     other.refresh_from_db()
     assert other.status == BatchStatus.DISCARDED
+
+
+def test_a_batch_button_pressed_again_says_nothing_was_done_and_why(
+    officer_client, django_capture_on_commit_callbacks
+):
+    batch = load(penalty_csv([penalty_row()]))
+    assert batch.status == BatchStatus.COMMITTED
+    committed_at = batch.committed_at
+    said = _button(officer_client, "batch_commit", batch, confirm="1")
+    when = timezone.localtime(committed_at).strftime("%Y-%m-%d %H:%M")
+    assert said == [("warning", f"此批次已于 {when} 入库，本次未重复入库，未作任何改动。")]
+    batch.refresh_from_db()
+    assert batch.committed_at == committed_at and CreditRecord.objects.count() == 1
+
+    ordinary = services.validate_batch(submit(penalty_csv([penalty_row()])).pk)
+    said = _button(officer_client, "batch_promote", ordinary)
+    assert said == [
+        (
+            "warning",
+            "此批次已是正式批次（不是试运行），无需转换，未作任何改动；核对后即可入库。",
+        )
+    ]
+    assert not AuditEvent.objects.filter(action="exchange.batch.promoted").exists()
+
+    committing = services.validate_batch(submit(penalty_csv([penalty_row()])).pk)
+    Batch.objects.filter(pk=committing.pk).update(status=BatchStatus.COMMITTING)
+    said = _button(officer_client, "batch_commit", committing, confirm="1")
+    assert said == [("warning", "此批次正在入库，本次未重复提交，未作任何改动。")]
+
+
+def test_the_api_still_answers_a_replayed_commit_or_promotion_with_the_batch(client, market_token):
+    batch = load(penalty_csv([penalty_row()]))
+    auth = {"HTTP_AUTHORIZATION": f"Token {market_token}"}
+    base = f"/api/v1/exchange/batches/{batch.pk}/"
+    again = client.post(base + "commit/", **auth)
+    assert again.status_code == 202 and again.json()["status"] == "committed"
+    promoted = client.post(base + "promote/", **auth)
+    assert promoted.status_code == 200 and promoted.json()["dry_run"] is False
+    assert CreditRecord.objects.count() == 1
 
 
 def test_templates_follow_the_catalog(officer_client):

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 
 from portal.audit.services import record_event
+from portal.core.languages import activate_for
 from portal.objections.models import Case, EvidenceFile
 
 
@@ -20,6 +21,7 @@ def role_required(check, login_url=None):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
+            activate_for(request)
             user = request.user
             if not user.is_authenticated:
                 url = login_url or settings.LOGIN_URL
