@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Our code; locale/ is the project catalogue for apps without their own.
 SOURCE_DIRS = ("portal", "exchange", "importers", "search", "cms", "locale")
 SOURCE_SUFFIXES = {".py", ".html", ".txt"}
-SKIP_DIRS = {"static", "node_modules", "__pycache__"}
+# Not ours: a virtualenv inside the checkout (as `make` creates it) holds Django's own catalogues.
+SKIP_DIRS = {"static", "node_modules", "__pycache__", ".venv", "venv", "var", "frontend", ".git"}
 CATALOGUE = Path("locale", "en", "LC_MESSAGES", "django.po")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdfir]|%[sdf]")
 
@@ -28,7 +29,7 @@ def english_catalogues(root):
     return sorted(
         path
         for path in root.rglob("locale/en/LC_MESSAGES/django.po")
-        if not SKIP_DIRS & set(path.parts)
+        if not SKIP_DIRS & set(path.relative_to(root).parts)
     )
 
 
