@@ -175,28 +175,6 @@ def test_saving_a_role_unchanged_writes_nothing(client, operator):
     assert role_audit.grants(operators.pk) == before
 
 
-def test_an_invalid_edit_changes_and_audits_nothing(client, operator, reviewers):
-    url = f"/admin/groups/edit/{reviewers.pk}/"
-    client.force_login(operator)
-    form = shown_form(client, url)
-    root = Page.objects.get(depth=1)
-    data = {
-        **form.data,
-        "permissions": [str(shown_permission(form).pk)],
-        # The same page twice: the page permission panel refuses the whole form.
-        "page_permissions-TOTAL_FORMS": "2",
-        "page_permissions-0-page": str(root.pk),
-        "page_permissions-0-permissions": ["change_page"],
-        "page_permissions-1-page": str(root.pk),
-        "page_permissions-1-permissions": ["publish_page"],
-    }
-    since = last_id()
-    response = client.post(url, data)
-    assert response.status_code == 200
-    assert not role_entries(since).exists()
-    assert not reviewers.permissions.exists()
-
-
 def test_a_role_created_and_deleted_in_the_wagtail_editor(client):
     roles.sync_role_permissions()
     admin = UserFactory(is_superuser=True)
