@@ -25,13 +25,19 @@ EXPORT_MAX_ROWS = 50000
 SUMMARY_MAX_CHARS = 300
 
 
+def _plain(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 def summary(event) -> str:
     """What an entry says, readable: role changes in words, other entries' content compactly."""
     described = role_audit.describe(event.action, event.data)
     if described is None:
         data = event.data if isinstance(event.data, dict) else {"": event.data}
         described = "; ".join(
-            f"{key}: {value}" if key else str(value) for key, value in data.items()
+            f"{key}: {_plain(value)}" if key else _plain(value) for key, value in data.items()
         )
     if len(described) > SUMMARY_MAX_CHARS:
         described = described[: SUMMARY_MAX_CHARS - 1] + "…"
