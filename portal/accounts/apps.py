@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from portal.accounts import signals  # noqa: F401
+        from portal.accounts import role_audit, signals  # noqa: F401
 
         # After the last app's migrations, so every permission and the page tree exist.
         post_migrate.connect(_sync_roles_once, dispatch_uid="portal.accounts.sync_roles")

@@ -64,15 +64,20 @@ def sync_role_permissions(using="default", **kwargs) -> None:
 
     Run after every migrate, so permissions of apps added later reach operators too.
     """
+    from portal.accounts.role_audit import role_edit
+
+    # One entry per role that changed, none when nothing did (not one per permission).
+    with role_edit(using=using):
+        _sync(using)
+
+
+def _sync(using) -> None:
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
-
-    from portal.audit.services import record_event
+    from wagtail.models import GroupPagePermission, Page
 
     for name in ROLE_LABELS:
-        group, created = Group.objects.using(using).get_or_create(name=name)
-        if created:
-            record_event("accounts.role_created", target=group, data={"role": name})
+        Group.objects.using(using).get_or_create(name=name)
     operators = Group.objects.using(using).get(name=OPERATORS)
     named = Q()
     for full_name in OPERATOR_PERMISSIONS:
@@ -82,8 +87,6 @@ def sync_role_permissions(using="default", **kwargs) -> None:
         named | Q(content_type__app_label__in=OPERATOR_APPS)
     )
     operators.permissions.add(*permissions)
-
-    from wagtail.models import GroupPagePermission, Page
 
     root = Page.objects.using(using).filter(depth=1).first()
     if root is None:
@@ -95,12 +98,6 @@ def sync_role_permissions(using="default", **kwargs) -> None:
             .first()
         )
         if permission is not None:
-            _grant, created = GroupPagePermission.objects.using(using).get_or_create(
+            GroupPagePermission.objects.using(using).get_or_create(
                 group=operators, page=root, permission=permission
             )
-            if created:
-                record_event(
-                    "accounts.role_permissions_changed",
-                    target=operators,
-                    data={"role": OPERATORS, "added": [f"page:{codename}"]},
-                )

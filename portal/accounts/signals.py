@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
@@ -158,20 +158,4 @@ def audit_role_change(sender, instance, action, reverse, pk_set, **kwargs):
     instance.__dict__.pop("_role_names", None)
 
 
-@receiver(m2m_changed, sender=Group.permissions.through)
-def audit_role_permissions(sender, instance, action, reverse, pk_set, **kwargs):
-    """What a role may do, changed (by an operator, or by the role sync after a migration)."""
-    if action not in {"post_add", "post_remove"} or reverse or not pk_set:
-        return
-    codenames = sorted(
-        Permission.objects.filter(pk__in=pk_set).values_list("content_type__app_label", "codename")
-    )
-    record_event(
-        "accounts.role_permissions_changed",
-        actor=acting_user(),
-        target=instance,
-        data={
-            "role": instance.name,
-            "added" if action == "post_add" else "removed": [f"{a}.{c}" for a, c in codenames],
-        },
-    )
+# What a role may do (its permissions) is audited in portal/accounts/role_audit.py.

@@ -15,12 +15,33 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from portal.accounts import role_audit
 from portal.assessment import dashboard
 from portal.assessment.views import TitledMixin, operator_only
 from portal.audit.models import AuditEvent
 from portal.core.spreadsheets import write_csv
 
 EXPORT_MAX_ROWS = 50000
+SUMMARY_MAX_CHARS = 300
+
+
+def _plain(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def summary(event) -> str:
+    """What an entry says, readable: role changes in words, other entries' content compactly."""
+    described = role_audit.describe(event.action, event.data)
+    if described is None:
+        data = event.data if isinstance(event.data, dict) else {"": event.data}
+        described = "; ".join(
+            f"{key}: {_plain(value)}" if key else _plain(value) for key, value in data.items()
+        )
+    if len(described) > SUMMARY_MAX_CHARS:
+        described = described[: SUMMARY_MAX_CHARS - 1] + "…"
+    return described
 
 
 def _day(text: str) -> dt.date | None:
@@ -75,6 +96,8 @@ class AuditTrailView(TitledMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         events, values, errors = filtered(self.request.GET)
         page = Paginator(events, 50).get_page(self.request.GET.get("page"))
+        for event in page:
+            event.summary = summary(event)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(

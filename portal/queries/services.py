@@ -29,6 +29,7 @@ ACCOUNT_ACTIONS = (
     "accounts.roles_changed",
     "accounts.role_created",
     "accounts.role_permissions_changed",
+    "accounts.role_deleted",
     "accounts.password_set",
     "auth.second_factor_reset",
     "auth.login_failed",

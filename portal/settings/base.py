@@ -68,7 +68,8 @@ INSTALLED_APPS = [
     "wagtail_localize.locales",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    # wagtail.users, its group editor audited (portal/accounts/role_audit.py).
+    "portal.accounts.wagtail_users.AuditedWagtailUsersConfig",
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
