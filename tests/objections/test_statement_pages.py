@@ -360,3 +360,22 @@ def test_the_operator_takes_it_down_and_the_case_page_says_why(
     assert "平台已于" in page and "撤下原因" in page and reason in page
     assert "撤回声明" not in page.split('id="statement-heading"')[1].split("</section>")[0]
     assert any(reason in message.body for message in mail.outbox)
+
+
+def test_the_verification_page_counts_the_statements_in_the_report(client, record, operator):
+    from portal.objections import services
+    from portal.reports.models import IssuedReport
+
+    other = make_record(record.subject)
+    plain = client.post("/reports/issue/", {"subject": record.subject.code})
+    assert plain.status_code == 200
+    case, _ = file_statement(record)
+    services.transition(case, "publish", actor=operator)
+    client.post("/reports/issue/", {"subject": record.subject.code})
+    before, after = IssuedReport.objects.order_by("issued_at", "id")
+    assert before.record_count == after.record_count == 2 and other.pk
+    page = text(client.get(f"/reports/verify/?code={after.code}&checksum={after.checksum}"))
+    assert "核验通过" in page and "其中 1 条附有信用主体的本人声明" in page
+    # A report issued before the statement was shown says nothing of one.
+    page = text(client.get(f"/reports/verify/?code={before.code}&checksum={before.checksum}"))
+    assert "核验通过" in page and "本人声明" not in page

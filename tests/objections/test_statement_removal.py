@@ -111,3 +111,21 @@ def test_after_a_withdrawal_a_new_statement_can_be_filed_and_shown(record, opera
     again, _ = published(record, operator, explanation="重新说明：已全部整改。")
     assert visibility.public_statement(record).text == "重新说明：已全部整改。"
     assert services.statement_shown(again)
+
+
+def test_an_overdue_statement_is_in_the_digest_whose_subject_names_statements(record, operator):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from portal.objections.tasks import send_overdue_reminders
+
+    filed = timezone.make_aware(dt.datetime(2026, 3, 2, 10))
+    case, _ = file_statement(record, now=filed)
+    assert case.due_on == dt.date(2026, 3, 4)
+    mail.outbox.clear()
+    assert send_overdue_reminders(dt.date(2026, 3, 5)) == 1
+    (digest,) = [m for m in mail.outbox if operator.email in m.to]
+    assert "本人声明" in digest.subject and "超期" in digest.subject
+    assert case.tracking_no in digest.body
