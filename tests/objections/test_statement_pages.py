@@ -379,3 +379,16 @@ def test_the_verification_page_counts_the_statements_in_the_report(client, recor
     # A report issued before the statement was shown says nothing of one.
     page = text(client.get(f"/reports/verify/?code={before.code}&checksum={before.checksum}"))
     assert "核验通过" in page and "本人声明" not in page
+
+
+def test_the_english_case_page_offers_the_withdrawal_and_says_it_was_done(client, record, operator):
+    from portal.objections import services
+
+    case, secret = file_statement(record)
+    services.transition(case, "publish", actor=operator)
+    client.post("/cases/", {"tracking_no": case.tracking_no, "secret": secret})
+    page = text(client.get(f"/en/cases/{case.tracking_no}/"))
+    assert "Withdraw the statement" in page and "I confirm that I withdraw my statement" in page
+    client.post(f"/en/cases/{case.tracking_no}/withdraw-statement/", {"confirm": "1"})
+    page = text(client.get(f"/en/cases/{case.tracking_no}/"))
+    assert "You withdrew this statement on" in page and "撤回" not in page
