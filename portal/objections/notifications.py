@@ -111,7 +111,8 @@ def send_overdue_digests(cases: list[Case], today: dt.date) -> int:
     sent = 0
     if cases:
         sent += _send(
-            _("【超期提醒】%(count)d 件异议或信用修复案件已超期") % {"count": len(cases)},
+            # Statements wait for the operators' check too: the subject names every kind.
+            _("【超期提醒】%(count)d 件异议、信用修复或本人声明案件已超期") % {"count": len(cases)},
             "objections/emails/overdue_digest.txt",
             {"cases": cases, "today": today, "url": site_url("/staff/cases/?overdue=1")},
             operator_emails(),

@@ -13,4 +13,9 @@ urlpatterns = [
     path("statements/new/", public.statement_new, name="statement_new"),
     path("cases/", public.case_lookup, name="case_lookup"),
     path("cases/<str:tracking_no>/", public.case_status, name="case_status"),
+    path(
+        "cases/<str:tracking_no>/withdraw-statement/",
+        public.statement_withdraw,
+        name="statement_withdraw",
+    ),
 ]

@@ -10,6 +10,8 @@
   checked against workflow.TRANSITIONS, recorded as a CaseTransition row and in
   the audit trail, effects on the record applied through change_record, the
   applicant notified after commit.
+- statement_shown(case) — whether a statement case's words stand beside its record now
+  (the applicant may withdraw them, an operator take them down).
 """
 
 from __future__ import annotations
@@ -43,15 +45,18 @@ from portal.objections.models import (
     Stage,
 )
 from portal.objections.workdays import WorkingCalendar
-from portal.objections.workflow import DEPARTMENT, OPERATOR, TRANSITIONS, Transition
+from portal.objections.workflow import APPLICANT, DEPARTMENT, OPERATOR, TRANSITIONS, Transition
 from portal.queries import services as queries
 from portal.queries.models import Channel as QueryChannel
 from portal.records.disclosure import RecordStatus
 from portal.records.models import CreditRecord
 from portal.records.services import change_record
 from portal.records.statements import (
+    Removal,
     StatementError,
+    current_statement,
     publish_statement,
+    remove_statement,
     statement_problems,
 )
 from portal.records.statements import clean_text as clean_statement
@@ -361,9 +366,25 @@ def submit_case(
 # --- Handling --------------------------------------------------------------------
 
 
+class Applicant:
+    """The applicant acting on its own case, known only by having given the case's tracking
+    number and secret (the public view builds one after that check)."""
+
+    is_authenticated = False
+
+    def __init__(self, tracking_no: str):
+        self.tracking_no = tracking_no
+
+    def get_username(self) -> str:
+        return _("申请人")
+
+
 def may_take(user, step: Transition, case: Case) -> bool:
     """Whether `user` may take `step` on `case`: operators run the platform side; an
-    officer (or API token) of the record's source department answers."""
+    officer (or API token) of the record's source department answers; the applicant
+    (number and secret given) acts on its own case."""
+    if step.role == APPLICANT:
+        return isinstance(user, Applicant) and user.tracking_no == case.tracking_no
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if step.role == OPERATOR:
@@ -439,6 +460,31 @@ def _apply_to_record(case: Case, step: Transition, actor, comment: str, correcti
             raise CaseError(
                 _("%(problem)s 请执行“审核不通过”并说明原因。") % {"problem": error}
             ) from error
+    elif step.action in _REMOVALS:
+        try:
+            remove_statement(
+                record,
+                reference=common["reference"],
+                how=_REMOVALS[step.action],
+                reason=comment,
+                actor=actor,
+            )
+        except StatementError as error:
+            raise CaseError(str(error)) from error
+
+
+# The steps that take a published statement off its record, and how.
+_REMOVALS = {
+    "withdraw_statement": Removal.WITHDRAWN,
+    "take_down_statement": Removal.TAKEN_DOWN,
+}
+
+
+def statement_shown(case: Case) -> bool:
+    """Whether this statement case's words stand beside its record now."""
+    if case.kind != CaseKind.STATEMENT or case.decision != Decision.PUBLISHED:
+        return False
+    return current_statement(case.record_id, f"{case.kind}:{case.tracking_no}") is not None
 
 
 def transition(
@@ -459,6 +505,10 @@ def transition(
         raise CaseError(_("未知的操作：%(action)s。") % {"action": action})
     now = now or timezone.now()
     comment = (comment or "").strip()
+    if action in _REMOVALS:
+        # Read by the applicant and kept in the trail: a reason that quotes the personal
+        # data it takes down must not carry it on.
+        comment = mask_personal_numbers(comment).text
     stored = []
     try:
         locked, row = _transition_locked(
@@ -512,6 +562,11 @@ def _transition_locked(
                 _("数据来源部门的办理期限（%(date)s）届满后方可“%(action)s”。")
                 % {"date": locked.due_on or "—", "action": step.label}
             )
+        if step.decisions and locked.decision not in step.decisions:
+            raise CaseError(
+                _("案件的处理决定为“%(decision)s”，不能执行“%(action)s”。")
+                % {"decision": decision_label(locked) or "—", "action": step.label}
+            )
         if step.comment_required and not comment:
             raise CaseError(_("执行“%(action)s”须填写意见。") % {"action": step.label})
         if step.role == DEPARTMENT and recommendation not in _recommendations_for(locked.kind):
@@ -539,7 +594,7 @@ def _transition_locked(
         if action == "urge":
             locked.urge_count += 1
             locked.last_urged_at = now
-        if step.target == Stage.CLOSED:
+        if step.target == Stage.CLOSED and from_stage != Stage.CLOSED:
             locked.closed_at = now
         locked.save()
 
@@ -599,6 +654,8 @@ def _user_or_none(actor):
 def _actor_label(actor) -> str:
     if actor is None:
         return ""
+    if isinstance(actor, Applicant):
+        return str(actor.get_username())
     label = actor.get_username()
     department = getattr(actor, "department", None)
     return f"{label} ({department.code})" if department is not None else label

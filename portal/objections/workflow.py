@@ -14,6 +14,9 @@ A statement (本人声明) has a shorter path: the operator checks it at once,
     submitted ─publish (展示) / decline (不予展示, with a reason)─▶ closed
 
 and only a published one is shown beside its record (portal.records.statements).
+A published statement can still come off its record, the case staying closed: the
+applicant withdraws it (撤回, through the case site with number and secret), or an
+operator takes it down (撤下) with a reason the applicant reads on the case page.
 
 A step not in this map is refused with a message that names the current stage.
 Who may take each step is part of the map too: operators run the platform side,
@@ -30,6 +33,8 @@ from portal.objections.models import CaseKind, Decision, Stage
 
 OPERATOR = "operator"
 DEPARTMENT = "department"
+# The person who filed the case, known by its tracking number and secret (no account).
+APPLICANT = "applicant"
 BOTH_KINDS = frozenset({CaseKind.OBJECTION, CaseKind.REPAIR})
 
 
@@ -49,6 +54,8 @@ class Transition:
     only_when_overdue: bool = False
     # Ends the applicant's hopes or takes a case away: the screen asks to confirm it.
     needs_confirmation: bool = False
+    # Only for cases decided this way (empty: any decision, or none).
+    decisions: frozenset = frozenset()
 
 
 def _t(action, label, sources, target, **kw) -> Transition:
@@ -148,6 +155,29 @@ TRANSITIONS: dict[str, Transition] = {
             public_comment=True,
             needs_confirmation=True,
         ),
+        # A published statement comes off its record; the case stays closed.
+        _t(
+            "withdraw_statement",
+            _("撤回声明"),
+            [Stage.CLOSED],
+            Stage.CLOSED,
+            kinds=_STATEMENT,
+            role=APPLICANT,
+            public_comment=True,
+            comment_required=False,
+            needs_confirmation=True,
+            decisions=frozenset({Decision.PUBLISHED}),
+        ),
+        _t(
+            "take_down_statement",
+            _("撤下声明"),
+            [Stage.CLOSED],
+            Stage.CLOSED,
+            kinds=_STATEMENT,
+            public_comment=True,
+            needs_confirmation=True,
+            decisions=frozenset({Decision.PUBLISHED}),
+        ),
         # Urging (催办) keeps the stage; it is recorded like any other step.
         _t("urge", _("催办"), [Stage.FORWARDED], Stage.FORWARDED, comment_required=False),
         _t(
@@ -172,10 +202,16 @@ def action_label(action: str) -> str:
 DECISION_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if t.decision)
 
 
-def allowed_actions(kind: str, stage: str, role: str | None = None) -> list[Transition]:
-    """The steps a case of `kind` in `stage` can take next (optionally only one role's)."""
+def allowed_actions(
+    kind: str, stage: str, role: str | None = None, decision: str | None = None
+) -> list[Transition]:
+    """The steps a case of `kind` in `stage` can take next (optionally only one role's, and
+    only those that fit the case's `decision`)."""
     return [
         t
         for t in TRANSITIONS.values()
-        if stage in t.sources and kind in t.kinds and (role is None or t.role == role)
+        if stage in t.sources
+        and kind in t.kinds
+        and (role is None or t.role == role)
+        and (decision is None or not t.decisions or decision in t.decisions)
     ]

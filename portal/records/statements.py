@@ -10,7 +10,10 @@ statement itself, so that filing and publishing ask the same questions:
   MAX_LENGTH characters, personal numbers masked (portal.core.pii);
 - publish_statement(record, text, ...) — the checked statement becomes the record's
   current one, replacing an earlier one; audited; cached pages showing the record
-  are invalidated once it commits.
+  are invalidated once it commits;
+- remove_statement(record, reference, how, ...) — the statement comes off the record before
+  any change of the record: withdrawn by the subject or taken down by an operator with a
+  reason; audited, caches invalidated the same way.
 
 Whether the public reads a published statement is decided by visibility alone
 (public_statements): a record that leaves public view takes its statement with it.
@@ -20,9 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.audit.services import record_event
 from portal.core.pii import mask_personal_numbers
@@ -35,6 +39,16 @@ MAX_LENGTH = 500
 # The reason records_changed carries for a statement (listeners that only refresh
 # caches treat it like any other change).
 CHANGE_REASON = "statement"
+
+
+class Removal(models.TextChoices):
+    """How a published statement comes off its record before the record itself changes."""
+
+    # The subject takes back its own words (through the case site, number and secret).
+    WITHDRAWN = "withdrawn", gettext_lazy("本人撤回")
+    # An operator takes it down with a stated reason (a third party defamed, personal data
+    # the masking missed).
+    TAKEN_DOWN = "taken_down", gettext_lazy("平台撤下")
 
 
 class StatementError(ValueError):
@@ -105,3 +119,46 @@ def publish_statement(
             lambda: records_changed.send(sender=CreditRecord, record_ids=ids, reason=CHANGE_REASON)
         )
     return statement
+
+
+def current_statement(record_id: int, reference: str) -> RecordStatement | None:
+    """The record's stored statement if it is the one from `reference` (None once replaced,
+    withdrawn, taken down or purged)."""
+    return RecordStatement.objects.filter(record_id=record_id, reference=reference).first()
+
+
+def remove_statement(
+    record: CreditRecord,
+    *,
+    reference: str,
+    how: str,
+    reason: str = "",
+    actor=None,
+) -> None:
+    """Take the statement that came through `reference` off `record`: the row is deleted
+    (the case keeps the words for staff, the audit trail the act). Raises StatementError
+    when that statement is no longer the record's current one."""
+    how = Removal(how)
+    reason = (reason or "").strip()
+    if how == Removal.TAKEN_DOWN and not reason:
+        raise StatementError(_("撤下声明须说明原因。"))
+    with transaction.atomic():
+        statement = (
+            RecordStatement.objects.select_for_update()
+            .filter(record_id=record.pk, reference=reference)
+            .first()
+        )
+        if statement is None:
+            raise StatementError(_("该声明已不在记录旁展示（已被新的声明替换或已撤下）。"))
+        length = len(statement.text)
+        statement.delete()
+        record_event(
+            f"record.statement_{how.value}",
+            actor=actor,
+            target=record,
+            data={"reference": reference, "reason": reason, "length": length},
+        )
+        ids = [record.pk]
+        transaction.on_commit(
+            lambda: records_changed.send(sender=CreditRecord, record_ids=ids, reason=CHANGE_REASON)
+        )

@@ -110,6 +110,10 @@ class ReportContent:
             "sections": {s.key: len(entries) for s, entries in self.sections},
             "repaired": sum(1 for e in self.entries if e.repaired),
         }
+        with_statement = sum(1 for e in self.entries if e.statement)
+        if with_statement:
+            # Records printed with the subject's own statement (本人声明) beneath them.
+            data["statements"] = with_statement
         if self.findings:
             data["findings"] = {f.key: [f.count, f.repaired] for f in self.findings}
         return data
@@ -398,4 +402,6 @@ def summary_rows(report: IssuedReport) -> dict:
         "sections": [(s.number, s.title, counts.get(s.key, 0)) for s in sections.SECTIONS],
         "findings": findings,
         "repaired": report.summary.get("repaired", 0),
+        # Reports issued before statements were counted have none recorded.
+        "statements": report.summary.get("statements", 0),
     }

@@ -31,12 +31,19 @@ from portal.statistics.suppression import OTHER, is_small, merged_groups
 ALL = "all"
 # The breakdowns of records, in the order pages show them.
 RECORD_DIMENSIONS = ["department", "catalog_item", "district", "subject_kind", "industry"]
-# An objection is upheld (成立) when the record is corrected or taken down; a repair when approved.
+# An objection is upheld (成立) when the record is corrected or taken down; a repair when
+# approved; a statement when the operator's check let it be shown (a later withdrawal or
+# take-down does not undo that decision).
 GRANTED = {
     CaseKind.OBJECTION: {Decision.CORRECTED, Decision.REMOVED},
     CaseKind.REPAIR: {Decision.APPROVED},
+    CaseKind.STATEMENT: {Decision.PUBLISHED},
 }
-CASE_PREFIX = {CaseKind.OBJECTION: "objections", CaseKind.REPAIR: "repairs"}
+CASE_PREFIX = {
+    CaseKind.OBJECTION: "objections",
+    CaseKind.REPAIR: "repairs",
+    CaseKind.STATEMENT: "statements",
+}
 
 
 def _record_keys() -> dict:
@@ -227,7 +234,7 @@ def _list_removals(figures: Figures, today: dt.date) -> None:
         figures.set_subjects(metric, ALL, "", period, len(members))
 
 
-# -- objections and repairs -----------------------------------------------------
+# -- objections, repairs and statements ------------------------------------------
 
 
 def in_time(transitions: list[tuple]) -> bool:

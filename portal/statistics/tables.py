@@ -266,6 +266,7 @@ def _operator_summary(book: FigureBook) -> Table:
         (_("黑名单移出"), [book.value("black_removals")]),
         (_("异议申请"), [book.value("objections_filed")]),
         (_("信用修复申请"), [book.value("repairs_filed")]),
+        (_("本人声明申请"), [book.value("statements_filed")]),
         (_("联合奖惩查询"), [book.value("lookups")]),
         (_("已采取措施"), [book.value("measures_applied")]),
     ]
@@ -293,10 +294,12 @@ def _cases_by_month(book: FigureBook, span) -> Table:
         "repairs_filed",
         "repairs_granted",
         "repairs_in_time",
+        "statements_filed",
+        "statements_granted",
     ]
     return Table(
         "cases-by-month",
-        _("异议和信用修复按月"),
+        _("异议、信用修复和本人声明按月"),
         _("月份"),
         [
             _("异议申请"),
@@ -305,6 +308,8 @@ def _cases_by_month(book: FigureBook, span) -> Table:
             _("修复申请"),
             _("准予修复"),
             _("修复按期办结"),
+            _("本人声明申请"),
+            _("声明予以展示"),
         ],
         [(_month_label(m), [book.value(metric, month=m) for metric in metrics]) for m in span],
         over_time=True,
@@ -314,7 +319,11 @@ def _cases_by_month(book: FigureBook, span) -> Table:
 def _cases_totals(book: FigureBook, public: bool) -> Table:
     read = book.shown if public else book.value
     rows = []
-    for prefix, label in (("objections", _("异议")), ("repairs", _("信用修复"))):
+    for prefix, label in (
+        ("objections", _("异议")),
+        ("repairs", _("信用修复")),
+        ("statements", _("本人声明")),
+    ):
         rows.append(
             (
                 label,
@@ -328,9 +337,10 @@ def _cases_totals(book: FigureBook, public: bool) -> Table:
         )
     return Table(
         "cases",
-        _("异议和信用修复"),
+        _("异议、信用修复和本人声明"),
         _("类别"),
-        [_("申请"), _("已办结"), _("成立或准予"), _("按期办结")],
+        # For a statement, "granted" is its being shown beside the record.
+        [_("申请"), _("已办结"), _("成立、准予或展示"), _("按期办结")],
         rows,
     )
 

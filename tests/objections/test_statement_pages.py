@@ -292,3 +292,103 @@ def test_the_operator_sees_the_statement_a_new_one_would_replace(client, record,
     client.logout()
     page = text(client.get(f"/records/{record.pk}/"))
     assert "第二份声明。" in page and "第一份声明。" not in page
+
+
+def test_the_subject_withdraws_it_on_the_case_site_and_it_leaves_at_once(
+    client, record, operator, django_capture_on_commit_callbacks
+):
+    from portal.objections import services
+
+    case, secret = file_statement(record)
+    services.transition(case, "publish", actor=operator)
+    profile = f"/subjects/{record.subject.code}/"
+    assert WORDS in text(client.get(profile))
+    assert client.get(profile)[pagecache.HIT_HEADER] == "hit"
+    status_url = f"/cases/{case.tracking_no}/"
+    withdraw_url = f"/cases/{case.tracking_no}/withdraw-statement/"
+    # A browser that has not given the number and secret cannot withdraw it.
+    stranger = Client()
+    assert stranger.post(withdraw_url, {"confirm": "1"}).status_code == 403
+    assert RecordStatement.objects.exists()
+
+    applicant = Client()
+    applicant.post("/cases/", {"tracking_no": case.tracking_no, "secret": secret})
+    page = text(applicant.get(status_url))
+    assert "撤回声明" in page and withdraw_url in page
+    # Without the confirmation nothing happens, and the page says why.
+    refused = applicant.post(withdraw_url, {"comment": ""})
+    assert refused.status_code == 400 and "请勾选确认后再撤回声明" in text(refused)
+    assert RecordStatement.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = applicant.post(withdraw_url, {"confirm": "1", "comment": "情况已变化"})
+    assert response.status_code == 302 and response["Location"].endswith(status_url)
+    after = shown_everywhere(client, record)
+    assert WORDS not in after["profile"] and WORDS not in after["record"]
+    assert after["api_record"] is None and after["api_subject"] is None
+    assert WORDS not in after["report"].replace("\n", "")
+    page = text(applicant.get(status_url))
+    assert "撤回该声明" in page and withdraw_url not in page
+    case.refresh_from_db()
+    assert case.stage == Stage.CLOSED and case.decision == Decision.PUBLISHED
+
+
+def test_the_operator_takes_it_down_and_the_case_page_says_why(
+    client, record, operator, django_capture_on_commit_callbacks
+):
+    from portal.objections import services
+
+    case, secret = file_statement(record)
+    services.transition(case, "publish", actor=operator)
+    assert WORDS in text(client.get(f"/records/{record.pk}/"))
+    staff = Client()
+    staff.force_login(operator)
+    url = f"/staff/cases/{case.tracking_no}/"
+    assert "撤下声明" in text(staff.get(url))
+    reason = "声明内容涉及第三方名誉"
+    html = text(staff.post(url, {"action": "take_down_statement", "comment": reason}, follow=True))
+    assert "请勾选确认" in html and RecordStatement.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(url, {"action": "take_down_statement", "comment": reason, "confirm": "1"})
+    assert not RecordStatement.objects.exists()
+    assert WORDS not in text(client.get(f"/records/{record.pk}/"))
+    assert WORDS not in text(client.get(f"/subjects/{record.subject.code}/"))
+    # Nothing left to take down: the step is no longer offered.
+    assert 'value="take_down_statement"' not in text(staff.get(url))
+    # The applicant reads why, on the case page and in the email.
+    client.post("/cases/", {"tracking_no": case.tracking_no, "secret": secret})
+    page = text(client.get(f"/cases/{case.tracking_no}/"))
+    assert "平台已于" in page and "撤下原因" in page and reason in page
+    assert "撤回声明" not in page.split('id="statement-heading"')[1].split("</section>")[0]
+    assert any(reason in message.body for message in mail.outbox)
+
+
+def test_the_verification_page_counts_the_statements_in_the_report(client, record, operator):
+    from portal.objections import services
+    from portal.reports.models import IssuedReport
+
+    other = make_record(record.subject)
+    plain = client.post("/reports/issue/", {"subject": record.subject.code})
+    assert plain.status_code == 200
+    case, _ = file_statement(record)
+    services.transition(case, "publish", actor=operator)
+    client.post("/reports/issue/", {"subject": record.subject.code})
+    before, after = IssuedReport.objects.order_by("issued_at", "id")
+    assert before.record_count == after.record_count == 2 and other.pk
+    page = text(client.get(f"/reports/verify/?code={after.code}&checksum={after.checksum}"))
+    assert "核验通过" in page and "其中 1 条附有信用主体的本人声明" in page
+    # A report issued before the statement was shown says nothing of one.
+    page = text(client.get(f"/reports/verify/?code={before.code}&checksum={before.checksum}"))
+    assert "核验通过" in page and "本人声明" not in page
+
+
+def test_the_english_case_page_offers_the_withdrawal_and_says_it_was_done(client, record, operator):
+    from portal.objections import services
+
+    case, secret = file_statement(record)
+    services.transition(case, "publish", actor=operator)
+    client.post("/cases/", {"tracking_no": case.tracking_no, "secret": secret})
+    page = text(client.get(f"/en/cases/{case.tracking_no}/"))
+    assert "Withdraw the statement" in page and "I confirm that I withdraw my statement" in page
+    client.post(f"/en/cases/{case.tracking_no}/withdraw-statement/", {"confirm": "1"})
+    page = text(client.get(f"/en/cases/{case.tracking_no}/"))
+    assert "You withdrew this statement on" in page and "撤回" not in page

@@ -174,13 +174,16 @@ def test_departments_cannot_check_statements(record, officer):
 
 
 def test_only_publish_and_decline_apply_to_statements(record, operator):
-    """Every other step, from every stage, is refused for a statement and changes nothing."""
+    """Every other step, from every stage, is refused for a statement and changes nothing
+    (once closed, only taking a published statement off its record remains)."""
     case, _ = file_statement(record)
     for stage, action in itertools.product(Stage.values, TRANSITIONS):
         Case.objects.filter(pk=case.pk).update(stage=stage)
         case.refresh_from_db()
         spec = TRANSITIONS[action]
-        legal = stage == Stage.SUBMITTED and action in {"publish", "decline"}
+        legal = (stage == Stage.SUBMITTED and action in {"publish", "decline"}) or (
+            stage == Stage.CLOSED and action in {"withdraw_statement", "take_down_statement"}
+        )
         assert legal == (spec in allowed_actions(CaseKind.STATEMENT, stage))
         if legal:
             continue

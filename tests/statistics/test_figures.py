@@ -130,3 +130,52 @@ def test_merged_groups(groups, union, merged, together):
     found, count = merged_groups(groups, lambda keys: sum(groups[k] for k in keys))
     assert found == merged
     assert count == together
+
+
+def test_statement_cases_count_like_objections_and_repairs(db):
+    """Statements filed, decided, shown (published) and in time, by month and department;
+    they appear in the operators' summary, the monthly table and the case totals."""
+    from portal.objections.models import CaseKind, Decision
+    from portal.statistics.tables import operator_tables
+    from tests.factories import OrganisationFactory, make_record
+    from tests.statistics.conftest import _case
+
+    records = [make_record(OrganisationFactory(), today=TODAY) for _ in range(3)]
+    _case(
+        records[0],
+        CaseKind.STATEMENT,
+        dt.date(2026, 10, 20),
+        decided=dt.date(2026, 10, 21),
+        decision=Decision.PUBLISHED,
+        steps=[(dt.date(2026, 10, 20), dt.date(2026, 10, 22)), (dt.date(2026, 10, 21), None)],
+    )
+    _case(
+        records[1],
+        CaseKind.STATEMENT,
+        dt.date(2026, 10, 26),
+        decided=dt.date(2026, 11, 3),
+        decision=Decision.DECLINED,
+        steps=[(dt.date(2026, 10, 26), dt.date(2026, 10, 28)), (dt.date(2026, 11, 3), None)],
+    )
+    _case(records[2], CaseKind.STATEMENT, dt.date(2026, 11, 5))
+    refresh(today=TODAY)
+    assert figure("statements_filed").value == 3
+    assert figure("statements_filed", month=OCT).value == 2
+    assert figure("statements_decided").value == 2
+    assert figure("statements_decided", month=NOV).value == 1
+    assert figure("statements_granted").value == 1
+    assert figure("statements_granted", month=OCT).value == 1
+    # The declined one was checked after its due date.
+    assert figure("statements_in_time").value == 1
+    assert figure("statements_filed", "department", "MARKET").value == 3
+    assert not Figure.objects.filter(metric__startswith="objections").exists()
+
+    tables = {t.slug: t for t in operator_tables(TODAY)}
+    summary = dict(tables["summary"].rows)
+    assert summary["本人声明申请"] == [3]
+    totals = dict(tables["cases"].rows)
+    assert totals["本人声明"] == [3, 2, 1, 1]
+    monthly = tables["cases-by-month"]
+    assert monthly.columns[-2:] == ["本人声明申请", "声明予以展示"]
+    october = [cells for label, cells in monthly.rows if "10" in str(label)][-1]
+    assert october[-2:] == [2, 1]

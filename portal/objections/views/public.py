@@ -208,6 +208,10 @@ def case_status(request, tracking_no: str):
     if number not in request.session.get(SESSION_KEY, []):
         form = SecretForm(initial={"tracking_no": number})
         return render(request, "objections/lookup.html", {"form": form})
+    return render(request, "objections/status.html", _status_context(_unlocked_case(number)))
+
+
+def _unlocked_case(number: str):
     case = (
         services.Case.objects.select_related("record__catalog_item", "subject", "department")
         .filter(tracking_no=number)
@@ -215,9 +219,17 @@ def case_status(request, tracking_no: str):
     )
     if case is None:
         raise Http404
+    return case
+
+
+def _status_context(case, **extra) -> dict:
     steps = case.transitions.order_by("created_at", "id")
     published = visibility.is_public_record(case.record)
-    context = {
+    shown = services.statement_shown(case)
+    removal = None
+    if case.kind == CaseKind.STATEMENT and not shown:
+        removal = steps.filter(action__in=STATEMENT_REMOVALS).last()
+    return {
         "record_published": published,
         "withdrawal": None if published else visibility.find_withdrawn_record(case.record_id),
         "case": case,
@@ -225,8 +237,43 @@ def case_status(request, tracking_no: str):
         "stages": _stage_path(case),
         "overdue": case.is_overdue(timezone.localdate()),
         "decision_label": services.decision_label(case),
+        "statement_shown": shown,
+        "statement_removal": removal,
+        # The applicant may take back its own words while they stand beside a public record.
+        "may_withdraw_statement": shown and published,
+        **extra,
     }
-    return render(request, "objections/status.html", context)
+
+
+STATEMENT_REMOVALS = ("withdraw_statement", "take_down_statement")
+
+
+@never_cache
+@require_http_methods(["POST"])
+def statement_withdraw(request, tracking_no: str):
+    """The applicant withdraws its published statement: only from a browser that gave the
+    case's number and secret, and only once it confirms."""
+    number = services.normalise_tracking_no(tracking_no)
+    if number not in request.session.get(SESSION_KEY, []):
+        form = SecretForm(initial={"tracking_no": number})
+        return render(request, "objections/lookup.html", {"form": form}, status=403)
+    case = _unlocked_case(number)
+    if not request.POST.get("confirm"):
+        error = _("请勾选确认后再撤回声明。")
+    else:
+        try:
+            services.transition(
+                case,
+                "withdraw_statement",
+                actor=services.Applicant(case.tracking_no),
+                comment=request.POST.get("comment", "")[:500],
+            )
+        except services.CaseError as refused:
+            error = str(refused)
+        else:
+            return redirect("objections:case_status", tracking_no=case.tracking_no)
+    context = _status_context(case, withdraw_error=error)
+    return render(request, "objections/status.html", context, status=400)
 
 
 def _stage_path(case) -> list[dict]:

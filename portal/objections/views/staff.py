@@ -81,8 +81,9 @@ def case_detail(request, tracking_no: str):
     overdue = case.is_overdue()
     actions = [
         t
-        for t in allowed_actions(case.kind, case.stage, role=OPERATOR)
-        if overdue or not t.only_when_overdue
+        for t in allowed_actions(case.kind, case.stage, role=OPERATOR, decision=case.decision)
+        if (overdue or not t.only_when_overdue)
+        and (t.action != "take_down_statement" or services.statement_shown(case))
     ]
     correction_form = None
     if any(t.action == "correct" for t in actions):
