@@ -153,7 +153,11 @@ class Batch(models.Model):
                 name="unique_batch_idempotency_key",
             )
         ]
-        indexes = [models.Index(fields=["department", "status"])]
+        indexes = [
+            models.Index(fields=["department", "status"]),
+            # The dashboard's batches of today and the assessment's batches of a period.
+            models.Index(fields=["created_at"], name="batch_created_at"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.catalog_item.code} {self.file_name}"
