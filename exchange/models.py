@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from importers.messages import column_label, render
 from portal.catalog.models import CatalogItem
 from portal.departments.models import Department, DepartmentToken
+from portal.records.models import ChangeReason, RecordVersion
 from portal.subjects.models import Subject
 
 
@@ -152,7 +153,11 @@ class Batch(models.Model):
                 name="unique_batch_idempotency_key",
             )
         ]
-        indexes = [models.Index(fields=["department", "status"])]
+        indexes = [
+            models.Index(fields=["department", "status"]),
+            # The dashboard's batches of today and the assessment's batches of a period.
+            models.Index(fields=["created_at"], name="batch_created_at"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.catalog_item.code} {self.file_name}"
@@ -161,6 +166,19 @@ class Batch(models.Model):
     def reference(self) -> str:
         """How record versions name this batch."""
         return f"batch:{self.pk}"
+
+    def written_versions(self, version_bound: int | None = None):
+        """The record versions this batch's load wrote, newest first (a queryset sliced
+        to as many as the batch created and updated).
+
+        They were the newest versions when the batch was committed, so walking the versions
+        backwards from `version_bound` (the highest version id at the commit; the newest
+        version without one) finds them at once without an index on the reference."""
+        expected = self.created_count + self.updated_count
+        versions = RecordVersion.objects.filter(reference=self.reference, reason=ChangeReason.BATCH)
+        if version_bound is not None:
+            versions = versions.filter(id__lte=version_bound)
+        return versions.order_by("-id")[:expected]
 
     @property
     def is_final(self) -> bool:

@@ -19,7 +19,7 @@ from portal.assessment.models import BatchFigures, DutyEvent, Frequency, LateRec
 from portal.catalog.models import CatalogField
 from portal.core.workdays import WorkingCalendar
 from portal.records.disclosure import PublicState
-from portal.records.models import ChangeReason, CreditRecord, RecordVersion
+from portal.records.models import CreditRecord
 
 # Working days allowed when a duty names none: after the decision (realtime), the day
 # (daily), or the end of the month or quarter the decision falls in.
@@ -82,22 +82,15 @@ def batch_versions(
     batch: Batch, version_bound: int | None = None
 ) -> list[tuple[int, int, int, str]]:
     """(version id, record id, version number, public state) of the versions the batch's
-    load wrote.
-
-    They were the newest versions when the batch was committed, so walking the versions
-    backwards from `version_bound` (the highest version id at the commit) finds them at
-    once without an index on the reference. Without a bound (a batch the commit hook
-    missed) the walk starts at the newest version; the figures keep the highest id found
-    as the bound of any later recount.
-    """
-    expected = batch.created_count + batch.updated_count
-    if not expected:
+    load wrote (Batch.written_versions). Without a bound (a batch the commit hook missed)
+    the walk starts at the newest version; the figures keep the highest id found as the
+    bound of any later recount."""
+    if not batch.created_count + batch.updated_count:
         return []
-    versions = RecordVersion.objects.filter(reference=batch.reference, reason=ChangeReason.BATCH)
-    if version_bound is not None:
-        versions = versions.filter(id__lte=version_bound)
     return list(
-        versions.order_by("-id").values_list("id", "record_id", "number", "public_state")[:expected]
+        batch.written_versions(version_bound).values_list(
+            "id", "record_id", "number", "public_state"
+        )
     )
 
 

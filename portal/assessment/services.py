@@ -16,7 +16,8 @@ what `assess` returns. The dimensions (docs/domain.md, Reporting duties and asse
   reviewers that got feedback.
 
 A dimension with nothing to measure in the period has no rate (无数据, None): it is left
-out of the score, whose weights are shared among the measured dimensions. A department
+out of the score (in the command's JSON its rate is 1.0, as nothing was late or
+unanswered, and it is named in `not_measured`), whose weights are shared among the measured dimensions. A department
 with duties always has completeness measured, so one that sent nothing scores on that
 (0 when every duty is missing) and ranks below one that reports; a department with
 nothing measured at all has no score and ranks last.
@@ -49,6 +50,14 @@ from portal.measures.models import Feedback, LookupRow
 from portal.objections.models import Case, CaseKind, CaseTransition, Decision, Stage
 
 DIMENSIONS = ("timeliness", "completeness", "accuracy", "responsiveness", "feedback")
+# Each dimension's rate under its name in the command's JSON.
+JSON_RATES = {
+    "timeliness": "timely_rate",
+    "completeness": "completeness_rate",
+    "accuracy": "accuracy_rate",
+    "responsiveness": "response_rate",
+    "feedback": "feedback_rate",
+}
 UPHOLDING_DECISIONS = (Decision.CORRECTED, Decision.REMOVED)
 
 
@@ -161,19 +170,29 @@ class DepartmentAssessment:
         return [d for d in DIMENSIONS if self.rates.get(d) is None]
 
     def as_json(self) -> dict:
-        """The command's JSON contract, key for key; a rate with nothing to measure is null."""
+        """The command's JSON contract, key for key: every rate a number 0.0–1.0. A rate
+        with nothing to measure is 1.0 (nothing was late or unanswered) and is named in
+        `not_measured`, which the score leaves out; a department with nothing measured at
+        all scores 0."""
+        rates = {
+            JSON_RATES[d]: 1.0 if self.rates.get(d) is None else round(self.rates[d], 4)
+            for d in DIMENSIONS
+        }
         return {
             "department": self.department,
             "rows": self.rows,
             "accepted": self.accepted,
             "rejected": self.rejected,
-            "timely_rate": _rounded(self.timely_rate),
+            "timely_rate": rates["timely_rate"],
             "late_records": self.late_records,
             "missing_duties": list(self.missing_duties),
+            "completeness_rate": rates["completeness_rate"],
+            "accuracy_rate": rates["accuracy_rate"],
             "objections_upheld": self.objections_upheld,
-            "response_rate": _rounded(self.response_rate),
-            "feedback_rate": _rounded(self.feedback_rate),
-            "score": self.score,
+            "response_rate": rates["response_rate"],
+            "feedback_rate": rates["feedback_rate"],
+            "not_measured": [JSON_RATES[d] for d in self.unmeasured],
+            "score": 0.0 if self.score is None else self.score,
         }
 
     def as_dict(self) -> dict:
@@ -183,10 +202,6 @@ class DepartmentAssessment:
 def _share(part: int, whole: int) -> float | None:
     """part / whole, or None when there is nothing to measure."""
     return part / whole if whole else None
-
-
-def _rounded(rate: float | None) -> float | None:
-    return None if rate is None else round(rate, 4)
 
 
 def rates_of(a: DepartmentAssessment) -> dict[str, float | None]:

@@ -376,7 +376,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
 }
-# The statistics' monthly figures, recomputed (idempotent); committed batches also refresh them.
+# The statistics' daily and monthly figures, recomputed (idempotent); committed batches also refresh them.
 CELERY_BEAT_SCHEDULE["statistics-refresh"] = {
     "task": "portal.statistics.tasks.refresh_statistics",
     "schedule": 60 * 60,

@@ -1,5 +1,7 @@
-"""Monthly aggregates of the statistics pages (docs/domain.md, Statistics), refreshed by
-portal.statistics.refresh so no page counts records per request."""
+"""Aggregates of the statistics pages (docs/domain.md, Statistics), refreshed by
+portal.statistics.refresh so no page counts records per request: monthly and all-time
+figures (Figure, what the public page reads) and daily ones (DayFigure, which the
+operators' day, month, quarter and year views sum)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,9 @@ class Figure(models.Model):
     value = models.PositiveBigIntegerField(_("数值"), default=0)
     subjects = models.PositiveIntegerField(_("主体数"), null=True, blank=True)
     suppressed = models.BooleanField(_("不单独公开"), default=False)
+    # Not small itself, but withheld with the small ones so the total minus the shown
+    # figures does not give a small one away (complementary suppression).
+    withheld = models.BooleanField(_("为防推算不公开"), default=False)
 
     class Meta:
         verbose_name = _("统计数据")
@@ -29,6 +34,32 @@ class Figure(models.Model):
 
     def __str__(self):
         return f"{self.metric}/{self.dimension}/{self.key} {self.month or ''} = {self.value}"
+
+
+class DayFigure(models.Model):
+    """One metric of one group on one day (records by their decision date, cases, lookups
+    and feedback by the day they happened). Kept for every metric's total and for records
+    by each breakdown; `subjects` (distinct subjects that day) for the records' total.
+    Operators' views sum them by day, month, quarter or year; never shown to the public."""
+
+    metric = models.CharField(_("指标"), max_length=32)
+    dimension = models.CharField(_("维度"), max_length=16)
+    key = models.CharField(_("分组"), max_length=64, blank=True)
+    day = models.DateField(_("日期"))
+    value = models.PositiveBigIntegerField(_("数值"), default=0)
+    subjects = models.PositiveIntegerField(_("主体数"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("每日统计数据")
+        verbose_name_plural = _("每日统计数据")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "dimension", "day", "key"], name="unique_day_figure"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.metric}/{self.dimension}/{self.key} {self.day} = {self.value}"
 
 
 class Refresh(models.Model):

@@ -1,21 +1,24 @@
 """Computing the statistics' figures (docs/domain.md, Statistics) into the Figure table.
 
 A refresh recomputes every figure from the records, cases, lookups and feedback
-and replaces the table in one transaction, so it is idempotent and a reader sees
+and replaces the tables in one transaction, so it is idempotent and a reader sees
 either the old figures or the new ones. It runs on a schedule and after each
-committed batch; pages only read the table.
+committed batch; pages only read the tables. A committed batch first has the day
+figures of its records' decision days recounted (`recount_days`, quick), so the
+operators' daily views follow it before the whole refresh comes round.
 
-Records count by the month of their decision; cases by the month they were filed
-(filed) or decided (decided, granted, within deadline); lookups and feedback by
-the month they were made.
+Records count by the day (and month) of their decision; cases by the day they were
+filed (filed) or decided (decided, granted, within deadline); lookups and feedback by
+the day they were made.
 """
 
 import datetime as dt
 import time
 from collections import defaultdict
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Case, Count, DateField, F, IntegerField, Value, When
+from django.db.models import Case, Count, DateField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
 
@@ -25,8 +28,8 @@ from portal.objections.models import Case as ObjectionCase
 from portal.objections.models import CaseKind, CaseTransition, Decision
 from portal.records.disclosure import PUBLIC_STATES, RecordStatus
 from portal.records.models import CreditRecord
-from portal.statistics.models import Figure, Refresh
-from portal.statistics.suppression import OTHER, is_small, merged_groups
+from portal.statistics.models import DayFigure, Figure, Refresh
+from portal.statistics.suppression import OTHER, is_small, merged_groups, withheld_cells
 
 ALL = "all"
 # The breakdowns of records, in the order pages show them.
@@ -44,6 +47,14 @@ CASE_PREFIX = {
     CaseKind.REPAIR: "repairs",
     CaseKind.STATEMENT: "statements",
 }
+# The metrics counted from the records (by decision day): what a committed batch changes.
+RECORD_METRICS = ["records", "public_records", "red_entries", "black_entries"]
+
+
+def kept_daily(metric: str, dimension: str) -> bool:
+    """Which figures are also kept by day: every metric's total, and records by each
+    breakdown (the operators' views over time)."""
+    return dimension == ALL or metric == "records"
 
 
 def _record_keys() -> dict:
@@ -58,22 +69,41 @@ def _record_keys() -> dict:
     }
 
 
-def _month(value) -> dt.date | None:
-    if value is None:
-        return None
+def _day(value) -> dt.date | None:
+    """The local day of a date or moment."""
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value.replace(day=1)
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _month(value) -> dt.date | None:
+    day = _day(value)
+    return None if day is None else day.replace(day=1)
 
 
 class Figures:
-    """Figures being computed: (metric, dimension, key, month) -> [value, subjects]."""
+    """Figures being computed: (metric, dimension, key, month) -> [value, subjects,
+    suppressed, withheld], and the daily ones: (metric, dimension, key, day) -> [value,
+    subjects]."""
 
     def __init__(self):
-        self.values: dict = defaultdict(lambda: [0, None, False])
+        self.values: dict = defaultdict(lambda: [0, None, False, False])
+        self.days: dict = defaultdict(lambda: [0, None])
+        # (removal metric, month or None) -> subjects: to count the subjects of several months.
+        self.removal_subjects: dict = {}
 
     def add(self, metric, dimension, key, month, value) -> None:
         self.values[(metric, dimension, key or "", month)][0] += value
+
+    def count(self, metric, dimension, key, day, value, *, periods=True) -> None:
+        """`value` on a day: into its month and all time, and into the day where the
+        figure is kept daily (only there when not `periods`)."""
+        day = _day(day)
+        if periods:
+            for period in (_month(day), None):
+                self.add(metric, dimension, key, period, value)
+        if day is not None and kept_daily(metric, dimension):
+            self.days[(metric, dimension, key or "", day)][0] += value
 
     def set_subjects(self, metric, dimension, key, month, subjects, suppress=None) -> None:
         entry = self.values[(metric, dimension, key or "", month)]
@@ -90,10 +120,19 @@ class Figures:
                 value=value,
                 subjects=subjects,
                 suppressed=suppressed,
+                withheld=withheld,
             )
-            for (metric, dimension, key, month), (value, subjects, suppressed) in (
+            for (metric, dimension, key, month), (value, subjects, suppressed, withheld) in (
                 self.values.items()
             )
+        ]
+
+    def day_rows(self) -> list[DayFigure]:
+        return [
+            DayFigure(
+                metric=metric, dimension=dimension, key=key, day=day, value=value, subjects=subjects
+            )
+            for (metric, dimension, key, day), (value, subjects) in self.days.items()
         ]
 
 
@@ -105,44 +144,56 @@ def compute(today: dt.date | None = None) -> Figures:
     _cases(figures)
     _lookups(figures)
     _measures_applied(figures)
+    _withhold_months(figures)
     return figures
 
 
 # -- records ------------------------------------------------------------------
 
 
-def _records(figures: Figures) -> None:
+def _count_records(figures: Figures, records, *, periods=True) -> None:
+    """Count the records into their decision day (and month and all time): one pass at
+    the finest grain, every breakdown and period summed from it."""
     keys = _record_keys()
     public = Case(
         When(public_state__in=list(PUBLIC_STATES), then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
-    # One pass at the finest grain; every breakdown and month is summed from it.
     fine = (
-        CreditRecord.objects.order_by()
+        records.order_by()
         .annotate(
-            g_month=TruncMonth("decision_date", output_field=DateField()),
             g_public=public,
             g_list=F("catalog_item__list_type"),
             **{f"g_{name}": expression for name, expression in keys.items()},
         )
-        .values("g_month", "g_public", "g_list", *(f"g_{name}" for name in keys))
+        .values("decision_date", "g_public", "g_list", *(f"g_{name}" for name in keys))
         .annotate(n=Count("id"))
     )
-    for row in fine:
-        n, month = row["n"], row["g_month"]
+    for row in fine.iterator(chunk_size=10000):
+        n, day = row["n"], row["decision_date"]
         metrics = ["records"]
         if row["g_public"]:
             metrics.append("public_records")
         if row["g_list"] in (ListType.RED, ListType.BLACK):
             metrics.append(f"{row['g_list']}_entries")
         for metric in metrics:
-            for period in (month, None):
-                figures.add(metric, ALL, "", period, n)
-                for name in keys:
-                    figures.add(metric, name, row[f"g_{name}"], period, n)
+            figures.count(metric, ALL, "", day, n, periods=periods)
+            for name in keys:
+                figures.count(metric, name, row[f"g_{name}"], day, n, periods=periods)
+    # The records' distinct subjects of each day (of their total).
+    for day, subjects in (
+        records.order_by()
+        .values("decision_date")
+        .annotate(n=Count("subject_id", distinct=True))
+        .values_list("decision_date", "n")
+    ):
+        figures.days[("records", ALL, "", day)][1] = subjects
 
+
+def _records(figures: Figures) -> None:
+    keys = _record_keys()
+    _count_records(figures, CreditRecord.objects.all())
     everything = CreditRecord.objects.order_by()
     published = everything.filter(public_state__in=list(PUBLIC_STATES))
     for metric, records in (("records", everything), ("public_records", published)):
@@ -221,17 +272,18 @@ def _list_removals(figures: Figures, today: dt.date) -> None:
     subjects: dict = defaultdict(set)
     for list_type, item, department, subject, status, changed, updated, ends in rows:
         if status != RecordStatus.ACTIVE:
-            month = _month(changed or updated)
+            day = _day(changed or updated)
         else:
-            month = _month(ends + dt.timedelta(days=1))
+            day = ends + dt.timedelta(days=1)
         metric = f"{list_type}_removals"
-        for period in (month, None):
-            figures.add(metric, ALL, "", period, 1)
-            figures.add(metric, "catalog_item", item, period, 1)
-            figures.add(metric, "department", department, period, 1)
+        figures.count(metric, ALL, "", day, 1)
+        figures.count(metric, "catalog_item", item, day, 1)
+        figures.count(metric, "department", department, day, 1)
+        for period in (_month(day), None):
             subjects[(metric, period)].add(subject)
     for (metric, period), members in subjects.items():
         figures.set_subjects(metric, ALL, "", period, len(members))
+    figures.removal_subjects = subjects
 
 
 # -- objections, repairs and statements ------------------------------------------
@@ -273,26 +325,25 @@ def _cases(figures: Figures) -> None:
         steps[case_id].append((created_at, due_on))
     subjects: dict = defaultdict(set)
 
-    def count(metric, month, department, item, subject):
-        for period in (month, None):
-            figures.add(metric, ALL, "", period, 1)
-            figures.add(metric, "department", department or "", period, 1)
-            figures.add(metric, "catalog_item", item or "", period, 1)
+    def count(metric, moment, department, item, subject):
+        figures.count(metric, ALL, "", moment, 1)
+        figures.count(metric, "department", department or "", moment, 1)
+        figures.count(metric, "catalog_item", item or "", moment, 1)
+        for period in (_month(moment), None):
             subjects[(metric, period)].add(subject)
 
     for pk, kind, decision, submitted, decided, subject, department, item in cases:
         prefix = CASE_PREFIX.get(kind)
         if prefix is None:
             continue
-        count(f"{prefix}_filed", _month(submitted), department, item, subject)
+        count(f"{prefix}_filed", submitted, department, item, subject)
         if decided is None:
             continue
-        month = _month(decided)
-        count(f"{prefix}_decided", month, department, item, subject)
+        count(f"{prefix}_decided", decided, department, item, subject)
         if decision in GRANTED[kind]:
-            count(f"{prefix}_granted", month, department, item, subject)
+            count(f"{prefix}_granted", decided, department, item, subject)
         if in_time(steps.get(pk, [])):
-            count(f"{prefix}_in_time", month, department, item, subject)
+            count(f"{prefix}_in_time", decided, department, item, subject)
     for (metric, period), members in subjects.items():
         figures.set_subjects(metric, ALL, "", period, len(members))
 
@@ -306,15 +357,13 @@ def _lookups(figures: Figures) -> None:
         .values_list("scenario__code", "created_at", "row_count", "red_count", "black_count")
         .iterator()
     ):
-        month = _month(created_at)
-        for period in (month, None):
-            for metric, value in (
-                ("lookups", 1),
-                ("lookup_subjects", rows),
-                ("lookup_hits", red + black),
-            ):
-                figures.add(metric, ALL, "", period, value)
-                figures.add(metric, "scenario", scenario or "", period, value)
+        for metric, value in (
+            ("lookups", 1),
+            ("lookup_subjects", rows),
+            ("lookup_hits", red + black),
+        ):
+            figures.count(metric, ALL, "", created_at, value)
+            figures.count(metric, "scenario", scenario or "", created_at, value)
 
 
 def _measures_applied(figures: Figures) -> None:
@@ -330,9 +379,51 @@ def _measures_applied(figures: Figures) -> None:
     for (_, measure), (outcome, created_at) in latest.items():
         if outcome != Outcome.APPLIED:
             continue
-        for period in (_month(created_at), None):
-            figures.add("measures_applied", ALL, "", period, 1)
-            figures.add("measures_applied", "measure", measure or "", period, 1)
+        figures.count("measures_applied", ALL, "", created_at, 1)
+        figures.count("measures_applied", "measure", measure or "", created_at, 1)
+
+
+# -- complementary suppression ----------------------------------------------------------
+
+
+def _month_filter(months) -> Q:
+    condition = Q(pk__in=[])
+    for month in months:
+        condition |= Q(decision_date__gte=month, decision_date__lt=month + relativedelta(months=1))
+    return condition
+
+
+def _withhold_months(figures: Figures) -> None:
+    """The public page shows these metrics by month beside their all-time total: where a
+    month is small ("<5"), months are withheld with it until the withheld months together
+    have enough subjects, so the total minus the shown months gives no small month away."""
+    everything = CreditRecord.objects.order_by()
+    lines = {
+        "public_records": everything.filter(public_state__in=list(PUBLIC_STATES)),
+        "red_entries": everything.filter(catalog_item__list_type=ListType.RED),
+        "black_entries": everything.filter(catalog_item__list_type=ListType.BLACK),
+    }
+    removals = figures.removal_subjects
+    for metric in [*lines, "red_removals", "black_removals"]:
+        cells = {
+            month: subjects
+            for (m, dimension, _key, month), (_v, subjects, _s, _w) in figures.values.items()
+            if m == metric and dimension == ALL and month is not None
+        }
+        if metric in lines:
+            records = lines[metric]
+
+            def union(months, records=records) -> int:
+                return records.filter(_month_filter(months)).aggregate(
+                    n=Count("subject_id", distinct=True)
+                )["n"]
+        else:
+
+            def union(months, metric=metric) -> int:
+                return len(set().union(*(removals.get((metric, m), set()) for m in months)))
+
+        for month in withheld_cells(cells, union):
+            figures.values[(metric, ALL, "", month)][3] = True
 
 
 # -- storing ------------------------------------------------------------------------
@@ -342,21 +433,52 @@ def refresh(trigger: str = "schedule", today: dt.date | None = None) -> Refresh:
     """Recompute every figure and replace the table (idempotent)."""
     started = timezone.now()
     clock = time.monotonic()
-    rows = compute(today).rows()
+    figures = compute(today)
+    rows, days = figures.rows(), figures.day_rows()
     with transaction.atomic():
         Figure.objects.all().delete()
         Figure.objects.bulk_create(rows, batch_size=2000)
+        DayFigure.objects.all().delete()
+        DayFigure.objects.bulk_create(days, batch_size=2000)
         done = Refresh.objects.create(
             started_at=started,
             finished_at=timezone.now(),
             trigger=trigger[:32],
-            figures=len(rows),
+            figures=len(rows) + len(days),
             duration_ms=int((time.monotonic() - clock) * 1000),
         )
         # Only the latest few are worth keeping.
         stale = Refresh.objects.values_list("pk", flat=True)[50:]
         Refresh.objects.filter(pk__in=list(stale)).delete()
     return done
+
+
+def recount_days(days) -> int:
+    """Recount the records' day figures of these decision days (idempotent): what a
+    committed batch changed, before the whole refresh comes round."""
+    days = sorted(set(days))
+    created = 0
+    for start in range(0, len(days), 500):
+        chunk = days[start : start + 500]
+        figures = Figures()
+        _count_records(figures, CreditRecord.objects.filter(decision_date__in=chunk), periods=False)
+        rows = figures.day_rows()
+        with transaction.atomic():
+            DayFigure.objects.filter(metric__in=RECORD_METRICS, day__in=chunk).delete()
+            DayFigure.objects.bulk_create(rows, batch_size=2000)
+        created += len(rows)
+    return created
+
+
+def batch_days(batch) -> list[dt.date]:
+    """The decision days of the records a committed batch wrote."""
+    record_ids = batch.written_versions().values_list("record_id", flat=True)
+    return list(
+        CreditRecord.objects.filter(pk__in=list(record_ids))
+        .order_by()
+        .values_list("decision_date", flat=True)
+        .distinct()
+    )
 
 
 def last_refresh() -> Refresh | None:

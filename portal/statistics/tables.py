@@ -1,15 +1,18 @@
 """The statistics as tables (and the charts drawn from them), read from the Figure table.
 
-`operator_tables` is what operators see in the admin and export; `public_tables`
-what the public page shows: public records only, and every group of fewer than
-PUBLIC_MIN_SUBJECTS subjects merged into 其他 or shown as "<5" (suppression.py).
+`operator_tables` is what operators see in the admin and export (figures over time by
+day, month, quarter or year, summed from the day figures); `public_tables` what the public
+page shows: monthly and all-time aggregates of public records only, every group of fewer
+than PUBLIC_MIN_SUBJECTS subjects merged into 其他 or shown as "<5", and months withheld
+beside a small one (×) so no small month can be derived from the total (suppression.py).
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,9 +21,9 @@ from portal.catalog.models import CatalogItem
 from portal.core.languages import localised_choices
 from portal.departments.models import Department
 from portal.measures.models import Measure, Scenario
-from portal.statistics.models import Figure
+from portal.statistics.models import DayFigure, Figure
 from portal.statistics.refresh import ALL, RECORD_DIMENSIONS
-from portal.statistics.suppression import OTHER, PUBLIC_MIN_SUBJECTS
+from portal.statistics.suppression import OTHER, PUBLIC_MIN_SUBJECTS, WITHHELD
 from portal.subjects.districts import district_choices
 from portal.subjects.industries import SECTION_NAMES
 from portal.subjects.models import SubjectKind
@@ -142,7 +145,9 @@ class FigureBook:
         figure = self.get(metric, dimension, key, month)
         if figure is None:
             return 0
-        return HIDDEN if figure.suppressed else figure.value
+        if figure.suppressed:
+            return HIDDEN
+        return WITHHELD if figure.withheld else figure.value
 
     def shown_subjects(self, metric, dimension=ALL, key="", month=None):
         figure = self.get(metric, dimension, key, month)
@@ -168,33 +173,140 @@ def _month_label(month: dt.date) -> str:
     return f"{month:%Y-%m}"
 
 
+# -- periods of the operators' views -----------------------------------------------------
+
+# Each view: how many periods it shows, up to the current one.
+PERIODS = {"day": 31, "month": 24, "quarter": 8, "year": 5}
+PERIOD_NAMES = {
+    "day": gettext_lazy("按日"),
+    "month": gettext_lazy("按月"),
+    "quarter": gettext_lazy("按季度"),
+    "year": gettext_lazy("按年"),
+}
+PERIOD_HEADINGS = {
+    "day": gettext_lazy("日期"),
+    "month": gettext_lazy("月份"),
+    "quarter": gettext_lazy("季度"),
+    "year": gettext_lazy("年份"),
+}
+DEFAULT_PERIOD = "month"
+
+
+def period_start(day: dt.date, per: str) -> dt.date:
+    if per == "day":
+        return day
+    if per == "month":
+        return day.replace(day=1)
+    if per == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return dt.date(day.year, 1, 1)
+
+
+def period_span(per: str, today: dt.date | None = None) -> list[dt.date]:
+    """The first days of the view's periods, oldest first, up to today's."""
+    current = period_start(today or timezone.localdate(), per)
+    step = {
+        "day": relativedelta(days=1),
+        "month": relativedelta(months=1),
+        "quarter": relativedelta(months=3),
+        "year": relativedelta(years=1),
+    }[per]
+    return [current - step * back for back in range(PERIODS[per] - 1, -1, -1)]
+
+
+def period_label(start: dt.date, per: str) -> str:
+    if per == "day":
+        return start.isoformat()
+    if per == "month":
+        return _month_label(start)
+    if per == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return str(start.year)
+
+
+class DayBook:
+    """The day figures of a view's periods, summed by period in the database:
+    (metric, dimension, key, period start) -> value, and the records' distinct
+    subjects by day (only a day's can be read from day figures)."""
+
+    def __init__(self, per: str, today: dt.date | None = None):
+        self.per = per
+        self.span = period_span(per, today)
+        figures = DayFigure.objects.filter(day__gte=self.span[0]).order_by()
+        if per == "day":
+            rows = figures.values_list("metric", "dimension", "key", "day").annotate(n=Sum("value"))
+        else:
+            trunc = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}[per]
+            rows = (
+                figures.annotate(period=trunc("day"))
+                .values_list("metric", "dimension", "key", "period")
+                .annotate(n=Sum("value"))
+            )
+        self.values = {(m, d, k, _date(p)): n for m, d, k, p, n in rows}
+        self.day_subjects = (
+            dict(
+                figures.filter(metric="records", dimension=ALL, key="").values_list(
+                    "day", "subjects"
+                )
+            )
+            if per == "day"
+            else {}
+        )
+
+    def value(self, metric, start, dimension=ALL, key="") -> int:
+        return self.values.get((metric, dimension, key, start), 0)
+
+    def keys(self, metric, dimension) -> list[str]:
+        totals: dict = {}
+        for (m, d, key, _start), n in self.values.items():
+            if m == metric and d == dimension:
+                totals[key] = totals.get(key, 0) + n
+        return sorted(totals, key=lambda k: (-totals[k], k))
+
+
+def _date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 # -- operators ----------------------------------------------------------------------
 
 
-def operator_tables(today: dt.date | None = None) -> list[Table]:
-    book, labels, span = FigureBook(), Labels(), months(today)
-    tables = [_operator_summary(book)]
-    tables.append(
-        Table(
-            "records-by-month",
-            _("信用记录按月（决定日期）"),
-            _("月份"),
-            [_("记录数"), _("其中公示中"), _("涉及主体数")],
-            [
-                (
-                    _month_label(m),
-                    [
-                        book.value("records", month=m),
-                        book.value("public_records", month=m),
-                        book.subjects("records", month=m),
-                    ],
-                )
-                for m in span
-            ],
+def operator_tables(today: dt.date | None = None, per: str = DEFAULT_PERIOD) -> list[Table]:
+    """Every figure for operators; those over time by `per` (day, month, quarter, year)."""
+    book, labels = FigureBook(), Labels()
+    days = DayBook(per if per in PERIODS else DEFAULT_PERIOD, today)
+    per, span = days.per, days.span
+    heading = str(PERIOD_HEADINGS[per])
+    suffix = str(PERIOD_NAMES[per])
+
+    def over_time(slug, title, columns, cells) -> Table:
+        return Table(
+            slug,
+            _("%(title)s（%(period)s）") % {"title": title, "period": suffix},
+            heading,
+            columns,
+            [(period_label(start, per), cells(start)) for start in span],
             chart="line",
             over_time=True,
         )
-    )
+
+    columns = [_("记录数"), _("其中公示中")]
+    # Distinct subjects add up only within a day or month (kept for those), not across them.
+    if per in ("day", "month"):
+        columns.append(_("涉及主体数"))
+
+    def records(start):
+        cells = [days.value("records", start), days.value("public_records", start)]
+        if per == "day":
+            cells.append(days.day_subjects.get(start) or 0)
+        elif per == "month":
+            cells.append(book.subjects("records", month=start))
+        return cells
+
+    tables = [
+        _operator_summary(book),
+        over_time("records-over-time", _("信用记录（决定日期）"), columns, records),
+    ]
     for dimension in RECORD_DIMENSIONS:
         tables.append(
             Table(
@@ -215,29 +327,51 @@ def operator_tables(today: dt.date | None = None) -> list[Table]:
                 ],
             )
         )
-    tables.append(_lists_by_month(book, span, public=False))
-    tables.append(_cases_by_month(book, span))
-    tables.append(_cases_totals(book, public=False))
+        tables.append(_records_over_time_by(days, labels, dimension, over_time))
+    lists = ["red_entries", "red_removals", "black_entries", "black_removals"]
     tables.append(
-        Table(
-            "screening-by-month",
-            _("联合奖惩查询和措施按月"),
-            _("月份"),
-            [_("查询次数"), _("查询主体数"), _("命中红黑名单"), _("已采取措施")],
+        over_time(
+            "lists-over-time",
+            _("红黑名单列入和移出"),
+            [_("红名单列入"), _("红名单移出"), _("黑名单列入"), _("黑名单移出")],
+            lambda start: [days.value(metric, start) for metric in lists],
+        )
+    )
+    cases = [
+        "objections_filed",
+        "objections_granted",
+        "objections_in_time",
+        "repairs_filed",
+        "repairs_granted",
+        "repairs_in_time",
+        "statements_filed",
+        "statements_granted",
+    ]
+    tables.append(
+        over_time(
+            "cases-over-time",
+            _("异议、信用修复和本人声明"),
             [
-                (
-                    _month_label(m),
-                    [
-                        book.value("lookups", month=m),
-                        book.value("lookup_subjects", month=m),
-                        book.value("lookup_hits", month=m),
-                        book.value("measures_applied", month=m),
-                    ],
-                )
-                for m in span
+                _("异议申请"),
+                _("异议成立"),
+                _("异议按期办结"),
+                _("修复申请"),
+                _("准予修复"),
+                _("修复按期办结"),
+                _("本人声明申请"),
+                _("声明予以展示"),
             ],
-            chart="line",
-            over_time=True,
+            lambda start: [days.value(metric, start) for metric in cases],
+        )
+    )
+    tables.append(_cases_totals(book, public=False))
+    screening = ["lookups", "lookup_subjects", "lookup_hits", "measures_applied"]
+    tables.append(
+        over_time(
+            "screening-over-time",
+            _("联合奖惩查询和措施"),
+            [_("查询次数"), _("查询主体数"), _("命中红黑名单"), _("已采取措施")],
+            lambda start: [days.value(metric, start) for metric in screening],
         )
     )
     tables.append(
@@ -253,6 +387,29 @@ def operator_tables(today: dt.date | None = None) -> list[Table]:
         )
     )
     return tables
+
+
+# The groups a breakdown over time shows apart; the rest are summed as 其他.
+GROUPS_OVER_TIME = 8
+
+
+def _records_over_time_by(days: DayBook, labels: Labels, dimension: str, over_time) -> Table:
+    keys = days.keys("records", dimension)
+    shown, rest = keys[:GROUPS_OVER_TIME], keys[GROUPS_OVER_TIME:]
+    columns = [labels(dimension, key) for key in shown] + ([_("其他")] if rest else [])
+
+    def cells(start):
+        row = [days.value("records", start, dimension, key) for key in shown]
+        if rest:
+            row.append(sum(days.value("records", start, dimension, key) for key in rest))
+        return row
+
+    return over_time(
+        f"records-over-time-by-{dimension.replace('_', '-')}",
+        _("信用记录") + " · " + str(DIMENSION_TITLES[dimension]),
+        columns,
+        cells,
+    )
 
 
 def _operator_summary(book: FigureBook) -> Table:
@@ -282,36 +439,6 @@ def _lists_by_month(book: FigureBook, span, public: bool) -> Table:
         _("月份"),
         [_("红名单列入"), _("红名单移出"), _("黑名单列入"), _("黑名单移出")],
         [(_month_label(m), [read(metric, month=m) for metric in metrics]) for m in span],
-        over_time=True,
-    )
-
-
-def _cases_by_month(book: FigureBook, span) -> Table:
-    metrics = [
-        "objections_filed",
-        "objections_granted",
-        "objections_in_time",
-        "repairs_filed",
-        "repairs_granted",
-        "repairs_in_time",
-        "statements_filed",
-        "statements_granted",
-    ]
-    return Table(
-        "cases-by-month",
-        _("异议、信用修复和本人声明按月"),
-        _("月份"),
-        [
-            _("异议申请"),
-            _("异议成立"),
-            _("异议按期办结"),
-            _("修复申请"),
-            _("准予修复"),
-            _("修复按期办结"),
-            _("本人声明申请"),
-            _("声明予以展示"),
-        ],
-        [(_month_label(m), [book.value(metric, month=m) for metric in metrics]) for m in span],
         over_time=True,
     )
 

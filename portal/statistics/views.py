@@ -14,7 +14,13 @@ from portal.audit.services import record_event
 from portal.core.spreadsheets import write_csv, write_xlsx
 from portal.statistics.refresh import last_refresh
 from portal.statistics.suppression import PUBLIC_MIN_SUBJECTS
-from portal.statistics.tables import operator_tables, public_tables
+from portal.statistics.tables import (
+    DEFAULT_PERIOD,
+    PERIOD_NAMES,
+    PERIODS,
+    operator_tables,
+    public_tables,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +56,10 @@ def _operator(request):
 @require_GET
 def operator_statistics(request):
     _operator(request)
-    tables = operator_tables()
+    per = request.GET.get("per", DEFAULT_PERIOD)
+    if per not in PERIODS:
+        per = DEFAULT_PERIOD
+    tables = operator_tables(per=per)
     export = request.GET.get("export", "")
     if export in ("csv", "xlsx"):
         return _export(request, tables, export)
@@ -63,6 +72,8 @@ def operator_statistics(request):
             "tables": tables,
             "charts": _charts(tables),
             "refreshed": last_refresh(),
+            "per": per,
+            "periods": [(key, str(name)) for key, name in PERIOD_NAMES.items()],
         },
     )
 

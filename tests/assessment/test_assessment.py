@@ -24,9 +24,12 @@ MARKET_NOVEMBER = {
     "timely_rate": 0.3333,
     "late_records": 2,
     "missing_duties": ["ADM_LICENSE"],
+    "completeness_rate": 0.5625,
+    "accuracy_rate": 0.375,
     "objections_upheld": 1,
     "response_rate": 0.3333,
     "feedback_rate": 0.5,
+    "not_measured": [],
     "score": 40.6,
 }
 
@@ -89,6 +92,25 @@ def test_the_json_command_prints_one_object_on_its_last_line(november, settings)
     } == {k: v for k, v in MARKET_NOVEMBER.items() if k not in ("response_rate", "score")}
 
 
+def test_every_rate_in_the_json_is_a_number_between_0_and_1(november):
+    out = io.StringIO()
+    call_command("assessment", "--period", "2026-11", "--json", stdout=out)
+    departments = json.loads(out.getvalue().strip().splitlines()[-1])["departments"]
+    assert len(departments) == 10
+    for entry in departments:
+        for rate in services.JSON_RATES.values():
+            assert isinstance(entry[rate], float) and 0.0 <= entry[rate] <= 1.0, (entry, rate)
+        assert set(entry["not_measured"]) <= set(services.JSON_RATES.values())
+        assert isinstance(entry["score"], float) and 0.0 <= entry["score"] <= 100.0
+    # The silent departments: only completeness measured (every duty missing), score 0.
+    silent = [e for e in departments if e["department"] != "MARKET"]
+    assert all(
+        e["not_measured"] == ["timely_rate", "accuracy_rate", "response_rate", "feedback_rate"]
+        for e in silent
+    )
+    assert all(e["score"] == 0.0 and e["missing_duties"] for e in silent)
+
+
 def test_all_departments_are_ranked(november):
     results = services.assess(services.parse_period("2026-11"), today=TODAY)
     codes = [entry.department for entry in results]
@@ -107,7 +129,17 @@ def test_all_departments_are_ranked(november):
     }
     assert tax.score == 0.0 and tax.rank == 2
     assert results[-1].rank == 2
-    assert tax.as_json()["timely_rate"] is None
+    # In the JSON every rate is a number; those with nothing to measure are 1.0 and named,
+    # and the score (from completeness alone) stays 0.
+    as_json = tax.as_json()
+    assert as_json["not_measured"] == [
+        "timely_rate",
+        "accuracy_rate",
+        "response_rate",
+        "feedback_rate",
+    ]
+    assert [as_json[k] for k in as_json["not_measured"]] == [1.0, 1.0, 1.0, 1.0]
+    assert as_json["completeness_rate"] == 0.0 and as_json["score"] == 0.0
 
 
 def test_weights_operators_edit_change_the_score(november):

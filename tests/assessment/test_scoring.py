@@ -74,7 +74,10 @@ def test_a_department_that_sends_nothing_ranks_below_one_that_reports_on_time(db
 
     assert transport.score is None and transport.unmeasured == list(services.DIMENSIONS)
     assert results[-1].score is None
-    assert transport.as_json()["score"] is None and transport.as_json()["timely_rate"] is None
+    as_json = transport.as_json()
+    assert as_json["not_measured"] == [services.JSON_RATES[d] for d in services.DIMENSIONS]
+    assert all(as_json[rate] == 1.0 for rate in as_json["not_measured"])
+    assert as_json["score"] == 0.0
 
 
 def test_the_screens_say_no_data(client, db):

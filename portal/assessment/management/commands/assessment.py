@@ -2,8 +2,9 @@
 
 With --json the last line of output is one JSON object:
 {"period": "2026-11", "departments": [{"department": "MARKET", "rows": …, …, "score": …}, …]}
-A rate with nothing to measure in the period (无数据) is null, and so is the score of a
-department with no dimension measured (docs/domain.md, Reporting duties and assessment).
+Every rate is a number 0.0–1.0: one with nothing to measure in the period (无数据) is 1.0
+and named in the department's `not_measured` list, which the score leaves out; a department
+with no dimension measured scores 0 (docs/domain.md, Reporting duties and assessment).
 With --refresh the figures of the period's committed batches are recounted first.
 """
 
