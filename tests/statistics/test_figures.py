@@ -175,7 +175,7 @@ def test_statement_cases_count_like_objections_and_repairs(db):
     assert summary["本人声明申请"] == [3]
     totals = dict(tables["cases"].rows)
     assert totals["本人声明"] == [3, 2, 1, 1]
-    monthly = tables["cases-by-month"]
+    monthly = tables["cases-over-time"]
     assert monthly.columns[-2:] == ["本人声明申请", "声明予以展示"]
     october = [cells for label, cells in monthly.rows if "10" in str(label)][-1]
     assert october[-2:] == [2, 1]

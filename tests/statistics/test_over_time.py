@@ -89,8 +89,8 @@ def test_operators_see_the_figures_by_day_month_quarter_and_year(data_set):
     assert by_department.columns[:2] == ["惠州市市场监督管理局", "惠州市生态环境局"]
     assert rows(by_department)["2026-Q3"][:2] == [1, 5]
     cases = rows(table(quarterly, "cases-over-time"))
-    # Objections filed, upheld, in time; repairs filed, granted, in time.
-    assert cases["2026-Q4"] == [2, 1, 1, 1, 0, 0]
+    # Objections filed, upheld, in time; repairs filed, granted, in time; statements filed, shown.
+    assert cases["2026-Q4"] == [2, 1, 1, 1, 0, 0, 0, 0]
 
     by_year = rows(table(operator_tables(TODAY, per="year"), "lists-over-time"))
     assert list(by_year) == ["2022", "2023", "2024", "2025", "2026"]
