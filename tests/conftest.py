@@ -39,8 +39,11 @@ def browser():
 def _compiled_translations():
     """English pages need compiled catalogs; compile them once per run, as `make setup` does."""
     from django.core.management import call_command
+    from django.test.signals import language_changed
 
     call_command("compilemessages", ignore_patterns=[".venv/*", "var/*"], verbosity=0)
+    # A catalogue read before its .mo existed (a fresh checkout) stays cached without it.
+    language_changed(setting="LOCALE_PATHS")
 
 
 @pytest.fixture(autouse=True)
