@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from typing import NamedTuple
 
+from django.utils import timezone
+
 from importers.schema import (
     ACTION,
     ACTION_CHOICES,
@@ -234,7 +236,7 @@ class RowValidator:
         # The uploading department's code: rows must name it as their data source.
         self.source_uscc = source_uscc
         self.header = header
-        self.today = today or dt.date.today()
+        self.today = today or timezone.localdate()
         self.columns = dict(header.header_text)
         self.cells = []
         for spec in schema.fields:

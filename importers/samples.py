@@ -9,6 +9,8 @@ import datetime as dt
 import io
 import random
 
+from django.utils import timezone
+
 from portal.catalog.starter import CITY_REGION, department_uscc
 from portal.core.codes import make_resident_id, make_uscc
 
@@ -62,7 +64,7 @@ def penalty_rows(
 ):
     """Yield `count` rows (lists in PENALTY_COLUMNS order) of valid penalty data."""
     rng = random.Random(seed)  # nosec B311  # demo and sample data, not security
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     subjects = subjects or max(1, count // 4)
     authority_name = "市场监督管理局"
     authority_uscc = department_uscc("MB1A0001")

@@ -10,6 +10,7 @@ Every cell is neutralised against formula injection.
 import datetime as dt
 import io
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -55,7 +56,7 @@ def example_row(item: CatalogItem, fields=None) -> list:
     """A plausible example value per column, in the item's own terms (importers.samples),
     respecting conditional requirements."""
     fields = fields if fields is not None else list(item.fields.all())
-    today = dt.date.today()
+    today = timezone.localdate()
     examples = example_values(item, today)
     provider = _providing_department(item)
     provider_uscc = provider.uscc if provider is not None and provider.uscc else ""

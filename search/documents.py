@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from elasticsearch_dsl import (
     Boolean,
     Date,
@@ -223,7 +224,7 @@ def build_documents(subject_ids: Iterable[int], today: dt.date | None = None) ->
     result: dict[int, list[IndexDoc]] = {sid: [] for sid in ids}
     if not ids:
         return result
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     infos = _item_infos()
     departments = {
         pk: (code, name) for pk, code, name in Department.objects.values_list("pk", "code", "name")

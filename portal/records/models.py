@@ -132,7 +132,7 @@ class CreditRecord(models.Model):
     def derive_public_state(
         self, today: dt.date | None = None, *, item_is_public=None, subject_is_minor=None
     ) -> str:
-        today = today or dt.date.today()
+        today = today or timezone.localdate()
         window = DisclosureWindow(
             self.publishable, self.decision_date, self.disclosure_ends, self.repair_from
         )

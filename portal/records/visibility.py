@@ -39,6 +39,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import F, Q
+from django.utils import timezone
 
 from portal.catalog.models import CatalogField, CatalogItem, FieldType, Openness
 from portal.core.text import normalise_code
@@ -184,7 +185,7 @@ def find_withdrawn_record(record_id: int) -> PublicWithdrawal | None:
 def visible_subjects(subjects=None, today: dt.date | None = None):
     """Subjects that may be shown at all: never a minor (a person still needs a public
     record)."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     subjects = Subject.objects.all() if subjects is None else subjects
     return subjects.filter(Q(adult_on__isnull=True) | Q(adult_on__lte=today))
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.codes import validate_uscc
@@ -119,7 +120,7 @@ class Subject(models.Model):
         return public_code_for(self.kind, self.code, self.identity_masked)
 
     def is_minor(self, today: dt.date | None = None) -> bool:
-        return self.adult_on is not None and (today or dt.date.today()) < self.adult_on
+        return self.adult_on is not None and (today or timezone.localdate()) < self.adult_on
 
     def set_name(self, name: str) -> None:
         self.name = name

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from portal.statistics.refresh import refresh
 from tests.factories import OrganisationFactory, make_record
@@ -35,7 +36,7 @@ def english_site(live_server):
     from portal.records.models import CreditRecord
 
     call_command("setup_site", stdout=io.StringIO())
-    today = dt.date.today()
+    today = timezone.localdate()
     company = OrganisationFactory(name=COMPANY, district="441302", industry="C35")
     penalty = make_record(company)
     make_record(company, item_code="ADM_LICENSE", data={"decision_name": CONTENT[-1]})

@@ -11,6 +11,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from exchange.models import Batch, BatchStatus
@@ -250,7 +251,7 @@ def test_an_operator_walks_cases_and_the_admin(page, live_server, artifacts):
     decided.refresh_from_db()
     assert decided.stage == "forwarded"
     type(decided).objects.filter(pk=decided.pk).update(
-        due_on=dt.date.today() - dt.timedelta(days=1)
+        due_on=timezone.localdate() - dt.timedelta(days=1)
     )
     page.reload()
     walk.look("operator-04-overdue")

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from portal.accounts import roles
 from portal.statistics.refresh import refresh
@@ -25,7 +26,7 @@ def statistics_site(live_server):
     if not ECHARTS.exists():
         pytest.skip("ECharts is not installed (make frontend)")
     call_command("setup_site", stdout=io.StringIO())
-    today = dt.date.today()
+    today = timezone.localdate()
     # Two districts and two industries of five subjects each: every group may be shown.
     for n in range(10):
         company = OrganisationFactory(

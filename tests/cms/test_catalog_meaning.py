@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cms.lists import ListKind, list_records
@@ -18,7 +19,7 @@ from tests.factories import OrganisationFactory, UserFactory, department, make_r
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery-staple"
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def field(key, label, required=False):

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from portal.records.disclosure import RecordStatus
 from tests.cms.conftest import page_text
@@ -13,7 +14,7 @@ from tests.factories import OrganisationFactory, PersonFactory, make_record, nex
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def penalty(subject=None, days_ago=30, department_code="MARKET", **kwargs):

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from portal.records.disclosure import PublicState, RecordStatus
 from tests.cms.conftest import page_text
@@ -43,7 +44,7 @@ def test_profile_hides_records_the_public_may_not_see(client, home):
     subject = OrganisationFactory()
     shown = make_record(subject)
     repaired = make_record(subject, status=RecordStatus.REPAIRED)
-    expired = make_record(subject, decision_date=dt.date.today() - dt.timedelta(days=800))
+    expired = make_record(subject, decision_date=timezone.localdate() - dt.timedelta(days=800))
     shared_only = make_record(subject, item_code="SOCIAL_INSURANCE_ARREARS", department_code="HRSS")
     body = page_text(client.get(f"/subjects/{subject.code}/"))
     assert shown.decision_no in body
@@ -55,7 +56,7 @@ def test_profile_hides_records_the_public_may_not_see(client, home):
 
 def test_long_profiles_show_the_latest_per_item_and_page_the_rest(client, home):
     subject = OrganisationFactory()
-    today = dt.date.today()
+    today = timezone.localdate()
     records = [
         make_record(subject, decision_date=today - dt.timedelta(days=d)) for d in range(1, 26)
     ]
@@ -75,7 +76,7 @@ def test_person_profile_is_masked_and_minors_are_never_shown(client, home):
     assert person.identity_masked in body and number not in body
     assert "法定代表人" not in body
 
-    minor_birth = (dt.date.today() - dt.timedelta(days=15 * 365)).strftime("%Y%m%d")
+    minor_birth = (timezone.localdate() - dt.timedelta(days=15 * 365)).strftime("%Y%m%d")
     minor = PersonFactory(name="未成年", birth=minor_birth)
     make_record(minor)
     assert client.get(f"/subjects/{minor.code}/").status_code == 404

@@ -44,7 +44,7 @@ def test_a_section_heading_is_never_stranded_at_the_foot_of_a_page():
     make_record(subject, item_code="COURT_DISHONEST", department_code="COURT", data={})
     make_record(subject, item_code="HONOUR", data={"honour_name": "守合同重信用企业"})
     make_record(subject, item_code="ABNORMAL_OPERATION", data={"reason": "未报送年报"})
-    today = dt.date.today()
+    today = timezone.localdate()
     stranded = []
     for count in range(1, 31):
         make_record(subject, decision_date=today - dt.timedelta(days=count))

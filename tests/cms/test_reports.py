@@ -7,6 +7,7 @@ import re
 import pypdf
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from portal.audit.models import AuditEvent
 from portal.records.disclosure import RecordStatus
@@ -17,7 +18,7 @@ from tests.factories import OrganisationFactory, PersonFactory, make_record
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def pdf_text(data: bytes) -> str:

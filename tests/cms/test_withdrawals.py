@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET  # nosec B405  # parses the portal's own feed
 
 import pytest
 from django.test import TestCase
+from django.utils import timezone
 
 from portal.accounts import roles
 from portal.objections import services as cases
@@ -31,7 +32,7 @@ def operator():
 
 def repaired_record(operator, subject=None):
     """A penalty whose repair an operator approved (the real case workflow)."""
-    record = make_record(subject, decision_date=dt.date.today() - dt.timedelta(days=200))
+    record = make_record(subject, decision_date=timezone.localdate() - dt.timedelta(days=200))
     case, secret = file_repair(record)
     for action in ("accept", "check", "approve"):
         cases.transition(case, action, actor=operator, comment=f"{action} 说明")
@@ -48,7 +49,7 @@ def test_each_path_that_ends_publication_writes_one_withdrawal(operator):
     withdraw_record(revoked, WithdrawalGround.REVOCATION, "行政复议决定", "惠复决〔2026〕1号")
     delisted = make_record(item_code="COURT_DISHONEST", department_code="COURT", data={})
     withdraw_record(delisted, WithdrawalGround.DELISTING, "已履行义务", "（2026）粤13执恢1号")
-    today = dt.date.today()
+    today = timezone.localdate()
     expiring = make_record(
         decision_date=today - dt.timedelta(days=400), today=today - dt.timedelta(days=200)
     )
@@ -98,7 +99,7 @@ def test_a_repaired_record_answers_410_without_its_content(client, home, operato
     body = page_text(response)
     assert response.status_code == 410
     assert "该记录已撤下公示" in body and "信用修复" in body
-    assert dt.date.today().isoformat() in body
+    assert timezone.localdate().isoformat() in body
     for secret in ("孙八", record.decision_no, "虚假宣传", person.identity_masked):
         assert secret not in body
     english = client.get(f"/en/records/{record.pk}/")
@@ -138,7 +139,7 @@ def test_the_record_api_answers_200_then_410(client, operator):
 
 
 def test_the_case_page_says_whether_the_record_is_still_published(client, operator):
-    record = make_record(decision_date=dt.date.today() - dt.timedelta(days=200))
+    record = make_record(decision_date=timezone.localdate() - dt.timedelta(days=200))
     case, secret = file_repair(record)
     client.post(f"/cases/{case.tracking_no}/", {"tracking_no": case.tracking_no, "secret": secret})
     assert "该记录仍在公示" in page_text(client.get(f"/cases/{case.tracking_no}/"))

@@ -2,10 +2,10 @@
 versions that move only when a file's contents must change, and files of older versions
 accepted with a notice of what changed."""
 
-import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from exchange import services
@@ -44,7 +44,7 @@ def test_every_items_example_row_passes_its_own_validation(code):
     cells[0] = cells[0][len(EXAMPLE_MARKER) :]
     schema = ImportSchema.from_item(item)
     header = schema.map_header([f.label for f in fields])
-    validator = RowValidator(schema, header, dt.date.today())
+    validator = RowValidator(schema, header, timezone.localdate())
     clean, problems = validator.validate(2, cells)
     assert problems == [], [(p.field, p.code, p.params) for p in problems]
     assert clean is not None

@@ -5,6 +5,7 @@ import itertools
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.catalog.models import CatalogItem
@@ -82,7 +83,7 @@ def make_record(
     """A saved record with its window and public state derived as the loaders do."""
     subject = subject or OrganisationFactory()
     item = catalog_item(item_code)
-    decision_date = decision_date or (today or dt.date.today()) - dt.timedelta(days=30)
+    decision_date = decision_date or (today or timezone.localdate()) - dt.timedelta(days=30)
     number = fields.pop("decision_no", None) or f"惠市监罚〔2026〕{next(_decision_serial)}号"
     data = (
         data

@@ -87,7 +87,9 @@ def test_a_revoked_record_counts_from_its_revocation_and_unlimited_items_stay():
 
 
 def test_the_command_lists_with_dry_run_and_changes_nothing():
-    old = make_record(decision_date=dt.date.today().replace(year=dt.date.today().year - 8))
+    old = make_record(
+        decision_date=timezone.localdate().replace(year=timezone.localdate().year - 8)
+    )
     out = io.StringIO()
     call_command("purge_records", "--dry-run", stdout=out)
     assert f"record {old.pk} ADM_PENALTY" in out.getvalue()

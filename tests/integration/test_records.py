@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import verify_chain
@@ -61,7 +62,7 @@ def test_repair_takes_a_record_out_of_public_view():
 
 
 def test_scheduled_expiry_moves_only_records_past_their_end():
-    today = dt.date.today()
+    today = timezone.localdate()
     from dateutil.relativedelta import relativedelta
 
     last_day_today = today - relativedelta(months=12) + dt.timedelta(days=1)
@@ -80,7 +81,7 @@ def test_scheduled_expiry_moves_only_records_past_their_end():
 
 
 def test_records_of_a_minor_are_never_public():
-    today = dt.date.today()
+    today = timezone.localdate()
     minor = PersonFactory(birth=f"{today.year - 15}0101")
     record = make_record(subject=minor)
     assert record.public_state == PublicState.NOT_PUBLIC
@@ -126,7 +127,9 @@ def test_catalog_edit_in_the_admin_is_audited_and_reapplied(rf, django_capture_o
     from tests.factories import UserFactory
 
     operator = UserFactory(role=roles.OPERATORS)
-    record = make_record(decision_date=dt.date.today() - dt.timedelta(days=200), severity="general")
+    record = make_record(
+        decision_date=timezone.localdate() - dt.timedelta(days=200), severity="general"
+    )
     item = record.catalog_item
     DisclosurePeriod.objects.filter(catalog_item=item, severity="general").update(max_months=6)
     request = rf.post("/admin/snippets/catalog/catalogitem/edit/")

@@ -16,6 +16,7 @@ import itertools
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +31,7 @@ from search.documents import RECORD, SUBJECT, SUBJECT_KEYS, build_documents
 from search.profiles import published_profile
 from tests.factories import OrganisationFactory, PersonFactory, make_record, next_uscc
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 ITEMS = [
     "ADM_PENALTY",
     "ADM_LICENSE",

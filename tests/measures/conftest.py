@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from portal.accounts import roles
 from portal.measures.models import Scenario
@@ -73,5 +74,5 @@ def repaired(db):
 @pytest.fixture
 def honoured(db):
     subject = OrganisationFactory(name="惠州市星海电子有限公司")
-    honour(subject, decision_date=dt.date.today() - dt.timedelta(days=10))
+    honour(subject, decision_date=timezone.localdate() - dt.timedelta(days=10))
     return subject

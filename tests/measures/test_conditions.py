@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.catalog.models import CatalogItem
 from portal.measures.models import Scenario, ScreeningCondition
@@ -19,7 +20,7 @@ from tests.factories import OrganisationFactory, make_record
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def ago(days):

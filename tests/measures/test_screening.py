@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from portal.measures.models import Match, Measure, Scenario
 from portal.measures.reader import InputRow
@@ -78,7 +79,7 @@ def test_a_record_under_objection_still_counts_an_expired_one_does_not(procureme
     contested = OrganisationFactory()
     court_dishonest(contested, under_objection=True)
     expired = OrganisationFactory()
-    honour(expired, decision_date=dt.date.today() - dt.timedelta(days=365 * 4))
+    honour(expired, decision_date=timezone.localdate() - dt.timedelta(days=365 * 4))
     results = screen([row(code=contested.code), row(code=expired.code)], procurement)
     assert [e["public_state"] for e in results[0].lists] == [PublicState.UNDER_OBJECTION]
     assert results[1].lists == []

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from portal.accounts import roles
 from tests.factories import UserFactory, department, make_record
@@ -39,5 +40,5 @@ def record(db):
 def repairable(db):
     """A published penalty whose minimum period (3 months, general) has passed."""
     return make_record(
-        department_code="MARKET", decision_date=dt.date.today() - dt.timedelta(days=200)
+        department_code="MARKET", decision_date=timezone.localdate() - dt.timedelta(days=200)
     )

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail, signing
 from django.test import Client
+from django.utils import timezone
 
 from portal.objections import challenge
 from portal.objections.models import Case, CaseKind, Stage
@@ -184,14 +185,14 @@ def test_guesses_at_one_number_are_limited_from_any_address(record, settings):
 
 def test_repair_form_explains_ineligibility(client):
     recent = make_record(
-        department_code="MARKET", decision_date=dt.date.today() - dt.timedelta(days=10)
+        department_code="MARKET", decision_date=timezone.localdate() - dt.timedelta(days=10)
     )
     html = client.get(f"/repair/new/?record={recent.pk}").content.decode()
     assert "最短公示期尚未届满" in html and "challenge_token" not in html
     licence = make_record(
         department_code="MARKET",
         item_code="ADM_LICENSE",
-        valid_until=dt.date.today() + dt.timedelta(days=300),
+        valid_until=timezone.localdate() + dt.timedelta(days=300),
     )
     assert licence.is_public
     assert (

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from portal.audit.models import AuditEvent
 from portal.departments.models import DepartmentToken
@@ -36,7 +37,7 @@ def test_staff_pages_are_for_operators(client, officer):
 
 def test_list_flags_overdue_cases(client, record, operator):
     late, _ = file_objection(record)
-    Case.objects.filter(pk=late.pk).update(due_on=dt.date.today() - dt.timedelta(days=1))
+    Case.objects.filter(pk=late.pk).update(due_on=timezone.localdate() - dt.timedelta(days=1))
     fresh, _ = file_objection(make_record(department_code="MARKET"))
     client.force_login(operator)
     html = client.get("/staff/cases/").content.decode()

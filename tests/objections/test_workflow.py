@@ -192,7 +192,9 @@ def test_operators_configure_the_deadlines(record, repairable, operator):
     # Sun 28 Sep (1), Mon 29 (2), Tue 30 (3), holiday to Oct 8, Oct 9 (4), Oct 10 (5).
     assert case.due_on == dt.date(2025, 10, 10)
     repair, _ = file_repair(repairable)
-    expected = services.WorkingCalendar().add_working_days(repair.submitted_at.date(), 15)
+    # Counted from the local day of filing: from 16:00 UTC it is already the next day here.
+    filed_on = timezone.localdate(repair.submitted_at)
+    expected = services.WorkingCalendar().add_working_days(filed_on, 15)
     assert repair.reply_due_on == expected
 
 

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.utils import timezone
+
 from portal.core.codes import make_resident_id
 from portal.records.disclosure import RecordStatus
 from portal.subjects.models import Subject, SubjectName
@@ -9,7 +11,7 @@ from search.indexing import index_subjects
 from search.service import SearchQuery, search_public
 from tests.factories import OrganisationFactory, PersonFactory, make_record, next_uscc
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def days_ago(n: int) -> dt.date:

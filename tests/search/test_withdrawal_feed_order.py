@@ -87,7 +87,7 @@ def test_a_withdrawal_reaches_the_feed_once_its_transaction_commits():
     (entry,) = feed_page(0).entries
     assert entry.record_id == record.pk and entry.position is not None
 
-    today = dt.date.today()
+    today = timezone.localdate()
     expiring = make_record(
         decision_date=today - dt.timedelta(days=400), today=today - dt.timedelta(days=200)
     )
