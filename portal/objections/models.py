@@ -208,7 +208,7 @@ class CaseTransition(models.Model):
     """One step of a case: who moved it from which stage to which, and why."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
-    action = models.CharField(_("操作"), max_length=16)
+    action = models.CharField(_("操作"), max_length=32)
     from_stage = models.CharField(_("原阶段"), max_length=16, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("新阶段"), max_length=16, choices=Stage.choices)
     actor = models.ForeignKey(

@@ -315,3 +315,12 @@ def test_a_mail_server_outage_loses_no_email(
         ["lisi@example.com"],
     ]
     assert resend_pending_notifications() == 0
+
+
+def test_every_step_name_fits_the_history_column():
+    """SQLite does not enforce a column's length; PostgreSQL refuses a longer step name."""
+    from portal.objections.models import CaseTransition
+    from portal.objections.workflow import _OTHER_LABELS, TRANSITIONS
+
+    width = CaseTransition._meta.get_field("action").max_length
+    assert [name for name in [*TRANSITIONS, *_OTHER_LABELS] if len(name) > width] == []
